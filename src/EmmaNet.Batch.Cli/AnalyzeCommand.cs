@@ -1,0 +1,84 @@
+using System.CommandLine;
+using EmmaNet.Batch.Decoding;
+using EmmaNet.Batch.Faces;
+using EmmaNet.Batch.Inputs;
+using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Pipeline;
+using Microsoft.Extensions.Logging;
+
+namespace EmmaNet.Batch.Cli;
+
+/// <summary><c>emmanet analyze &lt;files or folders...&gt; -o &lt;out&gt;</c>.</summary>
+internal static class AnalyzeCommand
+{
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = "Video files and/or folders (searched recursively)", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--output", "-o") { Description = "Output folder", Required = true };
+        var force = new Option<bool>("--force") { Description = "Redo videos whose output is already complete" };
+        var inFlight = new Option<int>("--videos-in-flight") { Description = "Videos decoded at once", DefaultValueFactory = _ => 2 };
+        var batch = new Option<int>("--batch") { Description = "Frames per face-detector call", DefaultValueFactory = _ => 8 };
+        var common = new CommonOptions();
+        var command = new Command("analyze", "Analyse videos and write one Parquet file per video") { inputs, output, force, inFlight, batch };
+        common.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var logging = common.Logging(parse);
+            var logger = logging.CreateLogger("emmanet");
+            var (videos, missing) = InputScanner.Scan(parse.GetValue(inputs)!);
+            foreach (var path in missing)
+            {
+                logger.LogError("{Message}", new MediaException(path, "file not found").Message);
+            }
+            if (videos.Count == 0)
+            {
+                logger.LogError("No videos to analyse");
+                return missing.Count > 0 ? ExitCodes.SomeVideosFailed : ExitCodes.CouldNotRun;
+            }
+
+            BlazeFaceDetector detector;
+            try
+            {
+                var models = ModelStore.Open(parse.GetValue(common.Models));
+                detector = new BlazeFaceDetector(models, new SessionFactory(common.Execution(parse), logger));
+            }
+            catch (ModelException ex)
+            {
+                logger.LogError("{Message}", ex.Message);
+                return ExitCodes.CouldNotRun;
+            }
+            using (detector)
+            {
+                logger.LogInformation("Face detector {Model} on {Provider}", detector.Model.FileName, detector.Model.ExecutionProvider);
+                var options = new AnalyzeOptions(parse.GetValue(output)!, parse.GetValue(inFlight), parse.GetValue(batch), Force: parse.GetValue(force));
+                var progress = new ConsoleProgress(logger);
+                var pipeline = new AnalyzePipeline(new FfmpegVideoSource(), detector, logger);
+                var started = System.Diagnostics.Stopwatch.StartNew();
+                IReadOnlyList<VideoOutcome> outcomes;
+                try
+                {
+                    outcomes = await progress.RunAsync(() => pipeline.RunAsync(videos, options, progress, cancellationToken));
+                }
+                catch (OperationCanceledException)
+                {
+                    logger.LogWarning("Cancelled: finished outputs are kept, unfinished ones were discarded; a re-run resumes");
+                    return ExitCodes.Cancelled;
+                }
+                var failed = outcomes.Count(o => o.Status == VideoStatus.Failed) + missing.Count;
+                logger.LogInformation(
+                    "Finished in {Seconds:F1} s: {Done} done, {Skipped} skipped, {Failed} failed; peak memory {PeakMiB} MiB",
+                    started.Elapsed.TotalSeconds,
+                    outcomes.Count(o => o.Status == VideoStatus.Done),
+                    outcomes.Count(o => o.Status == VideoStatus.Skipped),
+                    failed,
+                    PeakMemory.MiB());
+                foreach (var failure in outcomes.Where(o => o.Status == VideoStatus.Failed))
+                {
+                    logger.LogError("failed: {Message}", failure.Message);
+                }
+                return failed > 0 ? ExitCodes.SomeVideosFailed : ExitCodes.Success;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,144 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using EmmaNet.Batch.Decoding;
+using EmmaNet.Batch.Faces;
+using EmmaNet.Batch.Inputs;
+using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Pipeline;
+using Microsoft.Extensions.Logging;
+
+namespace EmmaNet.Batch.Cli;
+
+/// <summary>
+/// <c>emmanet bench &lt;video&gt;</c>: decode-only time (ffmpeg at the face-stream sampling, frames dropped), the face
+/// detector alone on those frames, and the full <c>analyze</c> pipeline, all in one process on one input so the
+/// ratios hold on a noisy machine. Prints a table, or JSON with <c>--json</c>.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var video = new Argument<string>("video") { Description = "Video to measure (default: samples/media/faces.mp4)", Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => Path.Combine("samples", "media", "faces.mp4") };
+        var json = new Option<bool>("--json") { Description = "Machine-readable output" };
+        var common = new CommonOptions();
+        var command = new Command("bench", "Measure decode-only, detector-only and full-pipeline time on one video") { video, json };
+        common.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            using var logging = common.Logging(parse);
+            var logger = logging.CreateLogger("emmanet");
+            var path = Path.GetFullPath(parse.GetValue(video)!);
+            try
+            {
+                var media = await MediaProber.ProbeAsync(path, ct);
+                using var detector = new BlazeFaceDetector(ModelStore.Open(parse.GetValue(common.Models)), new SessionFactory(common.Execution(parse), logger));
+
+                var clock = Stopwatch.StartNew();
+                var reader = new VideoFrameReader(media, FrameSampling.FaceStream);
+                var frames = 0;
+                await foreach (var frame in reader.ReadAsync(ct))
+                {
+                    frame.Dispose();
+                    frames++;
+                }
+                var decodeSeconds = clock.Elapsed.TotalSeconds;
+
+                var detectSeconds = await TimeDetectorAsync(media, detector, ct);
+
+                var output = Directory.CreateTempSubdirectory("emmanet-bench-");
+                try
+                {
+                    var input = new VideoInput(path, Path.GetFileNameWithoutExtension(path), InputScanner.SafeStem(path));
+                    var pipeline = new AnalyzePipeline(new FfmpegVideoSource(), detector, logger);
+                    clock.Restart();
+                    var outcomes = await pipeline.RunAsync([input], new AnalyzeOptions(output.FullName, Force: true), null, ct);
+                    var pipelineSeconds = clock.Elapsed.TotalSeconds;
+                    if (outcomes.Any(o => o.Status == VideoStatus.Failed))
+                    {
+                        logger.LogError("{Message}", outcomes.First(o => o.Status == VideoStatus.Failed).Message);
+                        return ExitCodes.SomeVideosFailed;
+                    }
+                    Report(parse.GetValue(json), new BenchResult(
+                        path, media.Duration.TotalSeconds, media.Width, media.Height, frames, reader.DecodedFrames,
+                        decodeSeconds, detectSeconds, pipelineSeconds,
+                        pipelineSeconds / decodeSeconds,
+                        pipelineSeconds / Math.Max(decodeSeconds, detectSeconds),
+                        media.Duration.TotalSeconds / pipelineSeconds,
+                        frames / detectSeconds,
+                        detector.Model.ExecutionProvider,
+                        Environment.ProcessorCount,
+                        PeakMemory.MiB()));
+                }
+                finally
+                {
+                    output.Delete(recursive: true);
+                }
+                return ExitCodes.Success;
+            }
+            catch (Exception ex) when (ex is MediaException or ModelException)
+            {
+                logger.LogError("{Message}", ex.Message);
+                return ExitCodes.CouldNotRun;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>The detector stage alone: frames decoded first (up to 240, held in memory), then timed in batches of 8.</summary>
+    private static async Task<double> TimeDetectorAsync(MediaInfo media, BlazeFaceDetector detector, CancellationToken ct)
+    {
+        var frames = new List<VideoFrame>();
+        try
+        {
+            await foreach (var frame in new VideoFrameReader(media, FrameSampling.FaceStream).ReadAsync(ct))
+            {
+                frames.Add(frame);
+                if (frames.Count == 240)
+                {
+                    break;
+                }
+            }
+            detector.Detect(frames.Take(8).ToList()); // warm-up
+            var clock = Stopwatch.StartNew();
+            foreach (var chunk in frames.Chunk(8))
+            {
+                detector.Detect(chunk);
+            }
+            var perFrame = clock.Elapsed.TotalSeconds / frames.Count;
+            var total = media.Duration.TotalSeconds * FrameSampling.FaceStream.RateHz;
+            return perFrame * total;
+        }
+        finally
+        {
+            frames.ForEach(f => f.Dispose());
+        }
+    }
+
+    private sealed record BenchResult(
+        string Video, double VideoSeconds, int Width, int Height, int ProcessedFrames, long VideoFrames,
+        double DecodeOnlySeconds, double DetectorOnlySeconds, double PipelineSeconds,
+        double PipelineOverDecode, double PipelineOverBusiestStage, double RealTimeFactor, double DetectorFramesPerSecond,
+        string ExecutionProvider, int Cores, long PeakMemoryMiB);
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private static void Report(bool json, BenchResult r)
+    {
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(r, JsonOptions));
+            return;
+        }
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(inv, $"video            {r.Video} ({r.Width}x{r.Height}, {r.VideoSeconds:F1} s, {r.VideoFrames} frames, {r.ProcessedFrames} at 6 Hz)"));
+        Console.WriteLine(string.Create(inv, $"decode only      {r.DecodeOnlySeconds,8:F2} s"));
+        Console.WriteLine(string.Create(inv, $"detector only    {r.DetectorOnlySeconds,8:F2} s  ({r.DetectorFramesPerSecond:F1} frames/s on {r.ExecutionProvider}, estimated for all frames)"));
+        Console.WriteLine(string.Create(inv, $"analyze pipeline {r.PipelineSeconds,8:F2} s"));
+        Console.WriteLine(string.Create(inv, $"pipeline / decode-only        {r.PipelineOverDecode:F2}"));
+        Console.WriteLine(string.Create(inv, $"pipeline / busiest stage      {r.PipelineOverBusiestStage:F2}"));
+        Console.WriteLine(string.Create(inv, $"real-time factor              {r.RealTimeFactor:F2} video s per wall s"));
+        Console.WriteLine(string.Create(inv, $"peak memory                   {r.PeakMemoryMiB} MiB ({r.Cores} cores)"));
+    }
+}

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using EmmaNet.Batch.Models;
+using Microsoft.Extensions.Logging;
+
+namespace EmmaNet.Batch.Cli;
+
+/// <summary>Options shared by the commands that run networks, and the objects built from them.</summary>
+internal sealed class CommonOptions
+{
+    public Option<string?> Models { get; } = new("--models") { Description = "Models folder (default: $EMMANET_MODELS, then models/ beside the program or above it)" };
+
+    public Option<ExecutionDevice> Device { get; } = new("--device") { Description = "auto (TensorRT, then CUDA, then CPU), cpu, cuda or tensorrt", DefaultValueFactory = _ => ExecutionDevice.Auto };
+
+    public Option<int> DeviceId { get; } = new("--device-id") { Description = "GPU index", DefaultValueFactory = _ => 0 };
+
+    public Option<string?> TrtCache { get; } = new("--trt-cache") { Description = "TensorRT engine cache folder (must exist)" };
+
+    public Option<bool> Fp16 { get; } = new("--fp16") { Description = "Allow FP16 kernels on TensorRT" };
+
+    public Option<int> Threads { get; } = new("--threads") { Description = "ONNX Runtime intra-op threads on CPU (0: 2, which suits a 2-core box running the decoder too)", DefaultValueFactory = _ => 0 };
+
+    public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Debug logging" };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Models, Device, DeviceId, TrtCache, Fp16, Threads, Verbose })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public ExecutionOptions Execution(ParseResult parse) =>
+        new(parse.GetValue(Device), parse.GetValue(DeviceId), parse.GetValue(Threads), parse.GetValue(TrtCache), parse.GetValue(Fp16));
+
+    public ILoggerFactory Logging(ParseResult parse) => CliLogging.Create(parse.GetValue(Verbose));
+}

@@ -1,0 +1,10 @@
+namespace EmmaNet.Batch.Cli;
+
+/// <summary>What a run's exit code means (documented in the README).</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+    public const int SomeVideosFailed = 1;
+    public const int CouldNotRun = 2;
+    public const int Cancelled = 130;
+}

@@ -1,0 +1,10 @@
+using System.CommandLine;
+using EmmaNet.Batch.Cli;
+
+var root = new RootCommand("EmmaNet.Batch: offline multimodal emotion analysis of video archives (EMMA-Net)");
+root.Subcommands.Add(AnalyzeCommand.Create());
+root.Subcommands.Add(ModelsCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
+var parse = root.Parse(args);
+// Ctrl-C cancels the token; the pipeline then deletes its temp files, which may take a few seconds.
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) });

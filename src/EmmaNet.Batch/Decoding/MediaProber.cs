@@ -1,0 +1,66 @@
+using FFMpegCore;
+using FFMpegCore.Exceptions;
+
+namespace EmmaNet.Batch.Decoding;
+
+/// <summary>Probes a file with ffprobe and turns every way it can fail into a one-line <see cref="MediaException"/>.</summary>
+public static class MediaProber
+{
+    public static async Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken)
+    {
+        var file = new FileInfo(path);
+        if (!file.Exists)
+        {
+            throw new MediaException(path, "file not found");
+        }
+        if (file.Length == 0)
+        {
+            throw new MediaException(path, "empty file (0 bytes)");
+        }
+
+        IMediaAnalysis analysis;
+        try
+        {
+            analysis = await FFProbe.AnalyseAsync(path, cancellationToken: cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is FFProbeException or FFMpegException or FormatException or System.Text.Json.JsonException or UnauthorizedAccessException or IOException)
+        {
+            throw new MediaException(path, "not a readable media file: " + FirstLine(ex));
+        }
+
+        var video = analysis.PrimaryVideoStream;
+        if (video is null || video.Width is null or <= 0 || video.Height is null or <= 0)
+        {
+            var what = analysis.PrimaryAudioStream is null ? "no video or audio stream" : "audio only, no video stream";
+            throw new MediaException(path, $"not a video: {what}");
+        }
+
+        var rotation = video.Rotation;
+        var sideways = Math.Abs(rotation) % 180 == 90;
+        var fps = double.IsFinite(video.AverageFrameRate) && video.AverageFrameRate > 0 ? video.AverageFrameRate
+            : double.IsFinite(video.RealFrameRate) && video.RealFrameRate > 0 ? video.RealFrameRate : 0;
+        var audio = analysis.PrimaryAudioStream;
+        return new MediaInfo(
+            path,
+            analysis.Duration,
+            sideways ? video.Height.Value : video.Width.Value,
+            sideways ? video.Width.Value : video.Height.Value,
+            fps,
+            rotation,
+            video.CodecName ?? "unknown",
+            audio is not null,
+            audio?.SampleRateHz ?? 0);
+    }
+
+    private static string FirstLine(Exception ex)
+    {
+        var text = ex.InnerException?.Message ?? ex.Message;
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        // ffprobe puts the useful cause ("Invalid data found when processing input") on the last line.
+        return lines.Length == 0 ? ex.GetType().Name : lines[^1];
+    }
+}

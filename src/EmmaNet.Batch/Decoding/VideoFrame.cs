@@ -1,0 +1,55 @@
+using System.Buffers;
+
+namespace EmmaNet.Batch.Decoding;
+
+/// <summary>
+/// One decoded frame in BGR24, held in a pooled buffer. The consumer that finishes with it disposes it;
+/// disposal returns the buffer exactly once, and the pixels must not be touched afterwards.
+/// </summary>
+public sealed class VideoFrame : IDisposable
+{
+    private byte[]? _buffer;
+
+    internal VideoFrame(byte[] buffer, int width, int height, long frameIndex, double timestamp)
+    {
+        _buffer = buffer;
+        Width = width;
+        Height = height;
+        FrameIndex = frameIndex;
+        Timestamp = timestamp;
+    }
+
+    public int Width { get; }
+
+    public int Height { get; }
+
+    /// <summary>Index of this frame among all decoded frames of the video, counted from 0 in presentation order.</summary>
+    public long FrameIndex { get; }
+
+    /// <summary>Presentation time in seconds from the first frame.</summary>
+    public double Timestamp { get; }
+
+    public int ByteCount => Width * Height * 3;
+
+    public ReadOnlySpan<byte> Pixels => (_buffer ?? throw new ObjectDisposedException(nameof(VideoFrame))).AsSpan(0, ByteCount);
+
+    /// <summary>Rents a buffer big enough for a frame of this size.</summary>
+    internal static byte[] RentBuffer(int width, int height) => ArrayPool<byte>.Shared.Rent(width * height * 3);
+
+    /// <summary>For tests and in-memory sources: a frame over a copy of the given pixels.</summary>
+    public static VideoFrame FromPixels(ReadOnlySpan<byte> bgr, int width, int height, long frameIndex, double timestamp)
+    {
+        var buffer = RentBuffer(width, height);
+        bgr[..(width * height * 3)].CopyTo(buffer);
+        return new VideoFrame(buffer, width, height, frameIndex, timestamp);
+    }
+
+    public void Dispose()
+    {
+        var buffer = Interlocked.Exchange(ref _buffer, null);
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

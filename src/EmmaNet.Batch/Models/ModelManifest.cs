@@ -1,0 +1,45 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EmmaNet.Batch.Models;
+
+/// <summary>The committed <c>models/manifest.json</c>: every model the analyzer uses, where it comes from, and its checksum.</summary>
+public sealed record ModelManifest([property: JsonPropertyName("models")] IReadOnlyList<ModelEntry> Models)
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip };
+
+    public ModelEntry Get(string id) =>
+        Models.FirstOrDefault(m => m.Id == id) ?? throw new ModelException($"model '{id}' is not listed in the model manifest");
+
+    public static ModelManifest Load(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(path), JsonOptions)
+                ?? throw new ModelException($"{path}: empty model manifest");
+        }
+        catch (JsonException ex)
+        {
+            throw new ModelException($"{path}: invalid model manifest: {ex.Message}");
+        }
+    }
+}
+
+/// <summary>One model: its role, its file under the models folder, its source package, sha256 of the final file, licence and contract.</summary>
+public sealed record ModelEntry(
+    string Id,
+    string Role,
+    string File,
+    ModelSource Source,
+    string Sha256,
+    string Licence,
+    IReadOnlyList<TensorContract> Inputs,
+    IReadOnlyList<TensorContract> Outputs);
+
+/// <summary>Where a model file comes from: a file inside a package of a registry this machine reaches.</summary>
+public sealed record ModelSource(string Registry, string Package, string Version, string Path);
+
+/// <summary>A named tensor and its shape (-1 for a symbolic dimension).</summary>
+public sealed record TensorContract(string Name, IReadOnlyList<long> Shape);
+
+public sealed class ModelException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EmmaNet.Batch.Models;
+
+/// <summary>
+/// The one place that decides where a network runs. Providers are tried in order (TensorRT, CUDA, CPU for
+/// <see cref="ExecutionDevice.Auto"/>); each fallback is logged with its reason, and the provider actually used
+/// is returned so it can be written into output metadata. The CPU build's native library has no CUDA entry
+/// points: asking for CUDA there raises <see cref="EntryPointNotFoundException"/>, which is such a reason.
+/// </summary>
+public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
+{
+    public ExecutionOptions Options { get; } = options;
+
+    public (InferenceSession Session, string Provider) Create(string modelPath, int defaultIntraOpThreads)
+    {
+        var order = Options.Device switch
+        {
+            ExecutionDevice.Auto => new[] { ExecutionDevice.TensorRT, ExecutionDevice.Cuda, ExecutionDevice.Cpu },
+            var d => new[] { d },
+        };
+        var reasons = new List<string>();
+        foreach (var device in order)
+        {
+            var sessionOptions = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+            try
+            {
+                var provider = Configure(sessionOptions, device, defaultIntraOpThreads);
+                var session = new InferenceSession(modelPath, sessionOptions);
+                if (reasons.Count > 0)
+                {
+                    logger.LogWarning("{Model}: running on {Provider} after fallback ({Reasons})", Path.GetFileName(modelPath), provider, string.Join("; ", reasons));
+                }
+                return (session, provider);
+            }
+            catch (Exception ex) when (device != ExecutionDevice.Cpu && ex is EntryPointNotFoundException or OnnxRuntimeException or DllNotFoundException or DirectoryNotFoundException)
+            {
+                sessionOptions.Dispose();
+                var reason = $"{device} unavailable: {ex.GetType().Name}: {ex.Message.Split('\n')[0]}";
+                if (Options.Device != ExecutionDevice.Auto)
+                {
+                    throw new ModelException($"{Path.GetFileName(modelPath)}: {reason} (use --device auto to allow falling back to CPU)", ex);
+                }
+                reasons.Add(reason);
+            }
+            catch
+            {
+                sessionOptions.Dispose();
+                throw;
+            }
+        }
+        throw new ModelException($"{modelPath}: no execution provider could load it");
+    }
+
+    private string Configure(SessionOptions sessionOptions, ExecutionDevice device, int defaultIntraOpThreads)
+    {
+        switch (device)
+        {
+            case ExecutionDevice.TensorRT:
+                var cache = Options.TensorRtCacheFolder;
+                if (cache is not null && !Directory.Exists(cache))
+                {
+                    throw new DirectoryNotFoundException($"TensorRT engine cache folder {cache} does not exist: create it or pass another with --trt-cache");
+                }
+                using (var trt = new OrtTensorRTProviderOptions())
+                {
+                    var settings = new Dictionary<string, string>
+                    {
+                        ["device_id"] = Options.DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        ["trt_fp16_enable"] = Options.TensorRtFp16 ? "1" : "0",
+                        ["trt_engine_cache_enable"] = cache is null ? "0" : "1",
+                    };
+                    if (cache is not null)
+                    {
+                        settings["trt_engine_cache_path"] = cache;
+                    }
+                    trt.UpdateOptions(settings);
+                    sessionOptions.AppendExecutionProvider_Tensorrt(trt);
+                }
+                // Nodes TensorRT cannot take run on CUDA rather than CPU.
+                sessionOptions.AppendExecutionProvider_CUDA(Options.DeviceId);
+                return "TensorrtExecutionProvider";
+            case ExecutionDevice.Cuda:
+                sessionOptions.AppendExecutionProvider_CUDA(Options.DeviceId);
+                return "CUDAExecutionProvider";
+            default:
+                sessionOptions.IntraOpNumThreads = Options.IntraOpThreads > 0 ? Options.IntraOpThreads : defaultIntraOpThreads;
+                sessionOptions.InterOpNumThreads = 1;
+                sessionOptions.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
+                return "CPUExecutionProvider";
+        }
+    }
+}

@@ -1,0 +1,168 @@
+using EmmaNet.Batch.Faces;
+using Parquet;
+using Parquet.Schema;
+
+namespace EmmaNet.Batch.Output;
+
+/// <summary>
+/// Writes one video's face detections as Parquet (schema <c>faces/1</c>, documented in the README): one row per face
+/// per processed frame, and one row with null face columns for a processed frame without faces, so every processed
+/// frame is present. Coordinates are pixels of the displayed video. Rows are flushed in row groups, so memory stays
+/// flat however long the video; the file appears under its final name only after <see cref="CompleteAsync"/>.
+/// </summary>
+public sealed class FaceParquetWriter : IAsyncDisposable
+{
+    public const string Schema = "faces/1";
+    private const int RowGroupRows = 16384;
+
+    private static readonly DataField<string> VideoId = new("video_id");
+    private static readonly DataField<long> FrameIndex = new("frame_index");
+    private static readonly DataField<double> Timestamp = new("timestamp_s");
+    private static readonly DataField<int> FaceCount = new("face_count");
+    private static readonly DataField<int?> FaceIndex = new("face_index");
+    private static readonly DataField<float?> Score = new("score");
+    private static readonly DataField<float?>[] Box = [new("x1"), new("y1"), new("x2"), new("y2")];
+    private static readonly DataField<float?>[] Keypoints = FaceDetection.KeypointNames
+        .SelectMany(n => new DataField<float?>[] { new(n + "_x"), new(n + "_y") }).ToArray();
+
+    public static readonly ParquetSchema ParquetSchema = new(
+        new Field[] { VideoId, FrameIndex, Timestamp, FaceCount, FaceIndex, Score }.Concat(Box).Concat(Keypoints).ToArray());
+
+    private readonly AtomicFile _file;
+    private readonly ParquetWriter _writer;
+    private readonly string _videoId;
+    private readonly List<long> _frameIndex = new();
+    private readonly List<double> _timestamp = new();
+    private readonly List<int> _faceCount = new();
+    private readonly List<int?> _faceIndex = new();
+    private readonly List<float?> _score = new();
+    private readonly List<float?>[] _box = Enumerable.Range(0, 4).Select(_ => new List<float?>()).ToArray();
+    private readonly List<float?>[] _keypoints = Enumerable.Range(0, FaceDetection.KeypointCount * 2).Select(_ => new List<float?>()).ToArray();
+
+    private bool _completed;
+
+    private FaceParquetWriter(AtomicFile file, ParquetWriter writer, string videoId)
+    {
+        _file = file;
+        _writer = writer;
+        _videoId = videoId;
+    }
+
+    public long Rows { get; private set; }
+
+    public static async Task<FaceParquetWriter> CreateAsync(string path, string videoId, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        var file = new AtomicFile(path);
+        try
+        {
+            var writer = await ParquetWriter.CreateAsync(ParquetSchema, file.Stream, cancellationToken: cancellationToken);
+            writer.CustomMetadata = metadata;
+            return new FaceParquetWriter(file, writer, videoId);
+        }
+        catch
+        {
+            await file.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Adds one processed frame; <paramref name="scaleX"/>/<paramref name="scaleY"/> map decoded pixels to displayed-video pixels.</summary>
+    public async Task AddFrameAsync(long frameIndex, double timestamp, IReadOnlyList<FaceDetection> faces, float scaleX, float scaleY, CancellationToken cancellationToken)
+    {
+        if (faces.Count == 0)
+        {
+            AddRow(frameIndex, timestamp, 0, null, scaleX, scaleY);
+        }
+        for (var i = 0; i < faces.Count; i++)
+        {
+            AddRow(frameIndex, timestamp, faces.Count, (i, faces[i]), scaleX, scaleY);
+        }
+        if (_frameIndex.Count >= RowGroupRows)
+        {
+            await FlushAsync(cancellationToken);
+        }
+    }
+
+    private void AddRow(long frameIndex, double timestamp, int faceCount, (int Index, FaceDetection Face)? face, float scaleX, float scaleY)
+    {
+        _frameIndex.Add(frameIndex);
+        _timestamp.Add(timestamp);
+        _faceCount.Add(faceCount);
+        _faceIndex.Add(face?.Index);
+        _score.Add(face?.Face.Score);
+        var f = face?.Face;
+        _box[0].Add(f?.X1 * scaleX);
+        _box[1].Add(f?.Y1 * scaleY);
+        _box[2].Add(f?.X2 * scaleX);
+        _box[3].Add(f?.Y2 * scaleY);
+        for (var k = 0; k < _keypoints.Length; k++)
+        {
+            _keypoints[k].Add(f?.Keypoints[k] * (k % 2 == 0 ? scaleX : scaleY));
+        }
+        Rows++;
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_frameIndex.Count == 0)
+        {
+            return;
+        }
+        using (var group = _writer.CreateRowGroup())
+        {
+            await group.WriteAsync(VideoId, Enumerable.Repeat(_videoId, _frameIndex.Count).ToArray());
+            await group.WriteAsync<long>(FrameIndex, _frameIndex.ToArray(), cancellationToken: cancellationToken);
+            await group.WriteAsync<double>(Timestamp, _timestamp.ToArray(), cancellationToken: cancellationToken);
+            await group.WriteAsync<int>(FaceCount, _faceCount.ToArray(), cancellationToken: cancellationToken);
+            await group.WriteAsync<int>(FaceIndex, _faceIndex.ToArray(), cancellationToken: cancellationToken);
+            await group.WriteAsync<float>(Score, _score.ToArray(), cancellationToken: cancellationToken);
+            for (var i = 0; i < Box.Length; i++)
+            {
+                await group.WriteAsync<float>(Box[i], _box[i].ToArray(), cancellationToken: cancellationToken);
+            }
+            for (var i = 0; i < Keypoints.Length; i++)
+            {
+                await group.WriteAsync<float>(Keypoints[i], _keypoints[i].ToArray(), cancellationToken: cancellationToken);
+            }
+        }
+        foreach (var list in new System.Collections.IList[] { _frameIndex, _timestamp, _faceCount, _faceIndex, _score }.Concat(_box).Concat(_keypoints))
+        {
+            list.Clear();
+        }
+    }
+
+    /// <summary>Writes the remaining rows and the footer, then publishes the file under its final name.</summary>
+    /// <param name="finalMetadata">Metadata only known at the end (e.g. the video's frame count), added to the footer.</param>
+    public async Task CompleteAsync(IReadOnlyDictionary<string, string> finalMetadata, CancellationToken cancellationToken)
+    {
+        await FlushAsync(cancellationToken);
+        var metadata = new Dictionary<string, string>(_writer.CustomMetadata);
+        foreach (var (key, value) in finalMetadata)
+        {
+            metadata[key] = value;
+        }
+        _writer.CustomMetadata = metadata;
+        _completed = true;
+        await _writer.DisposeAsync();
+        await _file.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Without <see cref="CompleteAsync"/>, disposal discards the temp file.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_completed)
+        {
+            _completed = true;
+            try
+            {
+                await _writer.DisposeAsync();
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+            {
+                // Abandoning a file that failed to write: the temp file is deleted below either way.
+            }
+        }
+        // A no-op after a successful commit; otherwise deletes the temp file.
+        await _file.DisposeAsync();
+    }
+}

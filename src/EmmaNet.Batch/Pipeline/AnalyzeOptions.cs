@@ -1,0 +1,25 @@
+namespace EmmaNet.Batch.Pipeline;
+
+/// <param name="OutputFolder">Where per-video Parquet files go.</param>
+/// <param name="VideosInFlight">Videos decoded at once; their frames share the detector's batches.</param>
+/// <param name="DetectorBatch">Frames per detector call at most.</param>
+/// <param name="FrameQueue">Decoded frames waiting for the detector at most (bounds memory).</param>
+/// <param name="Force">Redo videos whose output already exists.</param>
+public sealed record AnalyzeOptions(
+    string OutputFolder,
+    int VideosInFlight = 2,
+    int DetectorBatch = 8,
+    int FrameQueue = 16,
+    bool Force = false);
+
+/// <summary>Progress reports from the pipeline; calls may come from several threads.</summary>
+public interface IAnalyzeProgress
+{
+    void Started(IReadOnlyList<VideoJob> jobs);
+
+    void VideoStarted(VideoJob job);
+
+    void FrameDone(VideoJob job, double timestamp);
+
+    void VideoFinished(VideoOutcome outcome);
+}

@@ -1,0 +1,28 @@
+using EmmaNet.Batch.Decoding;
+
+namespace EmmaNet.Batch.Pipeline;
+
+/// <summary>Where the pipeline gets a video's facts and frames. <see cref="FfmpegVideoSource"/> is the real one.</summary>
+public interface IVideoSource
+{
+    Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>Frames at the sampling's tick rate; <paramref name="decodedFrames"/> reports the video's total frame count at the end.</summary>
+    IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameSampling sampling, Action<long> decodedFrames, CancellationToken cancellationToken);
+}
+
+/// <summary>ffprobe and ffmpeg through FFMpegCore.</summary>
+public sealed class FfmpegVideoSource : IVideoSource
+{
+    public Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken) => MediaProber.ProbeAsync(path, cancellationToken);
+
+    public async IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameSampling sampling, Action<long> decodedFrames, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var reader = new VideoFrameReader(media, sampling);
+        await foreach (var frame in reader.ReadAsync(cancellationToken))
+        {
+            yield return frame;
+        }
+        decodedFrames(reader.DecodedFrames);
+    }
+}

@@ -1,0 +1,32 @@
+using EmmaNet.Batch.Decoding;
+using EmmaNet.Batch.Inputs;
+
+namespace EmmaNet.Batch.Pipeline;
+
+/// <summary>One video as it moves through the pipeline.</summary>
+public sealed class VideoJob(VideoInput input, string outputPath)
+{
+    public VideoInput Input { get; } = input;
+
+    public string OutputPath { get; } = outputPath;
+
+    /// <summary>Set once the video is probed.</summary>
+    public MediaInfo? Media { get; set; }
+
+    /// <summary>All frames of the video, known when decoding ends.</summary>
+    public long DecodedFrames { get; set; }
+
+    public long ProcessedFrames { get; set; }
+
+    public List<string> Warnings { get; } = new();
+}
+
+public enum VideoStatus
+{
+    Done,
+    Skipped,
+    Failed,
+}
+
+/// <summary>How one video ended. <see cref="Message"/> is one line naming the file and the cause when it failed.</summary>
+public sealed record VideoOutcome(VideoInput Input, VideoStatus Status, string? OutputPath, string? Message, IReadOnlyList<string> Warnings, long ProcessedFrames, long Faces);

@@ -1,0 +1,35 @@
+namespace EmmaNet.Batch.Tests.Support;
+
+/// <summary>Where the tests find the repository's samples, models and tools (made by scripts/setup.sh).</summary>
+public static class TestPaths
+{
+    public static string RepoRoot { get; } = FindRoot();
+
+    public static string SampleMedia => Path.Combine(RepoRoot, "samples", "media");
+
+    public static string FacesVideo => Path.Combine(SampleMedia, "faces.mp4");
+
+    public static string FacesTruth => Path.Combine(SampleMedia, "faces.json");
+
+    public static string Megamind => Path.Combine(SampleMedia, "Megamind.avi");
+
+    public static string VTest => Path.Combine(SampleMedia, "vtest.avi");
+
+    public static string MegamindBugy => "/usr/share/doc/opencv-doc/examples/data/Megamind_bugy.avi";
+
+    public static string Models => Path.Combine(RepoRoot, "models");
+
+    public static string DuckDbQuery => Path.Combine(RepoRoot, "tests", "tools", "duckdb-query.mjs");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "EmmaNet.Batch.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("EmmaNet.Batch.sln not found above " + AppContext.BaseDirectory);
+    }
+}
