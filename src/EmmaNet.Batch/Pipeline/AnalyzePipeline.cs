@@ -49,22 +49,36 @@ public sealed class AnalyzePipeline(IVideoSource source, IFaceDetector detector,
         var frames = Channel.CreateBounded<DecodedItem>(new BoundedChannelOptions(options.FrameQueue) { SingleReader = true });
         var detected = Channel.CreateBounded<DetectedItem>(new BoundedChannelOptions(options.FrameQueue) { SingleReader = true, SingleWriter = true });
 
-        var decode = DecodeAllAsync(jobs, options, frames.Writer, progress, stop.Token);
-        var detect = Task.Run(() => DetectAsync(frames.Reader, detected.Writer, options.DetectorBatch, stop.Token), CancellationToken.None);
-        var write = WriteAsync(detected.Reader, outcomes, progress, stop.Token);
+        var decode = StopAllOnFailure(DecodeAllAsync(jobs, options, frames.Writer, progress, stop.Token), stop);
+        var detect = StopAllOnFailure(Task.Run(() => DetectAsync(frames.Reader, detected.Writer, options.DetectorBatch, stop.Token), CancellationToken.None), stop);
+        var write = StopAllOnFailure(WriteAsync(detected.Reader, outcomes, progress, stop.Token), stop);
         try
         {
             await Task.WhenAll(decode, detect, write);
         }
         catch
         {
-            // Whatever failed first, stop the rest, then report the first real cause.
-            await stop.CancelAsync();
-            await Task.WhenAll(decode, detect, write).ContinueWith(_ => { }, TaskScheduler.Default);
             cancellationToken.ThrowIfCancellationRequested();
             throw FirstFailure(decode, detect, write);
         }
         return outcomes;
+    }
+
+    /// <summary>
+    /// A stage that fails cancels the others at once: otherwise a producer blocked on a full channel whose consumer
+    /// died would wait forever.
+    /// </summary>
+    private static async Task StopAllOnFailure(Task stage, CancellationTokenSource stop)
+    {
+        try
+        {
+            await stage;
+        }
+        catch
+        {
+            await stop.CancelAsync();
+            throw;
+        }
     }
 
     private static Exception FirstFailure(params Task[] tasks) =>

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using EmmaNet.Batch.Tests.Support;
+
+namespace EmmaNet.Batch.Tests.Cli;
+
+/// <summary>The <c>emmanet</c> program as a user runs it: one-line errors naming the file, and exit codes.</summary>
+[Collection(ClipsCollection.Name)]
+public sealed class AnalyzeCliTests(GeneratedClips clips) : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    private static async Task<(int ExitCode, string Stderr)> Emmanet(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "emmanet.dll"));
+        foreach (var arg in args)
+        {
+            psi.ArgumentList.Add(arg);
+        }
+        psi.Environment["EMMANET_MODELS"] = TestPaths.Models;
+        using var process = Process.Start(psi)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(100));
+        try
+        {
+            await process.WaitForExitAsync(hang.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("emmanet " + string.Join(' ', args) + " hung");
+        }
+        return (process.ExitCode, await stderr);
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task Bad_inputs_each_get_one_line_naming_the_file_and_the_batch_goes_on()
+    {
+        var missing = _temp.File("missing.mp4");
+        var empty = _temp.File("empty.mp4");
+        var text = _temp.File("notes.avi");
+        await File.WriteAllBytesAsync(empty, []);
+        await File.WriteAllTextAsync(text, "not a video");
+        var output = _temp.File("out");
+
+        var (code, stderr) = await Emmanet("analyze", missing, empty, text, TestPaths.MegamindBugy, clips.Vfr, "-o", output);
+
+        Assert.Equal(1, code);
+        var lines = stderr.Split('\n');
+        Assert.Contains(lines, l => l.Contains($"{missing}: file not found", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains($"{empty}: empty file (0 bytes)", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains($"{text}: not a readable media file", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains($"{TestPaths.MegamindBugy}: no audio stream", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains($"{clips.Vfr}: no audio stream", StringComparison.Ordinal));
+        // The readable videos were analysed despite the broken ones.
+        Assert.True(File.Exists(Path.Combine(output, "Megamind_bugy.faces.parquet")));
+        Assert.True(File.Exists(Path.Combine(output, "vfr.faces.parquet")));
+        Assert.Contains("2 done, 0 skipped, 3 failed", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task All_good_exits_zero_and_a_rerun_skips()
+    {
+        var output = _temp.File("out");
+        var first = await Emmanet("analyze", clips.Cfr30, "-o", output);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        var second = await Emmanet("analyze", clips.Cfr30, "-o", output);
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains("0 done, 1 skipped, 0 failed", second.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task Missing_models_cannot_run_and_say_what_to_do()
+    {
+        var (code, stderr) = await Emmanet("analyze", clips.Cfr30, "-o", _temp.File("out"), "--models", _temp.Path);
+        Assert.Equal(2, code);
+        Assert.Contains("no models/manifest.json found", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task Asking_for_cuda_on_the_cpu_build_fails_explicitly()
+    {
+        var (code, stderr) = await Emmanet("analyze", clips.Cfr30, "-o", _temp.File("out"), "--device", "cuda");
+        Assert.Equal(2, code);
+        Assert.Contains("Cuda unavailable", stderr, StringComparison.Ordinal);
+        Assert.Contains("--device auto", stderr, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _temp.Dispose();
+}

@@ -1,0 +1,67 @@
+using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Tests.Support;
+
+namespace EmmaNet.Batch.Tests.Models;
+
+public sealed class ModelStoreTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    private ModelStore CopyOfStore(bool withModels)
+    {
+        File.Copy(Path.Combine(TestPaths.Models, "manifest.json"), _temp.File("manifest.json"));
+        if (withModels)
+        {
+            Directory.CreateDirectory(_temp.File("blazeface"));
+            File.Copy(Path.Combine(TestPaths.Models, "blazeface", "face_detection_back_256x256.onnx"), _temp.File("blazeface/face_detection_back_256x256.onnx"));
+        }
+        return ModelStore.Open(_temp.Path);
+    }
+
+    [Fact]
+    public void A_missing_model_says_where_it_looked_and_what_to_run()
+    {
+        var ex = Assert.Throws<ModelException>(() => CopyOfStore(withModels: false).Resolve("blazeface-back-256"));
+        Assert.Contains(_temp.File("blazeface/face_detection_back_256x256.onnx"), ex.Message, StringComparison.Ordinal);
+        Assert.Contains("emmanet models fetch", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_corrupted_model_fails_its_checksum()
+    {
+        var store = CopyOfStore(withModels: true);
+        var path = store.PathOf(store.Manifest.Get("blazeface-back-256"));
+        var bytes = File.ReadAllBytes(path);
+        bytes[^10] ^= 0xFF;
+        File.WriteAllBytes(path, bytes);
+        var ex = Assert.Throws<ModelException>(() => store.Resolve("blazeface-back-256"));
+        Assert.Contains("is corrupted", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("models fetch --force", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_good_model_resolves_and_an_unknown_id_is_named()
+    {
+        var store = CopyOfStore(withModels: true);
+        Assert.True(File.Exists(store.Resolve("blazeface-back-256")));
+        Assert.Contains("'nope'", Assert.Throws<ModelException>(() => store.Resolve("nope")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_explicit_folder_comes_first_then_the_environment_variable()
+    {
+        Assert.Equal([Path.GetFullPath("/x/models")], ModelStore.CandidateFolders("/x/models"));
+        var previous = Environment.GetEnvironmentVariable(ModelStore.EnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(ModelStore.EnvironmentVariable, "/from/env");
+            Assert.Equal("/from/env", ModelStore.CandidateFolders(null).First());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(ModelStore.EnvironmentVariable, previous);
+        }
+    }
+
+    public void Dispose() => _temp.Dispose();
+}

@@ -1,0 +1,100 @@
+using EmmaNet.Batch.Inputs;
+using EmmaNet.Batch.Output;
+using EmmaNet.Batch.Pipeline;
+using EmmaNet.Batch.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EmmaNet.Batch.Tests.Output;
+
+/// <summary>What <c>analyze</c> writes for real sample videos, read back by DuckDB.</summary>
+[Collection(ModelsCollection.Name)]
+public sealed class ParquetReadBackTests(ModelFixture models) : IAsyncLifetime
+{
+    private readonly TempFolder _out = new();
+    private IReadOnlyList<VideoOutcome> _outcomes = [];
+
+    public async Task InitializeAsync()
+    {
+        var (videos, _) = InputScanner.Scan([TestPaths.FacesVideo, TestPaths.Megamind]);
+        _outcomes = await new AnalyzePipeline(new FfmpegVideoSource(), models.Detector, NullLogger.Instance)
+            .RunAsync(videos, new AnalyzeOptions(_out.Path), null, CancellationToken.None);
+    }
+
+    private string Glob => Path.Combine(_out.Path, "*" + AnalyzePipeline.FacesSuffix);
+
+    [Fact]
+    public void Both_videos_are_done()
+    {
+        Assert.All(_outcomes, o => Assert.Equal(VideoStatus.Done, o.Status));
+        Assert.Equal(["Megamind.faces.parquet", "faces.faces.parquet"], Directory.GetFiles(_out.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Row_and_frame_counts_match_what_was_written()
+    {
+        var rows = DuckDb.Query($"SELECT video_id, count(*) AS n, count(DISTINCT frame_index) AS frames, count(face_index) AS faces FROM '{Glob}' GROUP BY video_id ORDER BY video_id");
+        Assert.Equal(["Megamind", "faces"], rows.Select(r => r.Text("video_id")));
+        foreach (var row in rows)
+        {
+            var outcome = _outcomes.Single(o => o.Input.VideoId == row.Text("video_id"));
+            Assert.Equal(outcome.ProcessedFrames, row.Count("frames"));
+            Assert.Equal(outcome.Faces, row.Count("faces"));
+        }
+        // 24 s at 6 Hz; 11.26 s at 6 Hz.
+        Assert.Equal(144, rows[1].Count("frames"));
+        Assert.Equal(68, rows[0].Count("frames"));
+    }
+
+    [Fact]
+    public void Every_processed_frame_has_a_row_and_face_count_agrees_with_its_rows()
+    {
+        var bad = DuckDb.Query($"SELECT video_id, frame_index FROM '{Glob}' GROUP BY video_id, frame_index, face_count HAVING count(face_index) <> face_count");
+        Assert.Empty(bad);
+    }
+
+    [Fact]
+    public void Column_types_are_what_the_readme_documents()
+    {
+        var types = DuckDb.Query($"DESCRIBE SELECT * FROM '{Glob}'").ToDictionary(r => r.Text("column_name"), r => r.Text("column_type"));
+        Assert.Equal("VARCHAR", types["video_id"]);
+        Assert.Equal("BIGINT", types["frame_index"]);
+        Assert.Equal("DOUBLE", types["timestamp_s"]);
+        Assert.Equal("INTEGER", types["face_count"]);
+        Assert.Equal("INTEGER", types["face_index"]);
+        Assert.Equal("FLOAT", types["score"]);
+        foreach (var c in new[] { "x1", "y1", "x2", "y2", "right_eye_x", "left_eye_y", "nose_tip_x", "mouth_center_y", "right_ear_x", "left_ear_y" })
+        {
+            Assert.Equal("FLOAT", types[c]);
+        }
+        Assert.Equal(6 + 4 + 12, types.Count);
+    }
+
+    [Fact]
+    public void Metadata_names_tool_model_checksum_and_provider()
+    {
+        var file = Path.Combine(_out.Path, "faces" + AnalyzePipeline.FacesSuffix);
+        var meta = DuckDb.Query($"SELECT key::VARCHAR AS k, value::VARCHAR AS v FROM parquet_kv_metadata('{file}')").ToDictionary(r => r.Text("k"), r => r.Text("v"));
+        Assert.Equal(OutputMetadata.ToolVersion, meta["emmanet.tool_version"]);
+        Assert.Equal("faces/1", meta["emmanet.schema"]);
+        Assert.Equal("CPUExecutionProvider", meta["emmanet.execution_provider"]);
+        Assert.Equal("face_detection_back_256x256.onnx", meta["emmanet.model.face_detector.file"]);
+        Assert.Equal(models.Store.Manifest.Get("blazeface-back-256").Sha256, meta["emmanet.model.face_detector.sha256"]);
+        Assert.Equal("720", meta["emmanet.video_frame_count"]);
+        Assert.Equal("144", meta["emmanet.processed_frames"]);
+    }
+
+    [Fact]
+    public void Boxes_are_in_displayed_video_pixels()
+    {
+        var row = DuckDb.Query($"SELECT min(x1) AS x1, max(x2) AS x2, max(y2) AS y2 FROM '{Path.Combine(_out.Path, "faces" + AnalyzePipeline.FacesSuffix)}'").Single();
+        Assert.InRange(row["x1"].GetDouble(), 0, 1280);
+        Assert.InRange(row["x2"].GetDouble(), 640, 1280);
+        Assert.InRange(row["y2"].GetDouble(), 0, 720);
+    }
+
+    public Task DisposeAsync()
+    {
+        _out.Dispose();
+        return Task.CompletedTask;
+    }
+}
