@@ -17,7 +17,7 @@ internal sealed class CommonOptions
 
     public Option<bool> Fp16 { get; } = new("--fp16") { Description = "Allow FP16 kernels on TensorRT" };
 
-    public Option<int> Threads { get; } = new("--threads") { Description = "ONNX Runtime intra-op threads on CPU (0: 2, which suits a 2-core box running the decoder too)", DefaultValueFactory = _ => 0 };
+    public Option<int> Threads { get; } = new("--threads") { Description = "ONNX Runtime intra-op threads on CPU (0: half the cores, leaving the rest to ffmpeg)", DefaultValueFactory = _ => 0 };
 
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Debug logging" };
 

@@ -26,10 +26,9 @@ public static class AudioReader
         {
             try
             {
-                await FfmpegPipe.RunAsync(
+                await FfmpegProcess.RunAsync(
                     media.Path,
-                    "f32le",
-                    options => options.WithCustomArgument($"-vn -sn -dn -ac 1 -ar {sampleRate} -acodec pcm_f32le"),
+                    ["-vn", "-sn", "-dn", "-ac", "1", "-ar", sampleRate.ToString(System.Globalization.CultureInfo.InvariantCulture), "-f", "f32le", "-acodec", "pcm_f32le"],
                     (stream, ct) => PumpAsync(stream, chunks.Writer, chunkSamples, ct),
                     null,
                     stop.Token);

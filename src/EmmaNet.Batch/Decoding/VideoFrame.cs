@@ -8,6 +8,13 @@ namespace EmmaNet.Batch.Decoding;
 /// </summary>
 public sealed class VideoFrame : IDisposable
 {
+    /// <summary>
+    /// Frame buffers have their own pool. The shared pool keeps up to 32 arrays per size per core plus one per thread,
+    /// and frames are rented on decoder threads but returned on the detector thread, so over a long run it filled up
+    /// to hundreds of MB. This one retains at most as many buffers as the pipeline ever holds at once.
+    /// </summary>
+    private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(maxArrayLength: 16 * 1024 * 1024, maxArraysPerBucket: 48);
+
     private byte[]? _buffer;
 
     internal VideoFrame(byte[] buffer, int width, int height, long frameIndex, double timestamp)
@@ -34,7 +41,10 @@ public sealed class VideoFrame : IDisposable
     public ReadOnlySpan<byte> Pixels => (_buffer ?? throw new ObjectDisposedException(nameof(VideoFrame))).AsSpan(0, ByteCount);
 
     /// <summary>Rents a buffer big enough for a frame of this size.</summary>
-    internal static byte[] RentBuffer(int width, int height) => ArrayPool<byte>.Shared.Rent(width * height * 3);
+    internal static byte[] RentBuffer(int width, int height) => Pool.Rent(width * height * 3);
+
+    /// <summary>Returns a buffer from <see cref="RentBuffer"/> that never became a frame.</summary>
+    internal static void ReturnBuffer(byte[] buffer) => Pool.Return(buffer);
 
     /// <summary>For tests and in-memory sources: a frame over a copy of the given pixels.</summary>
     public static VideoFrame FromPixels(ReadOnlySpan<byte> bgr, int width, int height, long frameIndex, double timestamp)
@@ -49,7 +59,7 @@ public sealed class VideoFrame : IDisposable
         var buffer = Interlocked.Exchange(ref _buffer, null);
         if (buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Pool.Return(buffer);
         }
     }
 }

@@ -1,12 +1,11 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using FFMpegCore.Enums;
 
 namespace EmmaNet.Batch.Decoding;
 
 /// <summary>
-/// Streams the frames of one video at a tick rate through an ffmpeg pipe (raw BGR24). ffmpeg selects, scales and
+/// Streams the frames of one video at a tick rate through ffmpeg's stdout (raw BGR24). ffmpeg selects, scales and
 /// converts only the kept frames; frames are handed out through a small bounded channel, so memory does not grow
 /// with the video's length and ffmpeg waits while the consumer is busy.
 /// </summary>
@@ -40,6 +39,10 @@ public sealed class VideoFrameReader
         $"select='{_sampling.SelectExpression(_media.FrameRate)}'," +
         "showinfo@sel=checksum=0," +
         string.Create(CultureInfo.InvariantCulture, $"scale={OutputWidth}:{OutputHeight}:flags=area,format=bgr24");
+
+    /// <summary>ffmpeg's output arguments: video only, the filter graph, one output frame per kept frame, raw BGR24.</summary>
+    public IReadOnlyList<string> OutputArguments =>
+        ["-an", "-sn", "-dn", "-vf", FilterGraph, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "bgr24"];
 
     public async IAsyncEnumerable<VideoFrame> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -76,17 +79,7 @@ public sealed class VideoFrameReader
     {
         try
         {
-            await FfmpegPipe.RunAsync(
-                _media.Path,
-                "rawvideo",
-                options => options
-                    .WithCustomArgument("-an -sn -dn")
-                    .WithCustomArgument($"-vf \"{FilterGraph}\"")
-                    .WithFpsMode(FpsMode.Passthrough)
-                    .WithCustomArgument("-pix_fmt bgr24"),
-                (stream, ct) => PumpFramesAsync(stream, writer, ct),
-                _tracker.OnLine,
-                cancellationToken);
+            await FfmpegProcess.RunAsync(_media.Path, OutputArguments, (stream, ct) => PumpFramesAsync(stream, writer, ct), _tracker.OnLine, cancellationToken);
             writer.TryComplete();
         }
         catch (Exception ex)
@@ -108,7 +101,7 @@ public sealed class VideoFrameReader
                 var read = await stream.ReadAtLeastAsync(buffer.AsMemory(0, frameBytes), frameBytes, throwOnEndOfStream: false, cancellationToken);
                 if (read == 0)
                 {
-                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                    VideoFrame.ReturnBuffer(buffer);
                     return;
                 }
                 if (read < frameBytes)
@@ -123,7 +116,7 @@ public sealed class VideoFrameReader
             {
                 if (frame is null)
                 {
-                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                    VideoFrame.ReturnBuffer(buffer);
                 }
                 else
                 {

@@ -31,7 +31,7 @@ public sealed class BlazeFaceDetector : IFaceDetector
     {
         _options = options ?? new BlazeFaceOptions();
         var path = models.Resolve(_options.ModelId);
-        (_session, var provider) = sessions.Create(path, defaultIntraOpThreads: 2);
+        (_session, var provider) = sessions.Create(path);
         try
         {
             var input = _session.InputMetadata.Single();

@@ -11,7 +11,7 @@ public enum ExecutionDevice
 
 /// <param name="Device">Requested device; anything but <c>Auto</c> fails rather than falls back.</param>
 /// <param name="DeviceId">GPU index for CUDA/TensorRT.</param>
-/// <param name="IntraOpThreads">ONNX Runtime threads per session on CPU; 0 lets the caller pick (see <see cref="SessionFactory"/>).</param>
+/// <param name="IntraOpThreads">ONNX Runtime threads per session on CPU; 0 means <see cref="SessionFactory.DefaultCpuThreads"/>.</param>
 /// <param name="TensorRtCacheFolder">TensorRT engine cache (building engines takes minutes; the cache makes it once per model and GPU).</param>
 /// <param name="TensorRtFp16">Let TensorRT use FP16 kernels.</param>
 public sealed record ExecutionOptions(

@@ -59,7 +59,9 @@ public sealed class AnalyzePipeline(IVideoSource source, IFaceDetector detector,
         catch
         {
             cancellationToken.ThrowIfCancellationRequested();
-            throw FirstFailure(decode, detect, write);
+            // Rethrown with its original stack trace.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(FirstFailure(decode, detect, write)).Throw();
+            throw;
         }
         return outcomes;
     }

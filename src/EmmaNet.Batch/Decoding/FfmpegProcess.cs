@@ -1,0 +1,117 @@
+using System.Diagnostics;
+
+namespace EmmaNet.Batch.Decoding;
+
+/// <summary>
+/// Runs one long-lived ffmpeg decode: its stdout (raw frames or samples) goes to <c>consume</c>, each stderr line to
+/// <c>onStderr</c>, and only the last few error lines are kept, so memory does not grow with the video's length.
+/// Arguments are passed as a list (no shell, no quoting), the input as <c>file:</c> plus an absolute path, so no file
+/// name can be read as an option or a protocol. Failures become one-line <see cref="MediaException"/>s.
+/// </summary>
+/// <remarks>
+/// FFMpegCore (used for probing) keeps every stderr line of a run in memory and cancels its pipe reader when ffmpeg
+/// exits; both break a streaming decode whose filter graph logs each frame (docs/decisions.md).
+/// </remarks>
+internal static class FfmpegProcess
+{
+    private const int ErrorTailLines = 8;
+
+    /// <summary>The full argument list for decoding <paramref name="inputPath"/> with the given output arguments to stdout.</summary>
+    public static List<string> Arguments(string inputPath, IEnumerable<string> outputArguments)
+    {
+        var args = new List<string> { "-hide_banner", "-nostdin", "-nostats", "-i", "file:" + Path.GetFullPath(inputPath) };
+        args.AddRange(outputArguments);
+        args.Add("pipe:1");
+        return args;
+    }
+
+    public static async Task RunAsync(
+        string inputPath,
+        IEnumerable<string> outputArguments,
+        Func<Stream, CancellationToken, Task> consume,
+        Action<string>? onStderr,
+        CancellationToken cancellationToken)
+    {
+        var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in Arguments(inputPath, outputArguments))
+        {
+            psi.ArgumentList.Add(arg);
+        }
+        using var process = StartOrExplain(psi, inputPath);
+        var errorTail = new Queue<string>();
+        var stderr = Task.Run(async () =>
+        {
+            while (await process.StandardError.ReadLineAsync(CancellationToken.None) is { } line)
+            {
+                onStderr?.Invoke(line);
+                if (IsErrorLine(line))
+                {
+                    lock (errorTail)
+                    {
+                        errorTail.Enqueue(line.Trim());
+                        if (errorTail.Count > ErrorTailLines)
+                        {
+                            errorTail.Dequeue();
+                        }
+                    }
+                }
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            await consume(process.StandardOutput.BaseStream, cancellationToken);
+            await process.WaitForExitAsync(cancellationToken);
+            await stderr;
+        }
+        catch
+        {
+            // Cancelled, or the consumer failed: ffmpeg must not outlive us or block on a full pipe.
+            Kill(process);
+            throw;
+        }
+
+        if (process.ExitCode != 0)
+        {
+            string last;
+            lock (errorTail)
+            {
+                last = errorTail.Count > 0 ? errorTail.Last() : $"exit code {process.ExitCode}";
+            }
+            throw new MediaException(inputPath, "ffmpeg could not decode it: " + last);
+        }
+    }
+
+    private static Process StartOrExplain(ProcessStartInfo psi, string inputPath)
+    {
+        try
+        {
+            return Process.Start(psi) ?? throw new MediaException(inputPath, "could not start ffmpeg");
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new MediaException(inputPath, $"could not start ffmpeg ({ex.Message}): is it installed? (scripts/setup.sh installs it)");
+        }
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    private static bool IsErrorLine(string line) =>
+        !line.StartsWith("[showinfo", StringComparison.Ordinal) &&
+        (line.Contains("rror", StringComparison.Ordinal) || line.Contains("nvalid", StringComparison.Ordinal) ||
+         line.Contains("No such", StringComparison.Ordinal) || line.Contains("failed", StringComparison.OrdinalIgnoreCase) ||
+         line.Contains("does not contain", StringComparison.Ordinal) || line.Contains("matches no streams", StringComparison.Ordinal));
+}
