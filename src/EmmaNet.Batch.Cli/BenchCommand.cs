@@ -88,7 +88,7 @@ internal static class BenchCommand
         return command;
     }
 
-    /// <summary>The detector stage alone: frames decoded first (up to 64, held in memory), then timed in batches of 8.</summary>
+    /// <summary>The detector stage alone: frames decoded first (up to 32, held in memory), then timed in batches of 8.</summary>
     private static async Task<double> TimeDetectorAsync(MediaInfo media, BlazeFaceDetector detector, CancellationToken ct)
     {
         var frames = new List<VideoFrame>();
@@ -97,7 +97,7 @@ internal static class BenchCommand
             await foreach (var frame in new VideoFrameReader(media, FrameSampling.FaceStream).ReadAsync(ct))
             {
                 frames.Add(frame);
-                if (frames.Count == 64)
+                if (frames.Count == 32)
                 {
                     break;
                 }

@@ -100,7 +100,7 @@ internal static class FfmpegProcess
         {
             if (!process.HasExited)
             {
-                process.Kill(entireProcessTree: true);
+                process.Kill();
             }
         }
         catch (InvalidOperationException)
