@@ -27,7 +27,9 @@ command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is requi
 
 if [ ! -d tests/tools/node_modules/@duckdb/node-api ]; then
   echo "setup: installing the DuckDB test reader (npm)"
-  (cd tests/tools && npm ci --silent --no-audit --no-fund)
+  # Exact version pinned in package.json; no lock file (npm 11 writes one without the other platforms' optional
+  # native bindings, which `npm ci` then rejects).
+  (cd tests/tools && npm install --no-package-lock --no-audit --no-fund --loglevel=error)
 fi
 
 echo "setup: restoring and building (Release)"
