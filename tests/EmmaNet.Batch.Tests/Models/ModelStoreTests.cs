@@ -10,19 +10,22 @@ public sealed class ModelStoreTests : IDisposable
     private ModelStore CopyOfStore(bool withModels)
     {
         File.Copy(Path.Combine(TestPaths.Models, "manifest.json"), _temp.File("manifest.json"));
+        var store = ModelStore.Open(_temp.Path);
         if (withModels)
         {
-            Directory.CreateDirectory(_temp.File("blazeface"));
-            File.Copy(Path.Combine(TestPaths.Models, "blazeface", "face_detection_back_256x256.onnx"), _temp.File("blazeface/face_detection_back_256x256.onnx"));
+            var file = store.Manifest.Get("blazeface-back-256").File;
+            Directory.CreateDirectory(Path.GetDirectoryName(_temp.File(file))!);
+            File.Copy(Path.Combine(TestPaths.Models, file), _temp.File(file));
         }
-        return ModelStore.Open(_temp.Path);
+        return store;
     }
 
     [Fact]
     public void A_missing_model_says_where_it_looked_and_what_to_run()
     {
-        var ex = Assert.Throws<ModelException>(() => CopyOfStore(withModels: false).Resolve("blazeface-back-256"));
-        Assert.Contains(_temp.File("blazeface/face_detection_back_256x256.onnx"), ex.Message, StringComparison.Ordinal);
+        var store = CopyOfStore(withModels: false);
+        var ex = Assert.Throws<ModelException>(() => store.Resolve("blazeface-back-256"));
+        Assert.Contains(store.PathOf(store.Manifest.Get("blazeface-back-256")), ex.Message, StringComparison.Ordinal);
         Assert.Contains("emmanet models fetch", ex.Message, StringComparison.Ordinal);
     }
 

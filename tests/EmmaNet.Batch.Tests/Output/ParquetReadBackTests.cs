@@ -77,7 +77,7 @@ public sealed class ParquetReadBackTests(ModelFixture models) : IAsyncLifetime
         Assert.Equal(OutputMetadata.ToolVersion, meta["emmanet.tool_version"]);
         Assert.Equal("faces/1", meta["emmanet.schema"]);
         Assert.Equal("CPUExecutionProvider", meta["emmanet.execution_provider"]);
-        Assert.Equal("face_detection_back_256x256.onnx", meta["emmanet.model.face_detector.file"]);
+        Assert.Equal("face_detection_back_256x256_batched.onnx", meta["emmanet.model.face_detector.file"]);
         Assert.Equal(models.Store.Manifest.Get("blazeface-back-256").Sha256, meta["emmanet.model.face_detector.sha256"]);
         Assert.Equal("720", meta["emmanet.video_frame_count"]);
         Assert.Equal("144", meta["emmanet.processed_frames"]);

@@ -1,0 +1,75 @@
+using EmmaNet.Batch.Decoding;
+using EmmaNet.Batch.Tests.Support;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EmmaNet.Batch.Tests.Models;
+
+/// <summary>The BlazeFace file with its batch made symbolic, against single runs and against the npm original.</summary>
+[Collection(ModelsCollection.Name)]
+public sealed class BlazeFaceBatchTests(ModelFixture models)
+{
+    private static float[] RealInputs(int count)
+    {
+        // Eight real 256x256 RGB inputs in [-1, 1], cut from the face sample's photos.
+        var media = MediaProber.ProbeAsync(TestPaths.FacesVideo, CancellationToken.None).GetAwaiter().GetResult();
+        var input = new float[count * 256 * 256 * 3];
+        var i = 0;
+        foreach (var frame in new VideoFrameReader(media, new FrameSampling(0.5)).ReadAsync().ToBlockingEnumerable())
+        {
+            using (frame)
+            {
+                if (i < count)
+                {
+                    var pixels = frame.Pixels;
+                    for (var y = 0; y < 256; y++)
+                    {
+                        for (var x = 0; x < 256; x++)
+                        {
+                            for (var c = 0; c < 3; c++)
+                            {
+                                input[(((i * 256) + y) * 256 + x) * 3 + c] = pixels[((y * 2 + 100) * frame.Width + (x * 2 + 300)) * 3 + (2 - c)] / 127.5f - 1f;
+                            }
+                        }
+                    }
+                    i++;
+                }
+            }
+        }
+        Assert.Equal(count, i);
+        return input;
+    }
+
+    private static float[][] Run(InferenceSession session, float[] input, int batch)
+    {
+        using var value = OrtValue.CreateTensorValueFromMemory(input, [batch, 256, 256, 3]);
+        using var results = session.Run(new RunOptions(), [session.InputNames[0]], [value], session.OutputNames);
+        return results.Select(r => r.GetTensorDataAsSpan<float>().ToArray()).ToArray();
+    }
+
+    [Fact]
+    public void A_batch_of_8_equals_8_single_runs_and_the_original_model()
+    {
+        var inputs = RealInputs(8);
+        var (batched, _) = models.Sessions.Create(models.Store.Resolve("blazeface-back-256"));
+        var (original, _) = models.Sessions.Create(Path.Combine(models.Store.Folder, ".cache", "blazeface-back-256", "face_detection_back_256x256_barracuda.onnx"));
+        using (batched)
+        using (original)
+        {
+            Assert.Equal(-1, batched.InputMetadata.Single().Value.Dimensions[0]);
+            var all = Run(batched, inputs, 8);
+            for (var i = 0; i < 8; i++)
+            {
+                var one = inputs.AsSpan(i * 256 * 256 * 3, 256 * 256 * 3).ToArray();
+                var single = Run(batched, one, 1);
+                var reference = Run(original, one, 1);
+                for (var o = 0; o < all.Length; o++)
+                {
+                    var per = single[o].Length;
+                    var slice = all[o].AsSpan(i * per, per).ToArray();
+                    Assert.True(slice.Zip(single[o], (a, b) => Math.Abs(a - b)).Max() < 1e-4f, $"image {i} output {o}: batch differs from single");
+                    Assert.True(single[o].Zip(reference[o], (a, b) => Math.Abs(a - b)).Max() < 1e-4f, $"image {i} output {o}: rewritten differs from original");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using EmmaNet.Batch.Decoding;
+using EmmaNet.Batch.Tests.Support;
+using Microsoft.ML.OnnxRuntime;
+using OpenCvSharp;
+
+namespace EmmaNet.Batch.Tests.Models;
+
+/// <summary>The converted models against the original TF.js models run by TensorFlow.js itself, on real media.</summary>
+[Collection(ModelsCollection.Name)]
+public sealed class ConversionParityTests(ModelFixture models)
+{
+    private const float Tolerance = 1e-4f;
+
+    private string SourceJson(string id, string file) => Path.Combine(models.Store.Folder, ".cache", id, file);
+
+    private float[][] RunOnnx(string id, float[] input, long[] shape, params string[] outputs)
+    {
+        var (session, _) = models.Sessions.Create(models.Store.Resolve(id));
+        using (session)
+        {
+            using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
+            using var results = session.Run(new RunOptions(), [session.InputNames[0]], [value], outputs);
+            return results.Select(r => r.GetTensorDataAsSpan<float>().ToArray()).ToArray();
+        }
+    }
+
+    private static async Task<List<VideoFrame>> FramesAsync(string video, int take)
+    {
+        var media = await MediaProber.ProbeAsync(video, CancellationToken.None);
+        var frames = new List<VideoFrame>();
+        await foreach (var frame in new VideoFrameReader(media, FrameSampling.ContextStream).ReadAsync())
+        {
+            frames.Add(frame);
+        }
+        // Spread over the video: one frame per photo of the face sample.
+        var step = Math.Max(1, frames.Count / take);
+        var kept = frames.Where((_, i) => i % step == step / 2).Take(take).ToList();
+        frames.Except(kept).ToList().ForEach(f => f.Dispose());
+        return kept;
+    }
+
+    private static void AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        var worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        Assert.True(worst <= Tolerance, $"{what}: max |onnx - tfjs| = {worst:g3} > {Tolerance}");
+    }
+
+    [Fact]
+    public async Task Expression_model_matches_tfjs_on_real_face_crops()
+    {
+        var frames = await FramesAsync(TestPaths.FacesVideo, 6);
+        var crops = new List<float[]>();
+        try
+        {
+            var faces = models.Detector.Detect(frames);
+            for (var i = 0; i < frames.Count; i++)
+            {
+                crops.AddRange(faces[i].Take(2).Select(f => ExpressionInput(frames[i], f)));
+            }
+        }
+        finally
+        {
+            frames.ForEach(f => f.Dispose());
+        }
+        Assert.True(crops.Count >= 8, $"only {crops.Count} face crops");
+        var input = crops.SelectMany(c => c).ToArray();
+        var n = crops.Count;
+
+        var onnx = RunOnnx("fer-mini-xception", input, [n, 64, 64, 1], "probabilities", "embedding");
+        var tfjs = TfjsReference.Run(SourceJson("fer-mini-xception", "emotion.json"), input, [n, 64, 64, 1], "Identity", "StatefulPartitionedCall/model_1/add_2/add");
+
+        AssertClose(tfjs[0].Data, onnx[0], "probabilities");
+        // The embedding is add_2 averaged over its spatial positions.
+        var (add2, shape) = tfjs[1];
+        var (h, w, c) = (shape[1], shape[2], shape[3]);
+        var pooled = new float[n * c];
+        for (var b = 0; b < n; b++)
+        {
+            for (var p = 0; p < h * w; p++)
+            {
+                for (var k = 0; k < c; k++)
+                {
+                    pooled[b * c + k] += add2[(b * h * w + p) * c + k] / (h * w);
+                }
+            }
+        }
+        AssertClose(pooled, onnx[1], "embedding");
+    }
+
+    /// <summary>The human-models preprocessing: crop, bilinear 64x64, grey = 0.2989 R + 0.5870 G + 0.1140 B in 0..1, then (grey - 0.5) * 2.</summary>
+    private static float[] ExpressionInput(VideoFrame frame, Batch.Faces.FaceDetection face)
+    {
+        {
+            using var image = frame.CopyToMat();
+            var rect = new Rect((int)face.X1, (int)face.Y1, Math.Max(1, (int)face.Width), Math.Max(1, (int)face.Height)).Intersect(new Rect(0, 0, frame.Width, frame.Height));
+            using var crop = new Mat(image, rect);
+            using var small = new Mat();
+            Cv2.Resize(crop, small, new Size(64, 64), 0, 0, InterpolationFlags.Linear);
+            var result = new float[64 * 64];
+            for (var y = 0; y < 64; y++)
+            {
+                for (var x = 0; x < 64; x++)
+                {
+                    var bgr = small.At<Vec3b>(y, x);
+                    var grey = (0.2989f * bgr.Item2 + 0.5870f * bgr.Item1 + 0.1140f * bgr.Item0) / 255f;
+                    result[y * 64 + x] = (grey - 0.5f) * 2f;
+                }
+            }
+            return result;
+        }
+    }
+
+    [Fact]
+    public async Task Pose_model_matches_tfjs_on_a_real_frame()
+    {
+        var frames = await FramesAsync(TestPaths.VTest, 1);
+        float[] input;
+        try
+        {
+            input = PoseInput(frames[0]);
+        }
+        finally
+        {
+            frames.ForEach(f => f.Dispose());
+        }
+        string[] names = ["heatmaps", "offsets", "displacement_fwd", "displacement_bwd"];
+        var onnx = RunOnnx("posenet-mobilenet", input, [1, 385, 385, 3], names);
+        var tfjs = TfjsReference.Run(SourceJson("posenet-mobilenet", "posenet.json"), input, [1, 385, 385, 3],
+            "MobilenetV1/heatmap_2/BiasAdd", "MobilenetV1/offset_2/BiasAdd", "MobilenetV1/displacement_fwd_2/BiasAdd", "MobilenetV1/displacement_bwd_2/BiasAdd");
+        for (var i = 0; i < names.Length; i++)
+        {
+            Assert.Equal([1, 25, 25, tfjs[i].Shape[3]], tfjs[i].Shape);
+            // Offsets and displacements are pixel distances (up to about 64): float32 sums in a different order differ by a few
+            // 1e-4 there, so the bound is 1e-4 of the tensor's largest magnitude (docs/decisions.md).
+            var scale = Math.Max(1f, tfjs[i].Data.Max(Math.Abs));
+            var worst = tfjs[i].Data.Zip(onnx[i], (e, a) => Math.Abs(e - a)).Max() / scale;
+            Assert.True(worst <= Tolerance, $"{names[i]}: max |onnx - tfjs| / max |tfjs| = {worst:g3} > {Tolerance}");
+        }
+    }
+
+    /// <summary>PoseNet input: the frame stretched to 385x385, RGB scaled to x / 127.5 - 1.</summary>
+    private static float[] PoseInput(VideoFrame frame)
+    {
+        {
+            using var image = frame.CopyToMat();
+            using var small = new Mat();
+            Cv2.Resize(image, small, new Size(385, 385), 0, 0, InterpolationFlags.Linear);
+            var result = new float[385 * 385 * 3];
+            for (var y = 0; y < 385; y++)
+            {
+                for (var x = 0; x < 385; x++)
+                {
+                    var bgr = small.At<Vec3b>(y, x);
+                    var o = (y * 385 + x) * 3;
+                    result[o] = bgr.Item2 / 127.5f - 1f;
+                    result[o + 1] = bgr.Item1 / 127.5f - 1f;
+                    result[o + 2] = bgr.Item0 / 127.5f - 1f;
+                }
+            }
+            return result;
+        }
+    }
+}
