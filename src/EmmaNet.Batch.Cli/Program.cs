@@ -5,6 +5,7 @@ var root = new RootCommand("EmmaNet.Batch: offline multimodal emotion analysis o
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(DoctorCommand.Create());
 var parse = root.Parse(args);
 // Ctrl-C cancels the token; the pipeline then deletes its temp files, which may take a few seconds.
 return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) });

@@ -60,7 +60,10 @@ public sealed class ModelStore
 
     public string PathOf(ModelEntry entry) => Path.Combine(Folder, entry.File);
 
-    /// <summary>The verified path of a model: present and matching its manifest checksum, or a <see cref="ModelException"/> saying what to run.</summary>
+    /// <summary>
+    /// The verified path of a model: present, matching its manifest checksum and keeping its input/output contract,
+    /// or a <see cref="ModelException"/> saying what to run. Checked once per store.
+    /// </summary>
     public string Resolve(string id)
     {
         var entry = Manifest.Get(id);
@@ -78,6 +81,7 @@ public sealed class ModelStore
         {
             throw new ModelException($"model '{id}' is corrupted: {path} has sha256 {actual}, the manifest expects {entry.Sha256}; run `emmanet models fetch --force`");
         }
+        ModelContract.Verify(entry, path);
         _verified[id] = path;
         return path;
     }

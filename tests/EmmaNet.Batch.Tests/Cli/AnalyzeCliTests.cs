@@ -87,5 +87,35 @@ public sealed class AnalyzeCliTests(GeneratedClips clips) : IDisposable
         Assert.Contains("--device auto", stderr, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task Doctor_passes_here_and_fails_without_models()
+    {
+        var (ok, report) = await EmmanetStdout("doctor", "--models", TestPaths.Models);
+        Assert.Equal(0, ok);
+        Assert.Contains("OK    ffmpeg", report, StringComparison.Ordinal);
+        Assert.Contains("OK    onnxruntime", report, StringComparison.Ordinal);
+        Assert.Contains("CPUExecutionProvider", report, StringComparison.Ordinal);
+        Assert.Contains("OK    model fer-mini-xception", report, StringComparison.Ordinal);
+
+        var (failed, missing) = await EmmanetStdout("doctor", "--models", _temp.Path);
+        Assert.Equal(2, failed);
+        Assert.Contains("FAIL  models", missing, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int ExitCode, string Stdout)> EmmanetStdout(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "emmanet.dll"));
+        foreach (var arg in args)
+        {
+            psi.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout);
+    }
+
     public void Dispose() => _temp.Dispose();
 }

@@ -1,0 +1,117 @@
+using System.CommandLine;
+using System.Diagnostics;
+using EmmaNet.Batch.Models;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EmmaNet.Batch.Cli;
+
+/// <summary>
+/// <c>emmanet doctor</c>: what this machine has for the analyzer. Required checks (ffmpeg and ffprobe, the native ONNX
+/// Runtime and OpenCV libraries, every model present, matching its checksum and contract) decide the exit code;
+/// the rest (execution providers, GPU build, Node.js for fetching models) is information.
+/// </summary>
+internal static class DoctorCommand
+{
+    private enum Level
+    {
+        Ok,
+        Info,
+        Warn,
+        Fail,
+    }
+
+    private static readonly string[] FfmpegTools = ["ffmpeg", "ffprobe"];
+
+    public static Command Create()
+    {
+        var models = new Option<string?>("--models") { Description = "Models folder (default: $EMMANET_MODELS, then models/ beside the program or above it)" };
+        var command = new Command("doctor", "Check ffmpeg, native libraries, execution providers and models") { models };
+        command.SetAction(parse =>
+        {
+            var failed = false;
+            void Report(Level level, string what, string detail)
+            {
+                failed |= level == Level.Fail;
+                Console.WriteLine($"{level.ToString().ToUpperInvariant(),-5} {what,-26} {detail}");
+            }
+
+            foreach (var tool in FfmpegTools)
+            {
+                var version = FirstLine(tool, "-version");
+                Report(version is null ? Level.Fail : Level.Ok, tool, version ?? "not found on PATH (apt-get install ffmpeg; scripts/setup.sh does it)");
+            }
+
+            try
+            {
+                Report(Level.Ok, "onnxruntime", $"{OrtEnv.Instance().GetVersionString()} native library loaded");
+                var providers = OrtEnv.Instance().GetAvailableProviders();
+                Report(Level.Info, "execution providers", string.Join(", ", providers));
+                var gpu = providers.Any(p => p is "CUDAExecutionProvider" or "TensorrtExecutionProvider");
+                Report(Level.Info, "gpu build", gpu
+                    ? "GPU ONNX Runtime package: --device auto tries TensorRT, then CUDA, then CPU"
+                    : "CPU ONNX Runtime package (build with -p:EmmaNetGpu=true for CUDA/TensorRT)");
+            }
+            catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException)
+            {
+                Report(Level.Fail, "onnxruntime", "native library not loadable: " + ex.Message.Split('\n')[0]);
+            }
+
+            try
+            {
+                Report(Level.Ok, "opencv", $"{OpenCvSharp.Cv2.GetVersionString()} native library loaded");
+            }
+            catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationException)
+            {
+                Report(Level.Fail, "opencv", "OpenCvSharpExtern not loadable (apt-get install libgtk-3-0): " + ex.Message.Split('\n')[0]);
+            }
+
+            var node = FirstLine("node", "--version");
+            Report(node is null ? Level.Warn : Level.Ok, "node", node is null ? "not found: `emmanet models fetch` needs npm" : $"{node} (for `emmanet models fetch`)");
+
+            try
+            {
+                var store = ModelStore.Open(parse.GetValue(models));
+                Report(Level.Info, "models folder", store.Folder);
+                foreach (var entry in store.Manifest.Models)
+                {
+                    try
+                    {
+                        store.Resolve(entry.Id);
+                        Report(Level.Ok, "model " + entry.Id, $"{entry.File} (sha256 and contract ok)");
+                    }
+                    catch (Exception ex) when (ex is ModelException or OnnxRuntimeException)
+                    {
+                        Report(Level.Fail, "model " + entry.Id, ex.Message);
+                    }
+                }
+            }
+            catch (ModelException ex)
+            {
+                Report(Level.Fail, "models", ex.Message);
+            }
+
+            return failed ? ExitCodes.CouldNotRun : ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static string? FirstLine(string program, string argument)
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo(program, argument) { RedirectStandardOutput = true, RedirectStandardError = true });
+            if (process is null)
+            {
+                return null;
+            }
+            var line = process.StandardOutput.ReadLine();
+            process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            return process.ExitCode == 0 ? line?.Trim() : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+}
