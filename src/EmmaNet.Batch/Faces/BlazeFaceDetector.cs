@@ -8,8 +8,8 @@ namespace EmmaNet.Batch.Faces;
 /// <summary>
 /// BlazeFace through ONNX Runtime (FORMATS.md section 5). Each frame is letterboxed into the square NHWC RGB input
 /// scaled to [-1, 1]; the 896 anchors are decoded, scored with a sigmoid, merged by weighted NMS and mapped back to
-/// frame pixels. A model with a symbolic batch dimension gets the whole batch in one call; the npm file has batch 1,
-/// so it is called per frame behind the same API.
+/// frame pixels. With a symbolic batch dimension, up to <see cref="BlazeFaceOptions.FramesPerCall"/> frames go in one
+/// call; a model with a fixed batch of 1 is called per frame behind the same API.
 /// </summary>
 public sealed class BlazeFaceDetector : IFaceDetector
 {
@@ -23,7 +23,7 @@ public sealed class BlazeFaceDetector : IFaceDetector
     private readonly string[] _scoreOutputs;
     private readonly string[] _boxOutputs;
     private readonly int _size;
-    private readonly bool _batched;
+    private readonly int _framesPerCall;
     private float[] _input = [];
     private readonly Mat _resized = new();
 
@@ -42,7 +42,9 @@ public sealed class BlazeFaceDetector : IFaceDetector
                 throw new ModelException($"{path}: expected a BlazeFace input [N,S,S,3], found [{string.Join(",", dims)}]");
             }
             _size = dims[1];
-            _batched = dims[0] <= 0;
+            _framesPerCall = dims[0] > 0 ? 1
+                : _options.FramesPerCall > 0 ? _options.FramesPerCall
+                : provider == "CPUExecutionProvider" ? 1 : 16;
             var outputs = _session.OutputMetadata.ToList();
             _scoreOutputs = OutputsWithLastDim(outputs, 1, path);
             _boxOutputs = OutputsWithLastDim(outputs, Regressors, path);
@@ -63,7 +65,7 @@ public sealed class BlazeFaceDetector : IFaceDetector
     public IReadOnlyList<FaceDetection>[] Detect(IReadOnlyList<VideoFrame> frames)
     {
         var results = new IReadOnlyList<FaceDetection>[frames.Count];
-        var step = _batched ? Math.Max(1, frames.Count) : 1;
+        var step = _framesPerCall;
         for (var start = 0; start < frames.Count; start += step)
         {
             var count = Math.Min(step, frames.Count - start);

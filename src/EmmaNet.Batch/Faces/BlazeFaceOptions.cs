@@ -8,11 +8,16 @@ namespace EmmaNet.Batch.Faces;
 /// <param name="ScoreThreshold">Minimum sigmoid score (FORMATS.md section 5: about 0.5 for the back model, 0.75 for the front one).</param>
 /// <param name="IouThreshold">Overlap above which candidates merge in weighted NMS.</param>
 /// <param name="MinFaceSide">Faces narrower than this many frame pixels are dropped (too small to embed).</param>
+/// <param name="FramesPerCall">
+/// Frames per ONNX Runtime call when the model's batch is symbolic; 0 picks by provider: 1 on CPU (measured faster
+/// and lighter there, docs/benchmarks.md), 16 on CUDA/TensorRT.
+/// </param>
 public sealed record BlazeFaceOptions(
     string ModelId = BlazeFaceOptions.BackModelId,
     float ScoreThreshold = 0.5f,
     float IouThreshold = 0.3f,
-    float MinFaceSide = 8)
+    float MinFaceSide = 8,
+    int FramesPerCall = 0)
 {
     public const string BackModelId = "blazeface-back-256";
     public const string FrontModelId = "blazeface-front-128";

@@ -73,3 +73,39 @@ public sealed class BlazeFaceBatchTests(ModelFixture models)
         }
     }
 }
+
+[Collection(ModelsCollection.Name)]
+public sealed class BlazeFaceDetectorBatchTests(ModelFixture models)
+{
+    [Fact]
+    public async Task Eight_frames_per_call_find_the_same_faces_as_one_per_call()
+    {
+        using var batched = new Batch.Faces.BlazeFaceDetector(models.Store, models.Sessions, new Batch.Faces.BlazeFaceOptions(FramesPerCall: 8));
+        var media = await MediaProber.ProbeAsync(TestPaths.FacesVideo, CancellationToken.None);
+        var frames = new List<VideoFrame>();
+        try
+        {
+            await foreach (var frame in new VideoFrameReader(media, FrameSampling.ContextStream).ReadAsync())
+            {
+                frames.Add(frame);
+            }
+            var one = models.Detector.Detect(frames);
+            var eight = batched.Detect(frames);
+            Assert.Equal(one.Length, eight.Length);
+            for (var i = 0; i < one.Length; i++)
+            {
+                Assert.Equal(one[i].Count, eight[i].Count);
+                for (var f = 0; f < one[i].Count; f++)
+                {
+                    Assert.Equal(one[i][f].X1, eight[i][f].X1, 2);
+                    Assert.Equal(one[i][f].Y2, eight[i][f].Y2, 2);
+                    Assert.Equal(one[i][f].Score, eight[i][f].Score, 4);
+                }
+            }
+        }
+        finally
+        {
+            frames.ForEach(f => f.Dispose());
+        }
+    }
+}
