@@ -53,7 +53,8 @@ public static class MediaProber
             rotation,
             video.CodecName ?? "unknown",
             audio is not null,
-            audio?.SampleRateHz ?? 0);
+            audio?.SampleRateHz ?? 0,
+            video.Duration > TimeSpan.Zero ? video.Duration : analysis.Duration);
     }
 
     private static string FirstLine(Exception ex)

@@ -8,7 +8,7 @@ public sealed class FfmpegCommandTests
     [Fact]
     public void Decode_command_for_a_30_fps_video_at_6_hz()
     {
-        var media = new MediaInfo("/v/-rf \"x\" y.mp4", TimeSpan.FromSeconds(10), 1280, 720, 30, 0, "h264", true, 48000);
+        var media = new MediaInfo("/v/-rf \"x\" y.mp4", TimeSpan.FromSeconds(10), 1280, 720, 30, 0, "h264", true, 48000, TimeSpan.FromSeconds(10));
         var reader = new VideoFrameReader(media, FrameSampling.FaceStream);
         var args = FfmpegProcess.Arguments(media.Path, reader.OutputArguments);
         Assert.Equal(

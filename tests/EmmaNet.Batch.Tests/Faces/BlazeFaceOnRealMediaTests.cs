@@ -1,4 +1,3 @@
-using System.Text.Json;
 using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Tests.Support;
 
@@ -7,14 +6,10 @@ namespace EmmaNet.Batch.Tests.Faces;
 [Collection(ModelsCollection.Name)]
 public sealed class BlazeFaceOnRealMediaTests(ModelFixture models)
 {
-    private sealed record Segment(string Photo, double StartS, double EndS, int Faces);
-
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     [Fact]
     public async Task Finds_as_many_faces_per_photo_as_a_person_counts_within_one()
     {
-        var truth = JsonSerializer.Deserialize<List<Segment>>(await File.ReadAllTextAsync(TestPaths.FacesTruth), Json)!;
+        var truth = PhotoSegment.LoadAll();
         var media = await MediaProber.ProbeAsync(TestPaths.FacesVideo, CancellationToken.None);
         var perPhoto = truth.ToDictionary(s => s.Photo, _ => new List<int>());
         var batch = new List<VideoFrame>();

@@ -40,8 +40,8 @@ public sealed class ParquetReadBackTests(ModelFixture models) : IAsyncLifetime
             Assert.Equal(outcome.ProcessedFrames, row.Count("frames"));
             Assert.Equal(outcome.Faces, row.Count("faces"));
         }
-        // 24 s at 6 Hz; 11.26 s at 6 Hz.
-        Assert.Equal(144, rows[1].Count("frames"));
+        // 30 s at 6 Hz; 11.26 s at 6 Hz.
+        Assert.Equal(180, rows[1].Count("frames"));
         Assert.Equal(68, rows[0].Count("frames"));
     }
 
@@ -79,8 +79,8 @@ public sealed class ParquetReadBackTests(ModelFixture models) : IAsyncLifetime
         Assert.Equal("CPUExecutionProvider", meta["emmanet.execution_provider"]);
         Assert.Equal("face_detection_back_256x256_batched.onnx", meta["emmanet.model.face_detector.file"]);
         Assert.Equal(models.Store.Manifest.Get("blazeface-back-256").Sha256, meta["emmanet.model.face_detector.sha256"]);
-        Assert.Equal("720", meta["emmanet.video_frame_count"]);
-        Assert.Equal("144", meta["emmanet.processed_frames"]);
+        Assert.Equal("900", meta["emmanet.video_frame_count"]);
+        Assert.Equal("180", meta["emmanet.processed_frames"]);
     }
 
     [Fact]

@@ -12,7 +12,10 @@ public sealed class ModelFixture : IDisposable
         Store = ModelStore.Open(TestPaths.Models);
         Sessions = new SessionFactory(new ExecutionOptions(ExecutionDevice.Cpu), NullLogger.Instance);
         Detector = new BlazeFaceDetector(Store, Sessions);
+        Vad = new Batch.Audio.SileroVad(Store, Sessions);
     }
+
+    public Batch.Audio.SileroVad Vad { get; }
 
     public ModelStore Store { get; }
 
@@ -20,7 +23,11 @@ public sealed class ModelFixture : IDisposable
 
     public BlazeFaceDetector Detector { get; }
 
-    public void Dispose() => Detector.Dispose();
+    public void Dispose()
+    {
+        Detector.Dispose();
+        Vad.Dispose();
+    }
 }
 
 [CollectionDefinition(Name)]

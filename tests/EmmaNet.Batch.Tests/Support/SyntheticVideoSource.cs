@@ -17,7 +17,7 @@ public sealed class SyntheticVideoSource(int framesPerVideo) : IVideoSource
     public Action<string, int>? OnFrame { get; set; }
 
     public Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken) =>
-        Task.FromResult(new MediaInfo(path, TimeSpan.FromSeconds(FramesPerVideo / 6.0), 64, 48, 30, 0, "synthetic", true, 16000));
+        Task.FromResult(new MediaInfo(path, TimeSpan.FromSeconds(FramesPerVideo / 6.0), 64, 48, 30, 0, "synthetic", true, 16000, TimeSpan.FromSeconds(FramesPerVideo / 6.0)));
 
     public async IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameSampling sampling, Action<long> decodedFrames, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

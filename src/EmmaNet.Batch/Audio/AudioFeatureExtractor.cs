@@ -1,0 +1,76 @@
+using System.Runtime.CompilerServices;
+using EmmaNet.Batch.Decoding;
+
+namespace EmmaNet.Batch.Audio;
+
+/// <summary>
+/// Streams a video's audio once and yields its 2 Hz <see cref="AudioStep"/>s as soon as each window is complete:
+/// log-mel statistics per window, and the VAD run over the whole stream in order so its recurrent state is carried
+/// across windows. Memory holds about one window of samples, whatever the length.
+/// </summary>
+public sealed class AudioFeatureExtractor(SileroVad vad)
+{
+    public const float SpeechThreshold = 0.5f;
+    private const int Rate = LogMelStatistics.SampleRate;
+
+    private readonly LogMelStatistics _logMel = new();
+
+    public async IAsyncEnumerable<AudioStep> ExtractAsync(MediaInfo media, int audioChunkSamples = Rate, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var steps = AudioTimeline.StepCount(media.VideoDuration.TotalSeconds);
+        if (!media.HasAudio)
+        {
+            for (var k = 0; k < steps; k++)
+            {
+                yield return new AudioStep(k, AudioTimeline.StepTime(k), new float[LogMelStatistics.FeatureCount], 0, Present: false);
+            }
+            yield break;
+        }
+
+        vad.Reset();
+        var window = AudioTimeline.WindowSamples(Rate);
+        var buffer = new List<float>();   // samples from bufferStart on
+        long bufferStart = 0, received = 0;
+        var chunkProbabilities = new List<(long Centre, float P)>();
+        long vadChunks = 0;
+        var next = 0;
+        await foreach (var chunk in AudioReader.ReadAsync(media, Rate, audioChunkSamples, cancellationToken))
+        {
+            foreach (var p in vad.Push(chunk))
+            {
+                chunkProbabilities.Add(((vadChunks++ * SileroVad.ChunkSamples) + (SileroVad.ChunkSamples / 2), p));
+            }
+            buffer.AddRange(chunk);
+            received += chunk.Length;
+            // A step waits until the VAD has finished every 32 ms chunk centred in its window, so the result does not
+            // depend on how the audio was read.
+            while (next < steps && AudioTimeline.WindowStart(next, Rate) + window + (SileroVad.ChunkSamples / 2) <= received)
+            {
+                yield return Step(next++, buffer, bufferStart, window, chunkProbabilities);
+                // Keep only what later windows can still reach.
+                var keepFrom = Math.Max(bufferStart, AudioTimeline.WindowStart(next, Rate));
+                buffer.RemoveRange(0, (int)(keepFrom - bufferStart));
+                bufferStart = keepFrom;
+                chunkProbabilities.RemoveAll(c => c.Centre < keepFrom);
+            }
+        }
+        while (next < steps)
+        {
+            yield return Step(next++, buffer, bufferStart, window, chunkProbabilities);
+        }
+    }
+
+    private AudioStep Step(int step, List<float> buffer, long bufferStart, int window, List<(long Centre, float P)> chunks)
+    {
+        var start = AudioTimeline.WindowStart(step, Rate);
+        var samples = new float[window];
+        for (var i = 0; i < window; i++)
+        {
+            var at = start + i - bufferStart;
+            samples[i] = at >= 0 && at < buffer.Count ? buffer[(int)at] : 0f;
+        }
+        var inside = chunks.Where(c => c.Centre >= start && c.Centre < start + window).Select(c => c.P).ToList();
+        var speech = inside.Count > 0 ? inside.Average() : 0f;
+        return new AudioStep(step, AudioTimeline.StepTime(step), _logMel.Features(samples), speech, speech >= SpeechThreshold);
+    }
+}

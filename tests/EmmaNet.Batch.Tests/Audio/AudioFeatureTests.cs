@@ -1,0 +1,63 @@
+using EmmaNet.Batch.Audio;
+using EmmaNet.Batch.Decoding;
+using EmmaNet.Batch.Tests.Support;
+
+namespace EmmaNet.Batch.Tests.Audio;
+
+[Collection(ModelsCollection.Name)]
+public sealed class AudioFeatureTests(ModelFixture models, GeneratedClips clips)
+{
+    private async Task<List<AudioStep>> Extract(string path, int chunk = 16000)
+    {
+        var media = await MediaProber.ProbeAsync(path, CancellationToken.None);
+        var steps = new List<AudioStep>();
+        await foreach (var step in new AudioFeatureExtractor(models.Vad).ExtractAsync(media, chunk))
+        {
+            steps.Add(step);
+        }
+        return steps;
+    }
+
+    [Fact]
+    public async Task A_clip_of_known_length_gets_one_step_every_half_second()
+    {
+        var steps = await Extract(clips.Cfr30);
+        Assert.Equal([0, 0.5, 1.0, 1.5, 2.0, 2.5], steps.Select(s => s.Time));
+        Assert.All(steps, s => Assert.Equal(256, s.LogMel.Length));
+        // A pure tone is not speech.
+        Assert.All(steps, s => Assert.False(s.Present));
+    }
+
+    [Fact]
+    public async Task Voice_activity_is_high_in_speech_and_low_in_the_silent_gaps()
+    {
+        var truth = PhotoSegment.LoadAll();
+        var steps = await Extract(TestPaths.FacesVideo);
+        Assert.Equal(60, steps.Count);
+        // Silero's recurrent state needs a few hundred ms to rise at speech onset, so speech windows start 0.25 s in.
+        var inSpeech = steps.Where(s => truth.Any(t => s.Time - 0.5 >= t.SpeechStartS + 0.25 && s.Time + 0.5 <= t.SpeechEndS)).ToList();
+        var inSilence = steps.Where(s => truth.Any(t => s.Time - 0.5 >= t.SpeechEndS + 0.05 && s.Time + 0.5 <= t.EndS)).ToList();
+        Assert.True(inSpeech.Count >= 6, $"{inSpeech.Count} steps wholly inside speech");
+        Assert.True(inSilence.Count >= 6, $"{inSilence.Count} steps wholly inside silence");
+        Assert.All(inSpeech, s => Assert.True(s.Present && s.SpeechProbability > AudioFeatureExtractor.SpeechThreshold, $"speech at {s.Time} s: p = {s.SpeechProbability}"));
+        Assert.All(inSilence, s => Assert.True(s.SpeechProbability < 0.2f, $"silence at {s.Time} s: p = {s.SpeechProbability}"));
+    }
+
+    [Fact]
+    public async Task The_recurrent_state_follows_the_stream_whatever_the_read_chunking()
+    {
+        var oneSecond = await Extract(TestPaths.FacesVideo, chunk: 16000);
+        var odd = await Extract(TestPaths.FacesVideo, chunk: 3001);
+        Assert.Equal(oneSecond.Select(s => s.SpeechProbability), odd.Select(s => s.SpeechProbability));
+        Assert.Equal(oneSecond[20].LogMel, odd[20].LogMel);
+    }
+
+    [Fact]
+    public async Task A_video_without_audio_has_every_step_absent()
+    {
+        var steps = await Extract(clips.Vfr);
+        Assert.Equal(6, steps.Count);
+        Assert.All(steps, s => Assert.False(s.Present));
+        Assert.All(steps, s => Assert.Equal(0f, s.SpeechProbability));
+    }
+}
