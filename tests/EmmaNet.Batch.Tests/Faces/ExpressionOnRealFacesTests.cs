@@ -1,0 +1,65 @@
+using EmmaNet.Batch.Decoding;
+using EmmaNet.Batch.Faces;
+using EmmaNet.Batch.Tests.Support;
+
+namespace EmmaNet.Batch.Tests.Faces;
+
+/// <summary>The expression CNN on aligned crops of the face-api photos, one frame per photo (its first frame).</summary>
+[Collection(ModelsCollection.Name)]
+public sealed class ExpressionOnRealFacesTests(ModelFixture models)
+{
+    private async Task<Dictionary<string, List<string>>> TopClassesLeftToRight()
+    {
+        using var expression = new ExpressionModel(models.Store, models.Sessions);
+        var aligner = new FaceAligner();
+        var truth = PhotoSegment.LoadAll();
+        var media = await MediaProber.ProbeAsync(TestPaths.FacesVideo, CancellationToken.None);
+        var result = new Dictionary<string, List<string>>();
+        await foreach (var frame in new VideoFrameReader(media, new FrameSampling(0.2)).ReadAsync())
+        {
+            using (frame)
+            {
+                var faces = models.Detector.Detect([frame])[0].OrderBy(f => f.X1).ToList();
+                using var image = frame.CopyToMat();
+                var crops = faces.Select(f => aligner.Crop(image, f)).ToList();
+                try
+                {
+                    var photo = truth.Single(s => frame.Timestamp >= s.StartS && frame.Timestamp < s.EndS).Photo;
+                    result[photo] = expression.Run(crops).Select(e => ExpressionModel.ClassNames[e.TopClass]).ToList();
+                }
+                finally
+                {
+                    crops.ForEach(c => c.Dispose());
+                }
+            }
+        }
+        return result;
+    }
+
+    [Fact]
+    public async Task Clearly_smiling_faces_read_as_happy_and_the_unsmiling_photo_does_not()
+    {
+        var top = await TopClassesLeftToRight();
+        // Faces counted from the picture's left; chosen by a person as open, clearly visible smiles.
+        Assert.Equal("happy", top["sample1.jpg"][2]);   // right: wide open smile
+        Assert.Equal("happy", top["sample3.jpg"][1]);   // middle: smile
+        Assert.Equal("happy", top["sample3.jpg"][2]);   // right: smile showing teeth
+        Assert.Equal("happy", top["sample4.jpg"][3]);   // right (blonde): laughing
+        Assert.Equal("happy", top["sample6.jpg"][1]);   // second from left: smile showing teeth
+        // sample2: three women looking down, none smiling.
+        Assert.DoesNotContain("happy", top["sample2.jpg"]);
+    }
+
+    [Fact]
+    public void Aligned_crops_are_upright_squares_of_the_model_size()
+    {
+        var aligner = new FaceAligner();
+        using var frame = new OpenCvSharp.Mat(200, 300, OpenCvSharp.MatType.CV_8UC3, OpenCvSharp.Scalar.White);
+        // Eyes on a line tilted by 45 degrees.
+        var face = new FaceDetection(100, 50, 180, 130, 0.9f, [120, 70, 160, 110, 140, 90, 140, 110, 100, 90, 180, 90]);
+        using var crop = aligner.Crop(frame, face);
+        Assert.Equal((64, 64), (crop.Cols, crop.Rows));
+        // The face box is inside the frame: the crop's centre is the frame's white, not the black border.
+        Assert.Equal(255, crop.At<OpenCvSharp.Vec3b>(32, 32).Item0);
+    }
+}
