@@ -1,4 +1,5 @@
 using EmmaNet.Batch.Decoding;
+using EmmaNet.Batch.Imaging;
 using EmmaNet.Batch.Models;
 using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
@@ -44,7 +45,7 @@ public sealed class BlazeFaceDetector : IFaceDetector
             _size = dims[1];
             _framesPerCall = dims[0] > 0 ? 1
                 : _options.FramesPerCall > 0 ? _options.FramesPerCall
-                : provider == "CPUExecutionProvider" ? 1 : 16;
+                : SessionFactory.DefaultImagesPerCall(provider);
             var outputs = _session.OutputMetadata.ToList();
             _scoreOutputs = OutputsWithLastDim(outputs, 1, path);
             _boxOutputs = OutputsWithLastDim(outputs, Regressors, path);
@@ -77,38 +78,11 @@ public sealed class BlazeFaceDetector : IFaceDetector
             var boxes = new Letterbox[count];
             for (var i = 0; i < count; i++)
             {
-                boxes[i] = Preprocess(frames[start + i], _input.AsSpan(i * perImage, perImage));
+                boxes[i] = Letterbox.FillRgb(frames[start + i], _size, _input.AsSpan(i * perImage, perImage), _resized);
             }
             RunAndDecode(count, boxes, results.AsSpan(start, count));
         }
         return results;
-    }
-
-    private unsafe Letterbox Preprocess(VideoFrame frame, Span<float> input)
-    {
-        var box = Letterbox.For(frame.Width, frame.Height, _size);
-        fixed (byte* pixels = frame.Pixels)
-        {
-            using var source = Mat.FromPixelData(frame.Height, frame.Width, MatType.CV_8UC3, (IntPtr)pixels);
-            Cv2.Resize(source, _resized, new Size(box.ScaledWidth, box.ScaledHeight), 0, 0, InterpolationFlags.Area);
-        }
-        // Padding is black, which is -1 after scaling to [-1, 1].
-        input.Fill(-1f);
-        var resized = (byte*)_resized.DataPointer;
-        var stride = (int)_resized.Step();
-        for (var y = 0; y < box.ScaledHeight; y++)
-        {
-            var row = resized + y * stride;
-            var dst = input.Slice(((box.PadY + y) * _size + box.PadX) * 3, box.ScaledWidth * 3);
-            for (var x = 0; x < box.ScaledWidth; x++)
-            {
-                // BGR in, RGB out.
-                dst[x * 3] = row[x * 3 + 2] / 127.5f - 1f;
-                dst[x * 3 + 1] = row[x * 3 + 1] / 127.5f - 1f;
-                dst[x * 3 + 2] = row[x * 3] / 127.5f - 1f;
-            }
-        }
-        return box;
     }
 
     private void RunAndDecode(int count, Letterbox[] boxes, Span<IReadOnlyList<FaceDetection>> results)

@@ -19,6 +19,12 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
     /// </summary>
     public static int DefaultCpuThreads => Math.Max(1, Environment.ProcessorCount / 2);
 
+    /// <summary>
+    /// Images per call for a model with a symbolic batch: 1 on CPU, where batching was measured slower and heavier on
+    /// 2 cores (docs/benchmarks.md); 16 on CUDA/TensorRT, where batches keep the GPU busy.
+    /// </summary>
+    public static int DefaultImagesPerCall(string provider) => provider == "CPUExecutionProvider" ? 1 : 16;
+
     public (InferenceSession Session, string Provider) Create(string modelPath)
     {
         var order = Options.Device switch

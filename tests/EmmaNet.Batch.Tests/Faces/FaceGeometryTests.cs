@@ -1,4 +1,5 @@
 using EmmaNet.Batch.Faces;
+using EmmaNet.Batch.Imaging;
 
 namespace EmmaNet.Batch.Tests.Faces;
 
