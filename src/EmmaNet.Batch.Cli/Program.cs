@@ -3,6 +3,7 @@ using EmmaNet.Batch.Cli;
 
 var root = new RootCommand("EmmaNet.Batch: offline multimodal emotion analysis of video archives (EMMA-Net)");
 root.Subcommands.Add(AnalyzeCommand.Create());
+root.Subcommands.Add(ExtractCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(DoctorCommand.Create());

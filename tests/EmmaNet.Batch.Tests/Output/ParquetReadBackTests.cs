@@ -8,25 +8,45 @@ namespace EmmaNet.Batch.Tests.Output;
 
 /// <summary>What <c>analyze</c> writes for real sample videos, read back by DuckDB.</summary>
 [Collection(ModelsCollection.Name)]
-public sealed class ParquetReadBackTests(ModelFixture models) : IAsyncLifetime
+public sealed class ParquetReadBackTests(ModelFixture models)
 {
-    private readonly TempFolder _out = new();
-    private IReadOnlyList<VideoOutcome> _outcomes = [];
+    private static readonly SemaphoreSlim Once = new(1, 1);
+    private static (TempFolder Out, IReadOnlyList<VideoOutcome> Outcomes)? _run;
 
-    public async Task InitializeAsync()
+    private TempFolder OutputFolder => Run().Out;
+
+    private IReadOnlyList<VideoOutcome> Outcomes => Run().Outcomes;
+
+    /// <summary>One analyze run shared by the tests of this class.</summary>
+    private (TempFolder Out, IReadOnlyList<VideoOutcome> Outcomes) Run()
     {
-        var (videos, _) = InputScanner.Scan([TestPaths.FacesVideo, TestPaths.Megamind]);
-        _outcomes = await new AnalyzePipeline(new FfmpegVideoSource(), models.Detector, NullLogger.Instance)
-            .RunAsync(videos, new AnalyzeOptions(_out.Path), null, CancellationToken.None);
+        Once.Wait();
+        try
+        {
+            if (_run is null)
+            {
+                var folder = new TempFolder();
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => folder.Dispose();
+                var (videos, _) = InputScanner.Scan([TestPaths.FacesVideo, TestPaths.Megamind]);
+                var outcomes = new AnalyzePipeline(new FfmpegVideoSource(), models.Detector, NullLogger.Instance)
+                    .RunAsync(videos, new AnalyzeOptions(folder.Path), null, CancellationToken.None).GetAwaiter().GetResult();
+                _run = (folder, outcomes);
+            }
+            return _run.Value;
+        }
+        finally
+        {
+            Once.Release();
+        }
     }
 
-    private string Glob => Path.Combine(_out.Path, "*" + AnalyzePipeline.FacesSuffix);
+    private string Glob => Path.Combine(OutputFolder.Path, "*" + AnalyzePipeline.FacesSuffix);
 
     [Fact]
     public void Both_videos_are_done()
     {
-        Assert.All(_outcomes, o => Assert.Equal(VideoStatus.Done, o.Status));
-        Assert.Equal(["Megamind.faces.parquet", "faces.faces.parquet"], Directory.GetFiles(_out.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.All(Outcomes, o => Assert.Equal(VideoStatus.Done, o.Status));
+        Assert.Equal(["Megamind.faces.parquet", "faces.faces.parquet"], Directory.GetFiles(OutputFolder.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -36,7 +56,7 @@ public sealed class ParquetReadBackTests(ModelFixture models) : IAsyncLifetime
         Assert.Equal(["Megamind", "faces"], rows.Select(r => r.Text("video_id")));
         foreach (var row in rows)
         {
-            var outcome = _outcomes.Single(o => o.Input.VideoId == row.Text("video_id"));
+            var outcome = Outcomes.Single(o => o.Input.VideoId == row.Text("video_id"));
             Assert.Equal(outcome.ProcessedFrames, row.Count("frames"));
             Assert.Equal(outcome.Faces, row.Count("faces"));
         }
@@ -72,7 +92,7 @@ public sealed class ParquetReadBackTests(ModelFixture models) : IAsyncLifetime
     [Fact]
     public void Metadata_names_tool_model_checksum_and_provider()
     {
-        var file = Path.Combine(_out.Path, "faces" + AnalyzePipeline.FacesSuffix);
+        var file = Path.Combine(OutputFolder.Path, "faces" + AnalyzePipeline.FacesSuffix);
         var meta = DuckDb.Query($"SELECT key::VARCHAR AS k, value::VARCHAR AS v FROM parquet_kv_metadata('{file}')").ToDictionary(r => r.Text("k"), r => r.Text("v"));
         Assert.Equal(OutputMetadata.ToolVersion, meta["emmanet.tool_version"]);
         Assert.Equal("faces/1", meta["emmanet.schema"]);
@@ -86,15 +106,9 @@ public sealed class ParquetReadBackTests(ModelFixture models) : IAsyncLifetime
     [Fact]
     public void Boxes_are_in_displayed_video_pixels()
     {
-        var row = DuckDb.Query($"SELECT min(x1) AS x1, max(x2) AS x2, max(y2) AS y2 FROM '{Path.Combine(_out.Path, "faces" + AnalyzePipeline.FacesSuffix)}'").Single();
+        var row = DuckDb.Query($"SELECT min(x1) AS x1, max(x2) AS x2, max(y2) AS y2 FROM '{Path.Combine(OutputFolder.Path, "faces" + AnalyzePipeline.FacesSuffix)}'").Single();
         Assert.InRange(row["x1"].GetDouble(), 0, 1280);
         Assert.InRange(row["x2"].GetDouble(), 640, 1280);
         Assert.InRange(row["y2"].GetDouble(), 0, 720);
-    }
-
-    public Task DisposeAsync()
-    {
-        _out.Dispose();
-        return Task.CompletedTask;
     }
 }
