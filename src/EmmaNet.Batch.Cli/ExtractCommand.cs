@@ -22,8 +22,10 @@ internal static class ExtractCommand
         var subject = new Option<SubjectChoice>("--subject") { Description = "Whose features: largest, left, right or all (every track)", DefaultValueFactory = _ => SubjectChoice.Largest };
         var force = new Option<bool>("--force") { Description = "Redo videos whose output is already complete" };
         var openPose = new Option<string?>("--openpose") { Description = "An OpenPose body model (ONNX, COCO-18 or BODY_25) to use instead of PoseNet" };
+        var deepSpectrum = new Option<string?>("--deepspectrum") { Description = "An ImageNet CNN (ONNX, e.g. DenseNet-121) for DeepSpectrum audio features instead of log-mel statistics" };
+        var deepSpectrumOutput = new Option<string>("--deepspectrum-output") { Description = "The CNN output to use as features", DefaultValueFactory = _ => DeepSpectrumModel.DefaultOutput };
         var common = new CommonOptions();
-        var command = new Command("extract", "Extract per-subject face, audio and pose features (2 Hz steps and 6 Hz face ticks) as Parquet") { inputs, output, subject, force, openPose };
+        var command = new Command("extract", "Extract per-subject face, audio and pose features (2 Hz steps and 6 Hz face ticks) as Parquet") { inputs, output, subject, force, openPose, deepSpectrum, deepSpectrumOutput };
         common.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -40,6 +42,7 @@ internal static class ExtractCommand
             ExpressionModel? expression = null;
             IPoseEstimator? pose = null;
             SileroVad? vad = null;
+            DeepSpectrumModel? audioCnn = null;
             try
             {
                 var models = ModelStore.Open(parse.GetValue(common.Models));
@@ -48,6 +51,7 @@ internal static class ExtractCommand
                 expression = new ExpressionModel(models, sessions);
                 pose = parse.GetValue(openPose) is { } openPosePath ? new OpenPoseModel(openPosePath, sessions) : new PoseModel(models, sessions);
                 vad = new SileroVad(models, sessions);
+                audioCnn = parse.GetValue(deepSpectrum) is { } cnn ? new DeepSpectrumModel(cnn, sessions, parse.GetValue(deepSpectrumOutput)!) : null;
             }
             catch (ModelException ex)
             {
@@ -55,14 +59,16 @@ internal static class ExtractCommand
                 detector?.Dispose();
                 expression?.Dispose();
                 pose?.Dispose();
+                vad?.Dispose();
                 return ExitCodes.CouldNotRun;
             }
             using (detector)
             using (expression)
             using (pose)
             using (vad)
+            using (audioCnn)
             {
-                var extractor = new VideoFeatureExtractor(detector, expression, pose, vad);
+                var extractor = new VideoFeatureExtractor(detector, expression, pose, vad, audioCnn);
                 Directory.CreateDirectory(folder);
                 AtomicFile.DeleteLeftovers(folder);
                 var failed = missing.Count;

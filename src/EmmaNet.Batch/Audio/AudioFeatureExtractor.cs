@@ -5,15 +5,26 @@ namespace EmmaNet.Batch.Audio;
 
 /// <summary>
 /// Streams a video's audio once and yields its 2 Hz <see cref="AudioStep"/>s as soon as each window is complete:
-/// log-mel statistics per window, and the VAD run over the whole stream in order so its recurrent state is carried
-/// across windows. Memory holds about one window of samples, whatever the length.
+/// per window the log-mel statistics (default) or, given a <see cref="DeepSpectrumModel"/>, the CNN features of its
+/// spectrogram picture; and the VAD run over the whole stream in order so its recurrent state is carried across
+/// windows. Memory holds about one window of samples, whatever the length.
 /// </summary>
-public sealed class AudioFeatureExtractor(SileroVad vad)
+public sealed class AudioFeatureExtractor(SileroVad vad, DeepSpectrumModel? deepSpectrum = null)
 {
     public const float SpeechThreshold = 0.5f;
     private const int Rate = LogMelStatistics.SampleRate;
 
     private readonly LogMelStatistics _logMel = new();
+    private string[]? _columns;
+
+    /// <summary>Names of the feature values, for output columns: log-mel statistics by band, or DeepSpectrum's neurons.</summary>
+    public IReadOnlyList<string> ColumnNames => _columns ??= deepSpectrum is null
+        ? Enumerable.Range(0, LogMelStatistics.FeatureCount).Select(i => $"audio_{Parts[i / LogMelStatistics.Bands]}_{i % LogMelStatistics.Bands:00}").ToArray()
+        : Enumerable.Range(0, Features(new float[AudioTimeline.WindowSamples(Rate)]).Length).Select(i => $"audio_ds_{i:0000}").ToArray();
+
+    private static readonly string[] Parts = ["mel_mean", "mel_std", "dmel_mean", "dmel_std"];
+
+    private float[] Features(ReadOnlySpan<float> window) => deepSpectrum is null ? _logMel.Features(window) : deepSpectrum.Features(window);
 
     public async IAsyncEnumerable<AudioStep> ExtractAsync(MediaInfo media, int audioChunkSamples = Rate, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -22,7 +33,7 @@ public sealed class AudioFeatureExtractor(SileroVad vad)
         {
             for (var k = 0; k < steps; k++)
             {
-                yield return new AudioStep(k, AudioTimeline.StepTime(k), new float[LogMelStatistics.FeatureCount], 0, Present: false);
+                yield return new AudioStep(k, AudioTimeline.StepTime(k), new float[ColumnNames.Count], 0, Present: false);
             }
             yield break;
         }
@@ -71,6 +82,6 @@ public sealed class AudioFeatureExtractor(SileroVad vad)
         }
         var inside = chunks.Where(c => c.Centre >= start && c.Centre < start + window).Select(c => c.P).ToList();
         var speech = inside.Count > 0 ? inside.Average() : 0f;
-        return new AudioStep(step, AudioTimeline.StepTime(step), _logMel.Features(samples), speech, speech >= SpeechThreshold);
+        return new AudioStep(step, AudioTimeline.StepTime(step), Features(samples), speech, speech >= SpeechThreshold);
     }
 }

@@ -26,4 +26,4 @@ public sealed record FeatureStep(int Subject, int Step, double Time, float[]? Fa
 }
 
 /// <summary>Everything <c>extract</c> learns about one video for one subject choice.</summary>
-public sealed record VideoFeatures(IReadOnlyList<int> Subjects, IReadOnlyList<FaceTick> Ticks, IReadOnlyList<FeatureStep> Steps, long FrameCount);
+public sealed record VideoFeatures(IReadOnlyList<int> Subjects, IReadOnlyList<FaceTick> Ticks, IReadOnlyList<FeatureStep> Steps, long FrameCount, IReadOnlyList<string> AudioColumns);

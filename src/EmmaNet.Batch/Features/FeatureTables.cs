@@ -1,5 +1,4 @@
 using System.Globalization;
-using EmmaNet.Batch.Audio;
 using EmmaNet.Batch.Faces;
 using EmmaNet.Batch.Output;
 using EmmaNet.Batch.Pose;
@@ -33,11 +32,10 @@ public static class FeatureTables
         steps.Bool("pose_present", s => s.PosePresent);
         steps.Float("speech_prob", s => s.Audio.SpeechProbability);
         AddFace(steps, s => s.Face);
-        string[] audioParts = ["mel_mean", "mel_std", "dmel_mean", "dmel_std"];
-        for (var i = 0; i < LogMelStatistics.FeatureCount; i++)
+        for (var i = 0; i < features.AudioColumns.Count; i++)
         {
             var at = i;
-            steps.Float($"audio_{audioParts[i / LogMelStatistics.Bands]}_{i % LogMelStatistics.Bands:00}", s => s.Audio.LogMel[at]);
+            steps.Float(features.AudioColumns[i], s => s.Audio.Features[at]);
         }
         for (var k = 0; k < CocoKeypoints.Names.Length; k++)
         {

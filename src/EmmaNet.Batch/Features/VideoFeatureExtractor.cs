@@ -14,19 +14,23 @@ namespace EmmaNet.Batch.Features;
 /// </summary>
 /// <remarks>The tracked faces' features are held until the video ends (subjects are chosen from whole tracks): about
 /// 1 KB per face per tick.</remarks>
-public sealed class VideoFeatureExtractor(IFaceDetector detector, ExpressionModel expression, IPoseEstimator pose, SileroVad vad)
+public sealed class VideoFeatureExtractor(IFaceDetector detector, ExpressionModel expression, IPoseEstimator pose, SileroVad vad, DeepSpectrumModel? deepSpectrum = null)
 {
     private const int Batch = 8;
 
     public IEnumerable<(string Role, ModelIdentity Model)> Extractors =>
-        [("face_detector", detector.Model), ("face_expression", expression.Model), ("body_pose", pose.Model), ("voice_activity", vad.Model)];
+        deepSpectrum is null
+            ? [("face_detector", detector.Model), ("face_expression", expression.Model), ("body_pose", pose.Model), ("voice_activity", vad.Model)]
+            : [("face_detector", detector.Model), ("face_expression", expression.Model), ("body_pose", pose.Model), ("voice_activity", vad.Model), ("audio_cnn", deepSpectrum.Model)];
+
+    private readonly AudioFeatureExtractor _audio = new(vad, deepSpectrum);
 
     public async Task<VideoFeatures> ExtractAsync(MediaInfo media, SubjectChoice choice, CancellationToken cancellationToken)
     {
         var audio = Task.Run(async () =>
         {
             var steps = new List<AudioStep>();
-            await foreach (var step in new AudioFeatureExtractor(vad).ExtractAsync(media, cancellationToken: cancellationToken))
+            await foreach (var step in _audio.ExtractAsync(media, cancellationToken: cancellationToken))
             {
                 steps.Add(step);
             }
@@ -92,7 +96,7 @@ public sealed class VideoFeatureExtractor(IFaceDetector detector, ExpressionMode
                 steps.Add(new FeatureStep(subject, a.Step, a.Time, face, a, poseFeatures));
             }
         }
-        return new VideoFeatures(subjects, ticks, steps, reader.DecodedFrames);
+        return new VideoFeatures(subjects, ticks, steps, reader.DecodedFrames, _audio.ColumnNames);
     }
 
     private void Process(List<VideoFrame> batch, FaceTracker tracker, FaceAligner aligner, List<(TrackedFace, long, float[])> tracked,

@@ -23,7 +23,7 @@ public sealed class AudioFeatureTests(ModelFixture models, GeneratedClips clips)
     {
         var steps = await Extract(clips.Cfr30);
         Assert.Equal([0, 0.5, 1.0, 1.5, 2.0, 2.5], steps.Select(s => s.Time));
-        Assert.All(steps, s => Assert.Equal(256, s.LogMel.Length));
+        Assert.All(steps, s => Assert.Equal(256, s.Features.Length));
         // A pure tone is not speech.
         Assert.All(steps, s => Assert.False(s.Present));
     }
@@ -52,7 +52,7 @@ public sealed class AudioFeatureTests(ModelFixture models, GeneratedClips clips)
         var oneSecond = await Extract(TestPaths.FacesVideo, chunk: 16000);
         var odd = await Extract(TestPaths.FacesVideo, chunk: 3001);
         Assert.Equal(oneSecond.Select(s => s.SpeechProbability), odd.Select(s => s.SpeechProbability));
-        Assert.Equal(oneSecond[20].LogMel, odd[20].LogMel);
+        Assert.Equal(oneSecond[20].Features, odd[20].Features);
     }
 
     [Fact]

@@ -1,0 +1,112 @@
+using EmmaNet.Batch.Models;
+using Microsoft.ML.OnnxRuntime;
+using OpenCvSharp;
+
+namespace EmmaNet.Batch.Audio;
+
+/// <summary>
+/// DeepSpectrum features: the window's <see cref="MelSpectrogramImage"/> resized (bilinear) to the CNN's input (224 x 224
+/// for DenseNet-121), RGB in 0..1 normalised the ImageNet way (mean 0.485, 0.456, 0.406; std 0.229, 0.224, 0.225), run
+/// through a user-supplied ImageNet CNN in ONNX; the configured output (DenseNet-121's <c>avg_pool</c>, 1024 values, by
+/// default) is the feature vector, averaged over its spatial positions when it has any. NCHW or NHWC inputs both work.
+/// </summary>
+public sealed class DeepSpectrumModel : IDisposable
+{
+    public const string DefaultOutput = "avg_pool";
+    private static readonly float[] Mean = [0.485f, 0.456f, 0.406f];
+    private static readonly float[] Std = [0.229f, 0.224f, 0.225f];
+
+    private readonly InferenceSession _session;
+    private readonly string _input;
+    private readonly string _output;
+    private readonly bool _channelsFirst;
+    private readonly int _size;
+    private readonly MelSpectrogramImage _renderer = new();
+
+    public DeepSpectrumModel(string path, SessionFactory sessions, string output = DefaultOutput)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ModelException($"DeepSpectrum CNN {path} does not exist");
+        }
+        (_session, var provider) = sessions.Create(path);
+        try
+        {
+            var input = _session.InputMetadata.Single();
+            _input = input.Key;
+            var dims = input.Value.Dimensions;
+            _channelsFirst = dims.Length == 4 && dims[1] == 3;
+            if (dims.Length != 4 || (!_channelsFirst && dims[3] != 3))
+            {
+                throw new ModelException($"{path}: expected an image input [N,3,H,W] or [N,H,W,3], found [{string.Join(",", dims)}]");
+            }
+            _size = _channelsFirst ? dims[2] : dims[1];
+            _size = _size > 0 ? _size : 224;
+            if (!_session.OutputMetadata.ContainsKey(output))
+            {
+                throw new ModelException($"{path}: has no output '{output}' (outputs: {string.Join(", ", _session.OutputNames)}); choose one with --deepspectrum-output");
+            }
+            _output = output;
+            Model = new ModelIdentity("deepspectrum:" + Path.GetFileName(path), Path.GetFileName(path), ModelStore.Sha256Of(path), provider);
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
+        }
+    }
+
+    public ModelIdentity Model { get; }
+
+    /// <summary>The network input for an audio window: [1, 3, S, S] or [1, S, S, 3] as the model wants.</summary>
+    public float[] ImageTensor(ReadOnlySpan<float> samples)
+    {
+        using var picture = _renderer.Render(samples);
+        using var resized = new Mat();
+        Cv2.Resize(picture, resized, new OpenCvSharp.Size(_size, _size), 0, 0, InterpolationFlags.Linear);
+        return Normalise(resized, _size, _channelsFirst);
+    }
+
+    /// <summary>ImageNet normalisation of a BGR picture into RGB planes (NCHW) or interleaved RGB (NHWC).</summary>
+    public static unsafe float[] Normalise(Mat bgr, int size, bool channelsFirst)
+    {
+        var tensor = new float[3 * size * size];
+        for (var y = 0; y < size; y++)
+        {
+            var row = new ReadOnlySpan<byte>((void*)bgr.Ptr(y), size * 3);
+            for (var x = 0; x < size; x++)
+            {
+                for (var c = 0; c < 3; c++)
+                {
+                    var value = ((row[(x * 3) + (2 - c)] / 255f) - Mean[c]) / Std[c];
+                    tensor[channelsFirst ? (c * size * size) + (y * size) + x : (((y * size) + x) * 3) + c] = value;
+                }
+            }
+        }
+        return tensor;
+    }
+
+    public float[] Features(ReadOnlySpan<float> samples)
+    {
+        var tensor = ImageTensor(samples);
+        long[] shape = _channelsFirst ? [1, 3, _size, _size] : [1, _size, _size, 3];
+        using var value = OrtValue.CreateTensorValueFromMemory(tensor, shape);
+        using var outputs = _session.Run(new RunOptions(), [_input], [value], [_output]);
+        var data = outputs[0].GetTensorDataAsSpan<float>();
+        var outShape = outputs[0].GetTensorTypeAndShape().Shape;
+        if (outShape.Length == 4 && outShape[2] * outShape[3] > 1)
+        {
+            // [1, C, H, W]: average each channel over its positions.
+            var (c, plane) = ((int)outShape[1], (int)(outShape[2] * outShape[3]));
+            var pooled = new float[c];
+            for (var i = 0; i < c; i++)
+            {
+                pooled[i] = System.Numerics.Tensors.TensorPrimitives.Sum(data.Slice(i * plane, plane)) / plane;
+            }
+            return pooled;
+        }
+        return data.ToArray();
+    }
+
+    public void Dispose() => _session.Dispose();
+}
