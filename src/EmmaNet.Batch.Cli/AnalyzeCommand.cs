@@ -51,32 +51,7 @@ internal static class AnalyzeCommand
             {
                 logger.LogInformation("Face detector {Model} on {Provider}", detector.Model.FileName, detector.Model.ExecutionProvider);
                 var options = new AnalyzeOptions(parse.GetValue(output)!, parse.GetValue(inFlight), parse.GetValue(batch), Force: parse.GetValue(force));
-                var progress = new ConsoleProgress(logger);
-                var pipeline = new AnalyzePipeline(new FfmpegVideoSource(), detector, logger);
-                var started = System.Diagnostics.Stopwatch.StartNew();
-                IReadOnlyList<VideoOutcome> outcomes;
-                try
-                {
-                    outcomes = await progress.RunAsync(() => pipeline.RunAsync(videos, options, progress, cancellationToken));
-                }
-                catch (OperationCanceledException)
-                {
-                    logger.LogWarning("Cancelled: finished outputs are kept, unfinished ones were discarded; a re-run resumes");
-                    return ExitCodes.Cancelled;
-                }
-                var failed = outcomes.Count(o => o.Status == VideoStatus.Failed) + missing.Count;
-                logger.LogInformation(
-                    "Finished in {Seconds:F1} s: {Done} done, {Skipped} skipped, {Failed} failed; peak memory {PeakMiB} MiB",
-                    started.Elapsed.TotalSeconds,
-                    outcomes.Count(o => o.Status == VideoStatus.Done),
-                    outcomes.Count(o => o.Status == VideoStatus.Skipped),
-                    failed,
-                    PeakMemory.MiB());
-                foreach (var failure in outcomes.Where(o => o.Status == VideoStatus.Failed))
-                {
-                    logger.LogError("failed: {Message}", failure.Message);
-                }
-                return failed > 0 ? ExitCodes.SomeVideosFailed : ExitCodes.Success;
+                return await PipelineRun.RunAsync(new AnalyzePipeline(new FfmpegVideoSource(), detector, logger), videos, missing.Count, options, logger, cancellationToken);
             }
         });
         return command;

@@ -77,7 +77,7 @@ internal sealed class ConsoleProgress(ILogger logger) : IAnalyzeProgress
         switch (outcome.Status)
         {
             case VideoStatus.Done:
-                logger.LogInformation("{Video}: done, {Frames} frames, {Faces} faces -> {Output}", outcome.Input.Path, outcome.ProcessedFrames, outcome.Faces, outcome.OutputPath);
+                logger.LogInformation("{Video}: done, {Frames} frames, {Faces} faces{Summary} -> {Output}", outcome.Input.Path, outcome.ProcessedFrames, outcome.Faces, outcome.Summary is null ? "" : ", " + outcome.Summary, outcome.OutputPath);
                 break;
             case VideoStatus.Skipped:
                 logger.LogInformation("{Video}: skipped, output already complete ({Output})", outcome.Input.Path, outcome.OutputPath);

@@ -7,24 +7,27 @@ namespace EmmaNet.Batch.Audio;
 /// Streams a video's audio once and yields its 2 Hz <see cref="AudioStep"/>s as soon as each window is complete:
 /// per window the log-mel statistics (default) or, given a <see cref="DeepSpectrumModel"/>, the CNN features of its
 /// spectrogram picture; and the VAD run over the whole stream in order so its recurrent state is carried across
-/// windows. Memory holds about one window of samples, whatever the length.
+/// windows. Memory holds about one window of samples, whatever the length. Each call has its own state, so one
+/// extractor serves several videos at once.
 /// </summary>
 public sealed class AudioFeatureExtractor(SileroVad vad, DeepSpectrumModel? deepSpectrum = null)
 {
     public const float SpeechThreshold = 0.5f;
     private const int Rate = LogMelStatistics.SampleRate;
 
-    private readonly LogMelStatistics _logMel = new();
     private string[]? _columns;
+
+    public Models.ModelIdentity VoiceActivityModel => vad.Model;
+
+    public Models.ModelIdentity? CnnModel => deepSpectrum?.Model;
 
     /// <summary>Names of the feature values, for output columns: log-mel statistics by band, or DeepSpectrum's neurons.</summary>
     public IReadOnlyList<string> ColumnNames => _columns ??= deepSpectrum is null
         ? Enumerable.Range(0, LogMelStatistics.FeatureCount).Select(i => $"audio_{Parts[i / LogMelStatistics.Bands]}_{i % LogMelStatistics.Bands:00}").ToArray()
-        : Enumerable.Range(0, Features(new float[AudioTimeline.WindowSamples(Rate)]).Length).Select(i => $"audio_ds_{i:0000}").ToArray();
+        : Enumerable.Range(0, deepSpectrum.Features(new float[AudioTimeline.WindowSamples(Rate)]).Length).Select(i => $"audio_ds_{i:0000}").ToArray();
 
     private static readonly string[] Parts = ["mel_mean", "mel_std", "dmel_mean", "dmel_std"];
 
-    private float[] Features(ReadOnlySpan<float> window) => deepSpectrum is null ? _logMel.Features(window) : deepSpectrum.Features(window);
 
     public async IAsyncEnumerable<AudioStep> ExtractAsync(MediaInfo media, int audioChunkSamples = Rate, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -38,7 +41,8 @@ public sealed class AudioFeatureExtractor(SileroVad vad, DeepSpectrumModel? deep
             yield break;
         }
 
-        vad.Reset();
+        var stream = vad.CreateStream();
+        var logMel = new LogMelStatistics();
         var window = AudioTimeline.WindowSamples(Rate);
         var buffer = new List<float>();   // samples from bufferStart on
         long bufferStart = 0, received = 0;
@@ -47,7 +51,7 @@ public sealed class AudioFeatureExtractor(SileroVad vad, DeepSpectrumModel? deep
         var next = 0;
         await foreach (var chunk in AudioReader.ReadAsync(media, Rate, audioChunkSamples, cancellationToken))
         {
-            foreach (var p in vad.Push(chunk))
+            foreach (var p in stream.Push(chunk))
             {
                 chunkProbabilities.Add(((vadChunks++ * SileroVad.ChunkSamples) + (SileroVad.ChunkSamples / 2), p));
             }
@@ -57,7 +61,7 @@ public sealed class AudioFeatureExtractor(SileroVad vad, DeepSpectrumModel? deep
             // depend on how the audio was read.
             while (next < steps && AudioTimeline.WindowStart(next, Rate) + window + (SileroVad.ChunkSamples / 2) <= received)
             {
-                yield return Step(next++, buffer, bufferStart, window, chunkProbabilities);
+                yield return Step(next++, buffer, bufferStart, window, chunkProbabilities, logMel);
                 // Keep only what later windows can still reach.
                 var keepFrom = Math.Max(bufferStart, AudioTimeline.WindowStart(next, Rate));
                 buffer.RemoveRange(0, (int)(keepFrom - bufferStart));
@@ -67,11 +71,11 @@ public sealed class AudioFeatureExtractor(SileroVad vad, DeepSpectrumModel? deep
         }
         while (next < steps)
         {
-            yield return Step(next++, buffer, bufferStart, window, chunkProbabilities);
+            yield return Step(next++, buffer, bufferStart, window, chunkProbabilities, logMel);
         }
     }
 
-    private AudioStep Step(int step, List<float> buffer, long bufferStart, int window, List<(long Centre, float P)> chunks)
+    private AudioStep Step(int step, List<float> buffer, long bufferStart, int window, List<(long Centre, float P)> chunks, LogMelStatistics logMel)
     {
         var start = AudioTimeline.WindowStart(step, Rate);
         var samples = new float[window];
@@ -82,6 +86,7 @@ public sealed class AudioFeatureExtractor(SileroVad vad, DeepSpectrumModel? deep
         }
         var inside = chunks.Where(c => c.Centre >= start && c.Centre < start + window).Select(c => c.P).ToList();
         var speech = inside.Count > 0 ? inside.Average() : 0f;
-        return new AudioStep(step, AudioTimeline.StepTime(step), Features(samples), speech, speech >= SpeechThreshold);
+        var features = deepSpectrum is null ? logMel.Features(samples) : deepSpectrum.Features(samples);
+        return new AudioStep(step, AudioTimeline.StepTime(step), features, speech, speech >= SpeechThreshold);
     }
 }

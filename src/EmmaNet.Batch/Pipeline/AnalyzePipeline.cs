@@ -1,6 +1,9 @@
+using System.Globalization;
 using System.Threading.Channels;
+using EmmaNet.Batch.Audio;
 using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Faces;
+using EmmaNet.Batch.Features;
 using EmmaNet.Batch.Inputs;
 using EmmaNet.Batch.Output;
 using Microsoft.Extensions.Logging;
@@ -8,18 +11,37 @@ using Microsoft.Extensions.Logging;
 namespace EmmaNet.Batch.Pipeline;
 
 /// <summary>
-/// decode -> detect -> write, on bounded channels.
-/// Several videos decode at once into one frame channel; the detector batches whatever frames are waiting, from any
-/// video; the writer keeps one Parquet writer per open video. Each video's frames are followed by an end marker, so a
-/// video that fails to decode is reported and its partial output discarded while the others go on. A stage that throws
-/// completes its output channel with that exception, so no stage waits forever on a dead one.
+/// decode -> analyse frames -> write, on bounded channels; the one path of both <c>analyze</c> and <c>extract</c>.
+/// Several videos decode at once into one frame channel (each video's audio decoded alongside when features are
+/// wanted); the frame stage batches whatever frames are waiting, from any video; the writer keeps, per open video, a
+/// face-detection writer and/or a feature assembler. Each video's frames are followed by an end marker, so a video
+/// that fails is reported and its partial output discarded while the others go on. A stage that throws completes its
+/// output channel with that exception and cancels the others, so no stage waits forever on a dead one.
 /// </summary>
-public sealed class AnalyzePipeline(IVideoSource source, IFaceDetector detector, ILogger logger)
+public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer, ILogger logger)
 {
     public const string FacesSuffix = ".faces.parquet";
 
+    public AnalyzePipeline(IVideoSource source, IFaceDetector detector, ILogger logger)
+        : this(source, new FrameAnalyzer(detector), logger)
+    {
+    }
+
+    private sealed class OpenVideo
+    {
+        public FaceParquetWriter? Faces { get; set; }
+
+        public FeatureAssembler? Features { get; init; }
+
+        public long FaceCount { get; set; }
+    }
+
     public async Task<IReadOnlyList<VideoOutcome>> RunAsync(IReadOnlyList<VideoInput> videos, AnalyzeOptions options, IAnalyzeProgress? progress, CancellationToken cancellationToken)
     {
+        if (options.Features is not null && !analyzer.WithFeatures)
+        {
+            throw new ArgumentException("features need a frame analyzer with expression and pose models", nameof(options));
+        }
         Directory.CreateDirectory(options.OutputFolder);
         var removed = AtomicFile.DeleteLeftovers(options.OutputFolder);
         if (removed > 0)
@@ -32,9 +54,9 @@ public sealed class AnalyzePipeline(IVideoSource source, IFaceDetector detector,
         foreach (var video in videos)
         {
             var job = new VideoJob(video, Path.Combine(options.OutputFolder, video.OutputStem + FacesSuffix));
-            if (!options.Force && await OutputValidator.IsCompleteAsync(job.OutputPath, FaceParquetWriter.Schema, cancellationToken))
+            if (!options.Force && await IsDoneAsync(job, options, cancellationToken))
             {
-                outcomes.Add(new VideoOutcome(video, VideoStatus.Skipped, job.OutputPath, "already done", [], 0, 0));
+                outcomes.Add(new VideoOutcome(video, VideoStatus.Skipped, MainOutput(job, options), "already done", [], 0, 0));
                 continue;
             }
             jobs.Add(job);
@@ -47,23 +69,38 @@ public sealed class AnalyzePipeline(IVideoSource source, IFaceDetector detector,
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var frames = Channel.CreateBounded<DecodedItem>(new BoundedChannelOptions(options.FrameQueue) { SingleReader = true });
-        var detected = Channel.CreateBounded<DetectedItem>(new BoundedChannelOptions(options.FrameQueue) { SingleReader = true, SingleWriter = true });
+        var analysed = Channel.CreateBounded<DetectedItem>(new BoundedChannelOptions(options.FrameQueue) { SingleReader = true, SingleWriter = true });
 
         var decode = StopAllOnFailure(DecodeAllAsync(jobs, options, frames.Writer, progress, stop.Token), stop);
-        var detect = StopAllOnFailure(Task.Run(() => DetectAsync(frames.Reader, detected.Writer, options.DetectorBatch, stop.Token), CancellationToken.None), stop);
-        var write = StopAllOnFailure(WriteAsync(detected.Reader, outcomes, progress, stop.Token), stop);
+        var analyse = StopAllOnFailure(Task.Run(() => AnalyseAsync(frames.Reader, analysed.Writer, options.DetectorBatch, stop.Token), CancellationToken.None), stop);
+        var write = StopAllOnFailure(WriteAsync(analysed.Reader, options, outcomes, progress, stop.Token), stop);
         try
         {
-            await Task.WhenAll(decode, detect, write);
+            await Task.WhenAll(decode, analyse, write);
         }
         catch
         {
             cancellationToken.ThrowIfCancellationRequested();
             // Rethrown with its original stack trace.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(FirstFailure(decode, detect, write)).Throw();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(FirstFailure(decode, analyse, write)).Throw();
             throw;
         }
         return outcomes;
+    }
+
+    private static string MainOutput(VideoJob job, AnalyzeOptions options) =>
+        options.Features is { } f && !options.WriteFaces ? FeatureTables.StepsPath(options.OutputFolder, job.Input.OutputStem, f.Subject) : job.OutputPath;
+
+    /// <summary>Complete when every output the run writes is there and readable (footer and schema checked).</summary>
+    private static async Task<bool> IsDoneAsync(VideoJob job, AnalyzeOptions options, CancellationToken cancellationToken)
+    {
+        if (options.WriteFaces && !await OutputValidator.IsCompleteAsync(job.OutputPath, FaceParquetWriter.Schema, cancellationToken))
+        {
+            return false;
+        }
+        return options.Features is not { } f
+            || (await OutputValidator.IsCompleteAsync(FeatureTables.TicksPath(options.OutputFolder, job.Input.OutputStem, f.Subject), FeatureTables.Schema, cancellationToken)
+                && await OutputValidator.IsCompleteAsync(FeatureTables.StepsPath(options.OutputFolder, job.Input.OutputStem, f.Subject), FeatureTables.Schema, cancellationToken));
     }
 
     /// <summary>
@@ -96,15 +133,16 @@ public sealed class AnalyzePipeline(IVideoSource source, IFaceDetector detector,
                 {
                     progress?.VideoStarted(job);
                     Exception? error = null;
+                    IReadOnlyList<AudioStep>? audio = null;
                     try
                     {
-                        await DecodeOneAsync(job, output, ct);
+                        audio = await DecodeOneAsync(job, options.Features?.Audio, output, ct);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
                         error = ex;
                     }
-                    await output.WriteAsync(new EndOfVideo(job, error), ct);
+                    await output.WriteAsync(new EndOfVideo(job, error, audio), ct);
                 });
             output.TryComplete();
         }
@@ -115,7 +153,7 @@ public sealed class AnalyzePipeline(IVideoSource source, IFaceDetector detector,
         }
     }
 
-    private async Task DecodeOneAsync(VideoJob job, ChannelWriter<DecodedItem> output, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<AudioStep>?> DecodeOneAsync(VideoJob job, AudioFeatureExtractor? audioExtractor, ChannelWriter<DecodedItem> output, CancellationToken cancellationToken)
     {
         var media = await source.ProbeAsync(job.Input.Path, cancellationToken);
         job.Media = media;
@@ -123,27 +161,50 @@ public sealed class AnalyzePipeline(IVideoSource source, IFaceDetector detector,
         {
             job.Warnings.Add("no audio stream: voice features will be absent");
         }
-        var count = 0L;
-        await foreach (var frame in source.ReadFramesAsync(media, FrameSampling.FaceStream, n => job.DecodedFrames = n, cancellationToken))
+        using var stopAudio = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var audio = audioExtractor is null ? null : Task.Run(async () =>
         {
-            try
+            var steps = new List<AudioStep>();
+            await foreach (var step in audioExtractor.ExtractAsync(media, cancellationToken: stopAudio.Token))
             {
-                await output.WriteAsync(new FrameItem(job, frame), cancellationToken);
-                count++;
+                steps.Add(step);
             }
-            catch
+            return steps;
+        }, CancellationToken.None);
+        try
+        {
+            var count = 0L;
+            await foreach (var frame in source.ReadFramesAsync(media, FrameSampling.FaceStream, n => job.DecodedFrames = n, cancellationToken))
             {
-                frame.Dispose();
-                throw;
+                try
+                {
+                    await output.WriteAsync(new FrameItem(job, frame), cancellationToken);
+                    count++;
+                }
+                catch
+                {
+                    frame.Dispose();
+                    throw;
+                }
             }
+            if (count == 0)
+            {
+                throw new MediaException(job.Input.Path, "no video frame could be decoded");
+            }
+            return audio is null ? null : await audio;
         }
-        if (count == 0)
+        catch
         {
-            throw new MediaException(job.Input.Path, "no video frame could be decoded");
+            await stopAudio.CancelAsync();
+            if (audio is not null)
+            {
+                await audio.ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+            throw;
         }
     }
 
-    private async Task DetectAsync(ChannelReader<DecodedItem> input, ChannelWriter<DetectedItem> output, int batchSize, CancellationToken cancellationToken)
+    private async Task AnalyseAsync(ChannelReader<DecodedItem> input, ChannelWriter<DetectedItem> output, int batchSize, CancellationToken cancellationToken)
     {
         var pending = new List<DecodedItem>(batchSize * 2);
         var batch = new List<VideoFrame>(batchSize);
@@ -160,14 +221,14 @@ public sealed class AnalyzePipeline(IVideoSource source, IFaceDetector detector,
                         batch.Add(f.Frame);
                     }
                 }
-                var faces = batch.Count > 0 ? detector.Detect(batch) : [];
+                var results = batch.Count > 0 ? analyzer.Analyze(batch) : [];
                 var next = 0;
                 foreach (var item in pending)
                 {
                     DetectedItem result = item switch
                     {
-                        FrameItem f => new DetectedFrame(f.Job, f.Frame.FrameIndex, f.Frame.Timestamp, f.Frame.Width, f.Frame.Height, faces[next++]),
-                        EndOfVideo e => new DetectedEnd(e.Job, e.Error),
+                        FrameItem f => new DetectedFrame(f.Job, results[next++]),
+                        EndOfVideo e => new DetectedEnd(e.Job, e.Error, e.Audio),
                         _ => throw new InvalidOperationException(item.GetType().Name),
                     };
                     await output.WriteAsync(result, cancellationToken);
@@ -198,9 +259,9 @@ public sealed class AnalyzePipeline(IVideoSource source, IFaceDetector detector,
         items.Clear();
     }
 
-    private async Task WriteAsync(ChannelReader<DetectedItem> input, List<VideoOutcome> outcomes, IAnalyzeProgress? progress, CancellationToken cancellationToken)
+    private async Task WriteAsync(ChannelReader<DetectedItem> input, AnalyzeOptions options, List<VideoOutcome> outcomes, IAnalyzeProgress? progress, CancellationToken cancellationToken)
     {
-        var open = new Dictionary<VideoJob, (FaceParquetWriter Writer, long Faces)>();
+        var open = new Dictionary<VideoJob, OpenVideo>();
         var failedWhileWriting = new Dictionary<VideoJob, Exception>();
         try
         {
@@ -211,27 +272,26 @@ public sealed class AnalyzePipeline(IVideoSource source, IFaceDetector detector,
                     case DetectedFrame frame when !failedWhileWriting.ContainsKey(frame.Job):
                         try
                         {
-                            if (!open.TryGetValue(frame.Job, out var entry))
+                            if (!open.TryGetValue(frame.Job, out var video))
                             {
-                                entry = (await FaceParquetWriter.CreateAsync(frame.Job.OutputPath, frame.Job.Input.VideoId, Metadata(frame.Job), cancellationToken), 0);
+                                video = new OpenVideo { Features = options.Features is { } f ? new FeatureAssembler(f.Subject) : null };
+                                open[frame.Job] = video;
                             }
-                            var media = frame.Job.Media!;
-                            await entry.Writer.AddFrameAsync(frame.FrameIndex, frame.Timestamp, frame.Faces, (float)media.Width / frame.Width, (float)media.Height / frame.Height, cancellationToken);
-                            open[frame.Job] = (entry.Writer, entry.Faces + frame.Faces.Count);
+                            await AddFrameAsync(frame, video, options, cancellationToken);
                             frame.Job.ProcessedFrames++;
-                            progress?.FrameDone(frame.Job, frame.Timestamp);
+                            progress?.FrameDone(frame.Job, frame.Result.Timestamp);
                         }
                         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                         {
                             failedWhileWriting[frame.Job] = new IOException($"{frame.Job.OutputPath}: cannot write output: {ex.Message}", ex);
-                            if (open.Remove(frame.Job, out var broken))
+                            if (open.Remove(frame.Job, out var broken) && broken.Faces is not null)
                             {
-                                await broken.Writer.DisposeAsync();
+                                await broken.Faces.DisposeAsync();
                             }
                         }
                         break;
                     case DetectedEnd end:
-                        var outcome = await FinishAsync(end, open, failedWhileWriting, cancellationToken);
+                        var outcome = await FinishAsync(end, open, failedWhileWriting, options, cancellationToken);
                         outcomes.Add(outcome);
                         progress?.VideoFinished(outcome);
                         break;
@@ -241,30 +301,52 @@ public sealed class AnalyzePipeline(IVideoSource source, IFaceDetector detector,
         finally
         {
             // Cancelled or failed upstream: nothing half-written may stay behind.
-            foreach (var (writer, _) in open.Values)
+            foreach (var video in open.Values)
             {
-                await writer.DisposeAsync();
+                if (video.Faces is not null)
+                {
+                    await video.Faces.DisposeAsync();
+                }
             }
         }
     }
 
-    private async Task<VideoOutcome> FinishAsync(DetectedEnd end, Dictionary<VideoJob, (FaceParquetWriter Writer, long Faces)> open, Dictionary<VideoJob, Exception> failedWhileWriting, CancellationToken cancellationToken)
+    private async Task AddFrameAsync(DetectedFrame frame, OpenVideo video, AnalyzeOptions options, CancellationToken cancellationToken)
+    {
+        var result = frame.Result;
+        if (options.WriteFaces)
+        {
+            video.Faces ??= await FaceParquetWriter.CreateAsync(frame.Job.OutputPath, frame.Job.Input.VideoId, FacesMetadata(frame.Job), cancellationToken);
+            var media = frame.Job.Media!;
+            await video.Faces.AddFrameAsync(result.FrameIndex, result.Timestamp, result.Faces, (float)media.Width / result.Width, (float)media.Height / result.Height, cancellationToken);
+        }
+        video.Features?.Add(result);
+        video.FaceCount += result.Faces.Count;
+    }
+
+    private async Task<VideoOutcome> FinishAsync(DetectedEnd end, Dictionary<VideoJob, OpenVideo> open, Dictionary<VideoJob, Exception> failedWhileWriting, AnalyzeOptions options, CancellationToken cancellationToken)
     {
         var job = end.Job;
-        open.Remove(job, out var entry);
+        open.Remove(job, out var video);
         var error = end.Error ?? (failedWhileWriting.Remove(job, out var writeError) ? writeError : null);
-        if (error is null && entry.Writer is not null)
+        if (error is null && video is not null)
         {
             try
             {
-                var final = new Dictionary<string, string>
+                string? summary = null;
+                if (video.Faces is not null)
                 {
-                    [OutputMetadata.Prefix + "video_frame_count"] = job.DecodedFrames.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    [OutputMetadata.Prefix + "processed_frames"] = job.ProcessedFrames.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                };
-                await entry.Writer.CompleteAsync(final, cancellationToken);
-                logger.LogDebug("{Video}: {Frames} frames, {Faces} faces -> {Output}", job.Input.VideoId, job.ProcessedFrames, entry.Faces, job.OutputPath);
-                return new VideoOutcome(job.Input, VideoStatus.Done, job.OutputPath, null, job.Warnings, job.ProcessedFrames, entry.Faces);
+                    await video.Faces.CompleteAsync(FrameCounts(job), cancellationToken);
+                }
+                if (video.Features is not null && options.Features is { } f)
+                {
+                    var features = video.Features.Build(end.Audio ?? [], f.Audio.ColumnNames, job.DecodedFrames);
+                    var metadata = OutputMetadata.For(FeatureTables.Schema, job.Input.VideoId, job.Media!, analyzer.Models.Append(("voice_activity", f.Audio.VoiceActivityModel)).Concat(f.Audio.CnnModel is { } cnn ? [("audio_cnn", cnn)] : []));
+                    await FeatureTables.WriteAsync(options.OutputFolder, job.Input.OutputStem, job.Input.VideoId, f.Subject, features, metadata, cancellationToken);
+                    summary = $"{features.Subjects.Count} subject(s), {features.Steps.Count} steps, {features.Ticks.Count} ticks";
+                }
+                logger.LogDebug("{Video}: {Frames} frames, {Faces} faces", job.Input.VideoId, job.ProcessedFrames, video.FaceCount);
+                return new VideoOutcome(job.Input, VideoStatus.Done, MainOutput(job, options), null, job.Warnings, job.ProcessedFrames, video.FaceCount, summary);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -272,12 +354,15 @@ public sealed class AnalyzePipeline(IVideoSource source, IFaceDetector detector,
             }
             finally
             {
-                await entry.Writer.DisposeAsync();
+                if (video.Faces is not null)
+                {
+                    await video.Faces.DisposeAsync();
+                }
             }
         }
-        else if (entry.Writer is not null)
+        else if (video?.Faces is not null)
         {
-            await entry.Writer.DisposeAsync();
+            await video.Faces.DisposeAsync();
         }
         var message = error switch
         {
@@ -288,10 +373,16 @@ public sealed class AnalyzePipeline(IVideoSource source, IFaceDetector detector,
         return new VideoOutcome(job.Input, VideoStatus.Failed, null, message, job.Warnings, job.ProcessedFrames, 0);
     }
 
-    private Dictionary<string, string> Metadata(VideoJob job)
+    private static Dictionary<string, string> FrameCounts(VideoJob job) => new()
     {
-        var metadata = OutputMetadata.For(FaceParquetWriter.Schema, job.Input.VideoId, job.Media!, [("face_detector", detector.Model)]);
-        metadata[OutputMetadata.Prefix + "face_stream_hz"] = FrameSampling.FaceStream.RateHz.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        [OutputMetadata.Prefix + "video_frame_count"] = job.DecodedFrames.ToString(CultureInfo.InvariantCulture),
+        [OutputMetadata.Prefix + "processed_frames"] = job.ProcessedFrames.ToString(CultureInfo.InvariantCulture),
+    };
+
+    private Dictionary<string, string> FacesMetadata(VideoJob job)
+    {
+        var metadata = OutputMetadata.For(FaceParquetWriter.Schema, job.Input.VideoId, job.Media!, analyzer.Models.Take(1));
+        metadata[OutputMetadata.Prefix + "face_stream_hz"] = FrameSampling.FaceStream.RateHz.ToString(CultureInfo.InvariantCulture);
         return metadata;
     }
 }

@@ -1,5 +1,5 @@
 using EmmaNet.Batch.Decoding;
-using EmmaNet.Batch.Faces;
+using EmmaNet.Batch.Audio;
 
 namespace EmmaNet.Batch.Pipeline;
 
@@ -8,11 +8,12 @@ internal abstract record DecodedItem(VideoJob Job);
 
 internal sealed record FrameItem(VideoJob Job, VideoFrame Frame) : DecodedItem(Job);
 
-internal sealed record EndOfVideo(VideoJob Job, Exception? Error) : DecodedItem(Job);
+/// <summary>After a video's last frame: its decode error if any, and its 2 Hz audio steps when features are wanted.</summary>
+internal sealed record EndOfVideo(VideoJob Job, Exception? Error, IReadOnlyList<AudioStep>? Audio) : DecodedItem(Job);
 
 /// <summary>What flows from detection to the writer: one result per frame, then the same end marker.</summary>
 internal abstract record DetectedItem(VideoJob Job);
 
-internal sealed record DetectedFrame(VideoJob Job, long FrameIndex, double Timestamp, int Width, int Height, IReadOnlyList<FaceDetection> Faces) : DetectedItem(Job);
+internal sealed record DetectedFrame(VideoJob Job, FrameResult Result) : DetectedItem(Job);
 
-internal sealed record DetectedEnd(VideoJob Job, Exception? Error) : DetectedItem(Job);
+internal sealed record DetectedEnd(VideoJob Job, Exception? Error, IReadOnlyList<AudioStep>? Audio) : DetectedItem(Job);

@@ -28,5 +28,5 @@ public enum VideoStatus
     Failed,
 }
 
-/// <summary>How one video ended. <see cref="Message"/> is one line naming the file and the cause when it failed.</summary>
-public sealed record VideoOutcome(VideoInput Input, VideoStatus Status, string? OutputPath, string? Message, IReadOnlyList<string> Warnings, long ProcessedFrames, long Faces);
+/// <summary>How one video ended. <see cref="Message"/> is one line naming the file and the cause when it failed; <see cref="Summary"/> says what features were written.</summary>
+public sealed record VideoOutcome(VideoInput Input, VideoStatus Status, string? OutputPath, string? Message, IReadOnlyList<string> Warnings, long ProcessedFrames, long Faces, string? Summary = null);

@@ -1,0 +1,90 @@
+using EmmaNet.Batch.Decoding;
+using EmmaNet.Batch.Faces;
+using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Pose;
+
+namespace EmmaNet.Batch.Pipeline;
+
+/// <summary>What the pipeline learns from one face-stream frame: faces, and when features are wanted their expression readings (same order) and the people in it (2 Hz step frames only).</summary>
+public sealed record FrameResult(long FrameIndex, double Timestamp, int Width, int Height, IReadOnlyList<FaceDetection> Faces, IReadOnlyList<ExpressionFeatures>? Expressions, List<Skeleton>? People)
+{
+    /// <summary>The face-stream tick this frame stands for (the frame nearest k / 6 s).</summary>
+    public int Tick => FrameAnalyzer.TickOf(Timestamp);
+}
+
+/// <summary>
+/// The pipeline's per-frame stage, run on batches that may mix videos: faces always; with an expression model, every
+/// face aligned and read by it in one batch; with a pose model, people on the frames that fall on 2 Hz steps.
+/// </summary>
+public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expression = null, IPoseEstimator? pose = null)
+{
+    private readonly FaceAligner _aligner = new(ExpressionModel.InputSize);
+
+    public bool WithFeatures => expression is not null && pose is not null;
+
+    public IEnumerable<(string Role, ModelIdentity Model)> Models
+    {
+        get
+        {
+            yield return ("face_detector", detector.Model);
+            if (expression is not null)
+            {
+                yield return ("face_expression", expression.Model);
+            }
+            if (pose is not null)
+            {
+                yield return ("body_pose", pose.Model);
+            }
+        }
+    }
+
+    public static int TickOf(double timestamp) => (int)Math.Round(timestamp * FrameSampling.FaceStream.RateHz);
+
+    /// <summary>Ticks 0, 3, 6, ... fall on the 2 Hz steps.</summary>
+    public static bool IsStepTick(int tick) => tick % 3 == 0;
+
+    public FrameResult[] Analyze(IReadOnlyList<VideoFrame> frames)
+    {
+        var faces = detector.Detect(frames);
+        var expressions = new IReadOnlyList<ExpressionFeatures>?[frames.Count];
+        if (expression is not null)
+        {
+            var crops = new List<OpenCvSharp.Mat>();
+            try
+            {
+                for (var i = 0; i < frames.Count; i++)
+                {
+                    if (faces[i].Count > 0)
+                    {
+                        using var image = frames[i].CopyToMat();
+                        crops.AddRange(faces[i].Select(f => _aligner.Crop(image, f)));
+                    }
+                }
+                var all = expression.Run(crops);
+                var next = 0;
+                for (var i = 0; i < frames.Count; i++)
+                {
+                    expressions[i] = all.Skip(next).Take(faces[i].Count).ToList();
+                    next += faces[i].Count;
+                }
+            }
+            finally
+            {
+                crops.ForEach(c => c.Dispose());
+            }
+        }
+        var people = new List<Skeleton>?[frames.Count];
+        if (pose is not null)
+        {
+            var stepFrames = Enumerable.Range(0, frames.Count).Where(i => IsStepTick(TickOf(frames[i].Timestamp))).ToList();
+            var found = pose.Detect(stepFrames.Select(i => frames[i]).ToList());
+            for (var j = 0; j < stepFrames.Count; j++)
+            {
+                people[stepFrames[j]] = found[j];
+            }
+        }
+        return Enumerable.Range(0, frames.Count)
+            .Select(i => new FrameResult(frames[i].FrameIndex, frames[i].Timestamp, frames[i].Width, frames[i].Height, faces[i], expressions[i], people[i]))
+            .ToArray();
+    }
+}
