@@ -17,7 +17,7 @@ internal static class AnalyzeCommand
         var output = new Option<string>("--output", "-o") { Description = "Output folder", Required = true };
         var force = new Option<bool>("--force") { Description = "Redo videos whose output is already complete" };
         var inFlight = new Option<int>("--videos-in-flight") { Description = "Videos decoded at once", DefaultValueFactory = _ => 2 };
-        var batch = new Option<int>("--batch") { Description = "Frames per face-detector call", DefaultValueFactory = _ => 8 };
+        var batch = new Option<int>("--batch") { Description = "Frames gathered into one analysis batch from the videos in flight", DefaultValueFactory = _ => 8 };
         var common = new CommonOptions();
         var command = new Command("analyze", "Analyse videos and write one Parquet file per video") { inputs, output, force, inFlight, batch };
         common.AddTo(command);
@@ -25,15 +25,10 @@ internal static class AnalyzeCommand
         {
             using var logging = common.Logging(parse);
             var logger = logging.CreateLogger("emmanet");
-            var (videos, missing) = InputScanner.Scan(parse.GetValue(inputs)!);
-            foreach (var path in missing)
+            var (videos, missing, exit) = CommandInputs.Scan(parse.GetValue(inputs)!, logger);
+            if (exit is { } code)
             {
-                logger.LogError("{Message}", new MediaException(path, "file not found").Message);
-            }
-            if (videos.Count == 0)
-            {
-                logger.LogError("No videos to analyse");
-                return missing.Count > 0 ? ExitCodes.SomeVideosFailed : ExitCodes.CouldNotRun;
+                return code;
             }
 
             BlazeFaceDetector detector;
@@ -51,7 +46,7 @@ internal static class AnalyzeCommand
             {
                 logger.LogInformation("Face detector {Model} on {Provider}", detector.Model.FileName, detector.Model.ExecutionProvider);
                 var options = new AnalyzeOptions(parse.GetValue(output)!, parse.GetValue(inFlight), parse.GetValue(batch), Force: parse.GetValue(force));
-                return await PipelineRun.RunAsync(new AnalyzePipeline(new FfmpegVideoSource(), detector, logger), videos, missing.Count, options, logger, cancellationToken);
+                return await PipelineRun.RunAsync(new AnalyzePipeline(new FfmpegVideoSource(), detector, logger), videos, missing, options, logger, cancellationToken);
             }
         });
         return command;

@@ -36,15 +36,10 @@ internal static class ExtractCommand
         {
             using var logging = common.Logging(parse);
             var logger = logging.CreateLogger("emmanet");
-            var (videos, missing) = InputScanner.Scan(parse.GetValue(inputs)!);
-            foreach (var path in missing)
+            var (videos, missing, exit) = CommandInputs.Scan(parse.GetValue(inputs)!, logger);
+            if (exit is { } code)
             {
-                logger.LogError("{Message}", new MediaException(path, "file not found").Message);
-            }
-            if (videos.Count == 0)
-            {
-                logger.LogError("No videos to extract");
-                return missing.Count > 0 ? ExitCodes.SomeVideosFailed : ExitCodes.CouldNotRun;
+                return code;
             }
 
             var owned = new List<IDisposable>();
@@ -77,7 +72,7 @@ internal static class ExtractCommand
 
                 var options = new AnalyzeOptions(parse.GetValue(output)!, parse.GetValue(inFlight), Force: parse.GetValue(force), WriteFaces: false,
                     Features: new FeatureOutput(parse.GetValue(subject), audio));
-                return await PipelineRun.RunAsync(new AnalyzePipeline(new FfmpegVideoSource(), analyzer, logger), videos, missing.Count, options, logger, cancellationToken);
+                return await PipelineRun.RunAsync(new AnalyzePipeline(new FfmpegVideoSource(), analyzer, logger), videos, missing, options, logger, cancellationToken);
             }
             finally
             {
