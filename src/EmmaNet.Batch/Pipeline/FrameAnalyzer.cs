@@ -56,8 +56,8 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
                 {
                     if (faces[i].Count > 0)
                     {
-                        using var image = frames[i].CopyToMat();
-                        crops.AddRange(faces[i].Select(f => _aligner.Crop(image, f)));
+                        // The crops own their pixels; the frame is only viewed while they are cut.
+                        crops.AddRange(frames[i].UseAsMat(image => faces[i].Select(f => _aligner.Crop(image, f)).ToList()));
                     }
                 }
                 var all = expression.Run(crops);

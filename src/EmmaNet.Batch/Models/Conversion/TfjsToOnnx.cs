@@ -121,7 +121,7 @@ public static class TfjsToOnnx
 
         private Value Placeholder(TfjsNode node)
         {
-            var shape = node.Shape("shape") ?? throw new ModelException($"{model.Path}: placeholder '{node.Name}' has no shape");
+            var shape = node.Shape("shape") ?? throw new ModelException($"{model.Path}: graph input '{node.Name}' has no shape");
             _b.AddInput(node.Name, DataType.Float, shape.Select((d, i) => i == 0 ? "N" : Dim(d, node.Name, i)).ToArray());
             var input = new Value(node.Name, [-1, .. shape[1..]], Nchw: false);
             return shape.Length == 4 ? input with { Name = Nchw(input), Nchw = true } : input;
