@@ -63,6 +63,21 @@ public sealed class FusionNetwork
 
     public FusionConfig Config { get; }
 
+    // For the ONNX export.
+    internal IReadOnlyList<GruEncoder> Encoders => _encoders;
+
+    internal IReadOnlyList<Param> QueryWeights => _wq;
+
+    internal IReadOnlyList<Param> KeyWeights => _wk;
+
+    internal IReadOnlyList<Param> GateWeights => _gateA;
+
+    internal IReadOnlyList<Param> GateBiases => _gateC;
+
+    internal Param ModalityMix => _mix;
+
+    internal (Param W1, Param B1, Param W2, Param B2) Head => (_w1, _b1, _w2, _b2);
+
     /// <summary>The parameters this variant uses (the rest stay untouched and are not exported).</summary>
     public IReadOnlyList<Param> Params
     {
