@@ -1,0 +1,45 @@
+namespace EmmaNet.Batch.Evaluation;
+
+/// <summary>
+/// The ABAW expression metric (FORMATS.md section 2): per-class F1 over the 8 classes fixed (a class never predicted
+/// and never present scores 0), their mean (macro F1), accuracy, and the confusion matrix [truth, prediction].
+/// Labels of -1 are skipped.
+/// </summary>
+public sealed record ExpressionMetrics(double[] F1, double Accuracy, double MacroF1, int[,] Confusion, int Count)
+{
+    public const int Classes = 8;
+
+    public static ExpressionMetrics Compute(IReadOnlyList<int> truth, IReadOnlyList<int> predicted)
+    {
+        if (truth.Count != predicted.Count)
+        {
+            throw new ArgumentException($"{truth.Count} labels but {predicted.Count} predictions");
+        }
+        var confusion = new int[Classes, Classes];
+        var count = 0;
+        var correct = 0;
+        for (var i = 0; i < truth.Count; i++)
+        {
+            if (truth[i] < 0)
+            {
+                continue;
+            }
+            confusion[truth[i], predicted[i]]++;
+            count++;
+            correct += truth[i] == predicted[i] ? 1 : 0;
+        }
+        var f1 = new double[Classes];
+        for (var c = 0; c < Classes; c++)
+        {
+            var tp = confusion[c, c];
+            var fp = Enumerable.Range(0, Classes).Sum(t => t == c ? 0 : confusion[t, c]);
+            var fn = Enumerable.Range(0, Classes).Sum(p => p == c ? 0 : confusion[c, p]);
+            f1[c] = tp == 0 ? 0 : 2.0 * tp / ((2.0 * tp) + fp + fn);
+        }
+        return new ExpressionMetrics(f1, count == 0 ? 0 : (double)correct / count, f1.Average(), confusion, count);
+    }
+
+    /// <summary>Temporal stability (the paper's eq. 12): the share of consecutive ticks whose predicted label does not change.</summary>
+    public static double Stability(IReadOnlyList<int> predicted) =>
+        predicted.Count < 2 ? 1 : (double)Enumerable.Range(1, predicted.Count - 1).Count(i => predicted[i] == predicted[i - 1]) / (predicted.Count - 1);
+}
