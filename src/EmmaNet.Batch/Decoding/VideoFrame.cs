@@ -53,19 +53,6 @@ public sealed class VideoFrame : IDisposable
         }
     }
 
-    /// <summary>A new OpenCV image (BGR, 8 bits per channel) holding a copy of the pixels; the caller disposes it.</summary>
-    public unsafe OpenCvSharp.Mat CopyToMat()
-    {
-        var mat = new OpenCvSharp.Mat(Height, Width, OpenCvSharp.MatType.CV_8UC3);
-        var bytes = Pixels;
-        var rowBytes = Width * 3;
-        for (var y = 0; y < Height; y++)
-        {
-            bytes.Slice(y * rowBytes, rowBytes).CopyTo(new Span<byte>((void*)mat.Ptr(y), rowBytes));
-        }
-        return mat;
-    }
-
     /// <summary>Rents a buffer big enough for a frame of this size.</summary>
     internal static byte[] RentBuffer(int width, int height) => Pool.Rent(width * height * 3);
 

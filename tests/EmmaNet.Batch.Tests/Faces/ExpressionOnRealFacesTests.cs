@@ -20,8 +20,7 @@ public sealed class ExpressionOnRealFacesTests(ModelFixture models)
             using (frame)
             {
                 var faces = models.Detector.Detect([frame])[0].OrderBy(f => f.X1).ToList();
-                using var image = frame.CopyToMat();
-                var crops = faces.Select(f => aligner.Crop(image, f)).ToList();
+                var crops = frame.UseAsMat(image => faces.Select(f => aligner.Crop(image, f)).ToList());
                 try
                 {
                     var photo = truth.Single(s => frame.Timestamp >= s.StartS && frame.Timestamp < s.EndS).Photo;

@@ -89,10 +89,8 @@ public sealed class ConversionParityTests(ModelFixture models)
     }
 
     /// <summary>The human-models preprocessing: crop, bilinear 64x64, grey = 0.2989 R + 0.5870 G + 0.1140 B in 0..1, then (grey - 0.5) * 2.</summary>
-    private static float[] ExpressionInput(VideoFrame frame, Batch.Faces.FaceDetection face)
-    {
+    private static float[] ExpressionInput(VideoFrame frame, Batch.Faces.FaceDetection face) => frame.UseAsMat(image =>
         {
-            using var image = frame.CopyToMat();
             var rect = new Rect((int)face.X1, (int)face.Y1, Math.Max(1, (int)face.Width), Math.Max(1, (int)face.Height)).Intersect(new Rect(0, 0, frame.Width, frame.Height));
             using var crop = new Mat(image, rect);
             using var small = new Mat();
@@ -108,8 +106,7 @@ public sealed class ConversionParityTests(ModelFixture models)
                 }
             }
             return result;
-        }
-    }
+        });
 
     [Fact]
     public async Task Pose_model_matches_tfjs_on_a_real_frame()
@@ -140,10 +137,8 @@ public sealed class ConversionParityTests(ModelFixture models)
     }
 
     /// <summary>PoseNet input: the frame stretched to 385x385, RGB scaled to x / 127.5 - 1.</summary>
-    private static float[] PoseInput(VideoFrame frame)
-    {
+    private static float[] PoseInput(VideoFrame frame) => frame.UseAsMat(image =>
         {
-            using var image = frame.CopyToMat();
             using var small = new Mat();
             Cv2.Resize(image, small, new Size(385, 385), 0, 0, InterpolationFlags.Linear);
             var result = new float[385 * 385 * 3];
@@ -159,6 +154,5 @@ public sealed class ConversionParityTests(ModelFixture models)
                 }
             }
             return result;
-        }
-    }
+        });
 }
