@@ -17,6 +17,9 @@ public sealed class DeepSpectrumModel : IDisposable
     private static readonly float[] Std = [0.229f, 0.224f, 0.225f];
 
     private readonly InferenceSession _session;
+
+    // Held for the model's lifetime: a RunOptions made inline can be finalized by the GC while Run still uses it.
+    private readonly RunOptions _runOptions = new();
     private readonly string _input;
     private readonly string _output;
     private readonly bool _channelsFirst;
@@ -91,7 +94,7 @@ public sealed class DeepSpectrumModel : IDisposable
         var tensor = ImageTensor(samples);
         long[] shape = _channelsFirst ? [1, 3, _size, _size] : [1, _size, _size, 3];
         using var value = OrtValue.CreateTensorValueFromMemory(tensor, shape);
-        using var outputs = _session.Run(new RunOptions(), [_input], [value], [_output]);
+        using var outputs = _session.Run(_runOptions, [_input], [value], [_output]);
         var data = outputs[0].GetTensorDataAsSpan<float>();
         var outShape = outputs[0].GetTensorTypeAndShape().Shape;
         if (outShape.Length == 4 && outShape[2] * outShape[3] > 1)
@@ -108,5 +111,9 @@ public sealed class DeepSpectrumModel : IDisposable
         return data.ToArray();
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _runOptions.Dispose();
+        _session.Dispose();
+    }
 }

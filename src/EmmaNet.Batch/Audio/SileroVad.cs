@@ -16,6 +16,10 @@ public sealed class SileroVad : IDisposable
 
     private readonly InferenceSession _session;
 
+    // Shared by the trackers and held for the model's lifetime: a RunOptions made inline can be finalized by the GC
+    // while Run still uses it (a crash found in the test suite).
+    private readonly RunOptions _runOptions = new();
+
     public SileroVad(ModelStore models, SessionFactory sessions)
     {
         var path = models.Resolve(ModelId);
@@ -26,12 +30,16 @@ public sealed class SileroVad : IDisposable
     public ModelIdentity Model { get; }
 
     /// <summary>A new stream: silence as context, zero state.</summary>
-    public Tracker CreateStream() => new(_session);
+    public Tracker CreateStream() => new(_session, _runOptions);
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _runOptions.Dispose();
+        _session.Dispose();
+    }
 
     /// <summary>One audio stream's VAD state. <see cref="Push"/> takes samples in any chunking and returns the speech probability of each completed 32 ms chunk.</summary>
-    public sealed class Tracker(InferenceSession session)
+    public sealed class Tracker(InferenceSession session, RunOptions runOptions)
     {
         private readonly float[] _input = new float[ContextSamples + ChunkSamples];
         private readonly float[] _state = new float[2 * 128];
@@ -63,7 +71,7 @@ public sealed class SileroVad : IDisposable
             using var input = OrtValue.CreateTensorValueFromMemory(_input, [1, _input.Length]);
             using var state = OrtValue.CreateTensorValueFromMemory(_state, [2, 1, 128]);
             using var rate = OrtValue.CreateTensorValueFromMemory(_sampleRate, []);
-            using var outputs = session.Run(new RunOptions(), ["input", "state", "sr"], [input, state, rate], ["output", "stateN"]);
+            using var outputs = session.Run(runOptions, ["input", "state", "sr"], [input, state, rate], ["output", "stateN"]);
             outputs[1].GetTensorDataAsSpan<float>().CopyTo(_state);
             // The next chunk's context is the end of this input.
             _input.AsSpan(_input.Length - ContextSamples).CopyTo(_input);

@@ -24,6 +24,9 @@ public sealed class ExpressionModel : IDisposable
     public static readonly string[] ClassNames = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"];
 
     private readonly InferenceSession _session;
+
+    // Held for the model's lifetime: a RunOptions made inline can be finalized by the GC while Run still uses it.
+    private readonly RunOptions _runOptions = new();
     private readonly string _input;
 
     public ExpressionModel(ModelStore models, SessionFactory sessions)
@@ -49,7 +52,7 @@ public sealed class ExpressionModel : IDisposable
             Grey(crops[i], input.AsSpan(i * InputSize * InputSize, InputSize * InputSize));
         }
         using var value = OrtValue.CreateTensorValueFromMemory(input, [crops.Count, InputSize, InputSize, 1]);
-        using var outputs = _session.Run(new RunOptions(), [_input], [value], ["probabilities", "embedding"]);
+        using var outputs = _session.Run(_runOptions, [_input], [value], ["probabilities", "embedding"]);
         var probabilities = outputs[0].GetTensorDataAsSpan<float>();
         var embedding = outputs[1].GetTensorDataAsSpan<float>();
         var result = new ExpressionFeatures[crops.Count];
@@ -78,5 +81,9 @@ public sealed class ExpressionModel : IDisposable
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _runOptions.Dispose();
+        _session.Dispose();
+    }
 }

@@ -31,9 +31,11 @@ public static class FusionExport
         var faceNow = b.AddInput("face_now", DataType.Float, "N", c.FaceSize);
         var mask = b.AddInput("mask", DataType.Float, "N", c.Steps, 3);
 
-        var one = b.Float("one", [1f]);
-        var zero = b.Float("zero", [0f]);
-        var axis1 = b.Int64("axis1", [1L], 1);
+        // Shared constants, made on first use so no variant carries ones it does not need.
+        string? one = null, zero = null, axis1 = null;
+        string One() => one ??= b.Float("one", [1f]);
+        string Zero() => zero ??= b.Float("zero", [0f]);
+        string Axis1() => axis1 ??= b.Int64("axis1", [1L], 1);
         var lastAxis = b.Int64("last_axis", [-1L], 1);
         var contexts = new string[3];
         var attention = new string[3];
@@ -43,13 +45,13 @@ public static class FusionExport
             var present = b.Node("Squeeze", [b.Node("Slice", [mask, b.Int64($"m{m}_from", [(long)m], 1), b.Int64($"m{m}_to", [(long)m + 1], 1), b.Int64($"m{m}_axis", [2L], 1)]), lastAxis]);
             if (!c.UsesEncoders)
             {
-                attention[m] = b.Node("Mul", [present, zero]);
+                attention[m] = b.Node("Mul", [present, Zero()]);
                 continue;
             }
             var h = Encode(b, network.Encoders[m], seqInputs[m], $"enc_{Modalities[m]}");   // [N, T, h]
-            var count = b.Node("Max", [b.Node("ReduceSum", [present, axis1], new Dictionary<string, object> { ["keepdims"] = 1L }), one]);
+            var count = b.Node("Max", [b.Node("ReduceSum", [present, Axis1()], new Dictionary<string, object> { ["keepdims"] = 1L }), One()]);
             var masked = b.Node("Mul", [h, b.Node("Unsqueeze", [present, lastAxis])]);
-            var mean = b.Node("Div", [b.Node("ReduceSum", [masked, axis1], new Dictionary<string, object> { ["keepdims"] = 0L }), count]);   // [N, h]
+            var mean = b.Node("Div", [b.Node("ReduceSum", [masked, Axis1()], new Dictionary<string, object> { ["keepdims"] = 0L }), count]);   // [N, h]
             switch (c.Variant)
             {
                 case FusionVariant.Attention or FusionVariant.Context:
@@ -70,7 +72,7 @@ public static class FusionExport
                     contexts[m] = b.Node("Mul", [mean, gate]);
                     break;
             }
-            attention[m] ??= b.Node("Mul", [present, zero]);
+            attention[m] ??= b.Node("Mul", [present, Zero()]);
         }
 
         var parts = new List<string>();

@@ -40,6 +40,8 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
             {
                 var provider = Configure(sessionOptions, device);
                 var session = new InferenceSession(modelPath, sessionOptions);
+                // The native session copied what it needs; release the options now rather than to a finalizer.
+                sessionOptions.Dispose();
                 if (reasons.Count > 0)
                 {
                     logger.LogWarning("{Model}: running on {Provider} after fallback ({Reasons})", Path.GetFileName(modelPath), provider, string.Join("; ", reasons));

@@ -17,6 +17,9 @@ public sealed class OpenPoseModel : IPoseEstimator
     private const int DefaultSize = 368;
 
     private readonly InferenceSession _session;
+
+    // Held for the model's lifetime: a RunOptions made inline can be finalized by the GC while Run still uses it.
+    private readonly RunOptions _runOptions = new();
     private readonly string _input;
     private readonly int _height;
     private readonly int _width;
@@ -60,7 +63,7 @@ public sealed class OpenPoseModel : IPoseEstimator
         {
             var box = Fill(frames[i], input, size);
             using var value = OrtValue.CreateTensorValueFromMemory(input, [1, 3, _height, _width]);
-            using var outputs = _session.Run(new RunOptions(), [_input], [value], _session.OutputNames);
+            using var outputs = _session.Run(_runOptions, [_input], [value], _session.OutputNames);
             var (heat, paf, rows, cols, layout) = Split(outputs);
             var decoder = new OpenPoseDecoder(layout, rows, cols, (float)_height / rows);
             result[i] = decoder.Decode(heat, paf)
@@ -115,6 +118,7 @@ public sealed class OpenPoseModel : IPoseEstimator
 
     public void Dispose()
     {
+        _runOptions.Dispose();
         _session.Dispose();
         _resized.Dispose();
     }

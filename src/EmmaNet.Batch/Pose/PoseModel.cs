@@ -16,6 +16,9 @@ public sealed class PoseModel : IPoseEstimator
     private const int Stride = 16;
 
     private readonly InferenceSession _session;
+
+    // Held for the model's lifetime: a RunOptions made inline can be finalized by the GC while Run still uses it.
+    private readonly RunOptions _runOptions = new();
     private readonly string _input;
     private readonly int _size;
     private readonly int _imagesPerCall;
@@ -53,7 +56,7 @@ public sealed class PoseModel : IPoseEstimator
                 boxes[i] = Letterbox.FillRgb(frames[start + i], _size, input.AsSpan(i * perImage, perImage), _resized);
             }
             using var value = OrtValue.CreateTensorValueFromMemory(input, [count, _size, _size, 3]);
-            using var outputs = _session.Run(new RunOptions(), [_input], [value], ["heatmaps", "offsets", "displacement_fwd", "displacement_bwd"]);
+            using var outputs = _session.Run(_runOptions, [_input], [value], ["heatmaps", "offsets", "displacement_fwd", "displacement_bwd"]);
             var cells = _decoder.Rows * _decoder.Cols;
             for (var i = 0; i < count; i++)
             {
@@ -74,6 +77,7 @@ public sealed class PoseModel : IPoseEstimator
 
     public void Dispose()
     {
+        _runOptions.Dispose();
         _session.Dispose();
         _resized.Dispose();
     }

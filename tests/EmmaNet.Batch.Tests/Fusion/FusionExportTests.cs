@@ -54,7 +54,8 @@ public sealed class FusionExportTests
         using var pose = OrtValue.CreateTensorValueFromMemory(Flat(w => w.Pose.SelectMany(x => x)), [n, config.Steps, config.PoseSize]);
         using var now = OrtValue.CreateTensorValueFromMemory(Flat(w => w.FaceNow), [n, config.FaceSize]);
         using var mask = OrtValue.CreateTensorValueFromMemory(Flat(w => w.Present.SelectMany(p => p.Select(b => b ? 1.0 : 0.0))), [n, config.Steps, 3]);
-        using var outputs = session.Run(new RunOptions(), ["face_seq", "audio_seq", "pose_seq", "face_now", "mask"], [face, audio, pose, now, mask], ["probs", "attn_face", "attn_audio", "attn_pose"]);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, ["face_seq", "audio_seq", "pose_seq", "face_now", "mask"], [face, audio, pose, now, mask], ["probs", "attn_face", "attn_audio", "attn_pose"]);
 
         var probs = outputs[0].GetTensorDataAsSpan<float>().ToArray();
         var attention = Enumerable.Range(1, 3).Select(i => outputs[i].GetTensorDataAsSpan<float>().ToArray()).ToArray();

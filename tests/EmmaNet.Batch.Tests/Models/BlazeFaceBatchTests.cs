@@ -42,7 +42,8 @@ public sealed class BlazeFaceBatchTests(ModelFixture models)
     private static float[][] Run(InferenceSession session, float[] input, int batch)
     {
         using var value = OrtValue.CreateTensorValueFromMemory(input, [batch, 256, 256, 3]);
-        using var results = session.Run(new RunOptions(), [session.InputNames[0]], [value], session.OutputNames);
+        using var runOptions = new RunOptions();
+        using var results = session.Run(runOptions, [session.InputNames[0]], [value], session.OutputNames);
         return results.Select(r => r.GetTensorDataAsSpan<float>().ToArray()).ToArray();
     }
 

@@ -19,7 +19,8 @@ public sealed class ConversionParityTests(ModelFixture models)
         using (session)
         {
             using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
-            using var results = session.Run(new RunOptions(), [session.InputNames[0]], [value], outputs);
+            using var runOptions = new RunOptions();
+            using var results = session.Run(runOptions, [session.InputNames[0]], [value], outputs);
             return results.Select(r => r.GetTensorDataAsSpan<float>().ToArray()).ToArray();
         }
     }

@@ -45,7 +45,8 @@ public sealed class TfjsImporterTests : IDisposable
         using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path);
         var input = Enumerable.Range(0, 16).Select(i => i - 8f).ToArray();
         using var value = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(input, [1, 4, 4, 1]);
-        using var result = session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), ["x"], [value], ["y"]);
+        using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
+        using var result = session.Run(runOptions, ["x"], [value], ["y"]);
         var y = result[0].GetTensorDataAsSpan<float>().ToArray();
         // NHWC out: channel 0 = relu(2x + 0.5), channel 1 = relu(-x + 0.25).
         for (var i = 0; i < 16; i++)

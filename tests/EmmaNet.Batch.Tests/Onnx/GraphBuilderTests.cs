@@ -27,7 +27,8 @@ public sealed class GraphBuilderTests
         Assert.Equal([-1, 3], session.InputMetadata["x"].Dimensions);
         float[] input = [0, 0, 0, 5, 5, -5];
         using var value = OrtValue.CreateTensorValueFromMemory(input, [2, 3]);
-        using var result = session.Run(new RunOptions(), ["x"], [value], ["y"]);
+        using var runOptions = new RunOptions();
+        using var result = session.Run(runOptions, ["x"], [value], ["y"]);
         Assert.Equal([1f, 0f, 3f, 6f, 3f, 0f], result[0].GetTensorDataAsSpan<float>().ToArray());
     }
 
