@@ -74,6 +74,9 @@ public static class FeatureTables
         await steps.WriteAsync(StepsPath(folder, stem, choice), meta, cancellationToken);
     }
 
+    /// <summary>The expression log-probability columns, in the model's class order.</summary>
+    public static IEnumerable<string> ExpressionColumns() => ExpressionModel.ClassNames.Select(c => $"face_logp_{c}");
+
     private static void AddFace<TRow>(ColumnTable<TRow> table, Func<TRow, float[]?> face)
     {
         for (var i = 0; i < 256; i++)
