@@ -75,34 +75,25 @@ public static class FeatureWindows
         return columns.ToDictionary(c => c.Key, c => c.Value.ToArray(), StringComparer.Ordinal);
     }
 
-    private static async Task<IEnumerable<double?>> ReadColumn(ParquetRowGroupReader group, DataField field, int count, CancellationToken cancellationToken)
+    private static Task<double?[]> ReadColumn(ParquetRowGroupReader group, DataField field, int count, CancellationToken cancellationToken) =>
+        field.ClrType == typeof(float) ? Read<float>(group, field, count, v => v, cancellationToken)
+        : field.ClrType == typeof(double) ? Read<double>(group, field, count, v => v, cancellationToken)
+        : field.ClrType == typeof(int) ? Read<int>(group, field, count, v => v, cancellationToken)
+        : field.ClrType == typeof(long) ? Read<long>(group, field, count, v => v, cancellationToken)
+        : Read<bool>(group, field, count, v => v ? 1 : 0, cancellationToken);
+
+    /// <summary>Reads one column with the overload that matches its nullability (a required column read as nullable comes back incomplete).</summary>
+    private static async Task<double?[]> Read<T>(ParquetRowGroupReader group, DataField field, int count, Func<T, double> convert, CancellationToken cancellationToken)
+        where T : struct
     {
-        if (field.ClrType == typeof(float))
+        if (field.IsNullable)
         {
-            var values = new float?[count];
-            await group.ReadAsync<float>(field, values, cancellationToken: cancellationToken);
-            return values.Select(v => (double?)v);
+            var nullable = new T?[count];
+            await group.ReadAsync<T>(field, nullable, cancellationToken: cancellationToken);
+            return nullable.Select(v => v is null ? (double?)null : convert(v.Value)).ToArray();
         }
-        if (field.ClrType == typeof(double))
-        {
-            var values = new double?[count];
-            await group.ReadAsync<double>(field, values, cancellationToken: cancellationToken);
-            return values;
-        }
-        if (field.ClrType == typeof(int))
-        {
-            var values = new int?[count];
-            await group.ReadAsync<int>(field, values, cancellationToken: cancellationToken);
-            return values.Select(v => (double?)v);
-        }
-        if (field.ClrType == typeof(long))
-        {
-            var values = new long?[count];
-            await group.ReadAsync<long>(field, values, cancellationToken: cancellationToken);
-            return values.Select(v => (double?)v);
-        }
-        var flags = new bool?[count];
-        await group.ReadAsync<bool>(field, flags, cancellationToken: cancellationToken);
-        return flags.Select(v => v is null ? (double?)null : v.Value ? 1 : 0);
+        var values = new T[count];
+        await group.ReadAsync<T>(field, values, cancellationToken: cancellationToken);
+        return values.Select(v => (double?)convert(v)).ToArray();
     }
 }
