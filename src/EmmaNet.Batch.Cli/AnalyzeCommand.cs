@@ -13,19 +13,17 @@ internal static class AnalyzeCommand
 {
     public static Command Create()
     {
-        var inputs = new Argument<string[]>("inputs") { Description = "Video files and/or folders (searched recursively)", Arity = ArgumentArity.OneOrMore };
-        var output = new Option<string>("--output", "-o") { Description = "Output folder", Required = true };
-        var force = new Option<bool>("--force") { Description = "Redo videos whose output is already complete" };
-        var inFlight = new Option<int>("--videos-in-flight") { Description = "Videos decoded at once", DefaultValueFactory = _ => 2 };
+        var batchInputs = new BatchInputs();
         var batch = new Option<int>("--batch") { Description = "Frames gathered into one analysis batch from the videos in flight", DefaultValueFactory = _ => 8 };
         var common = new CommonOptions();
-        var command = new Command("analyze", "Analyse videos and write one Parquet file per video") { inputs, output, force, inFlight, batch };
+        var command = new Command("analyze", "Analyse videos and write one Parquet file per video") { batch };
+        batchInputs.AddTo(command);
         common.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var logging = common.Logging(parse);
             var logger = logging.CreateLogger("emmanet");
-            var (videos, missing, exit) = CommandInputs.Scan(parse.GetValue(inputs)!, logger);
+            var (videos, missing, exit) = batchInputs.Scan(parse, logger);
             if (exit is { } code)
             {
                 return code;
@@ -45,7 +43,7 @@ internal static class AnalyzeCommand
             using (detector)
             {
                 logger.LogInformation("Face detector {Model} on {Provider}", detector.Model.FileName, detector.Model.ExecutionProvider);
-                var options = new AnalyzeOptions(parse.GetValue(output)!, parse.GetValue(inFlight), parse.GetValue(batch), Force: parse.GetValue(force));
+                var options = new AnalyzeOptions(parse.GetValue(batchInputs.Output)!, parse.GetValue(batchInputs.VideosInFlight), parse.GetValue(batch), Force: parse.GetValue(batchInputs.Force));
                 return await PipelineRun.RunAsync(new AnalyzePipeline(new FfmpegVideoSource(), detector, logger), videos, missing, options, logger, cancellationToken);
             }
         });

@@ -7,7 +7,10 @@ namespace EmmaNet.Batch.Cli;
 /// <summary>Options shared by the commands that run networks, and the objects built from them.</summary>
 internal sealed class CommonOptions
 {
-    public Option<string?> Models { get; } = new("--models") { Description = "Models folder (default: $EMMANET_MODELS, then models/ beside the program or above it)" };
+    public Option<string?> Models { get; } = ModelsFolder();
+
+    /// <summary>The <c>--models</c> option, for every command that loads models.</summary>
+    public static Option<string?> ModelsFolder() => new("--models") { Description = "Models folder (default: $EMMANET_MODELS, then models/ beside the program or above it)" };
 
     public Option<ExecutionDevice> Device { get; } = new("--device") { Description = "auto (TensorRT, then CUDA, then CPU), cpu, cuda or tensorrt", DefaultValueFactory = _ => ExecutionDevice.Auto };
 

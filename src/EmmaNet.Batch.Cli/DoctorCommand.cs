@@ -24,7 +24,7 @@ internal static class DoctorCommand
 
     public static Command Create()
     {
-        var models = new Option<string?>("--models") { Description = "Models folder (default: $EMMANET_MODELS, then models/ beside the program or above it)" };
+        var models = CommonOptions.ModelsFolder();
         var command = new Command("doctor", "Check ffmpeg, native libraries, execution providers and models") { models };
         command.SetAction(parse =>
         {

@@ -18,25 +18,23 @@ internal static class ExtractCommand
 {
     public static Command Create()
     {
-        var inputs = new Argument<string[]>("inputs") { Description = "Video files and/or folders (searched recursively)", Arity = ArgumentArity.OneOrMore };
-        var output = new Option<string>("--output", "-o") { Description = "Output folder", Required = true };
+        var batchInputs = new BatchInputs();
         var subject = new Option<SubjectChoice>("--subject") { Description = "Whose features: largest, left, right or all (every track)", DefaultValueFactory = _ => SubjectChoice.Largest };
-        var force = new Option<bool>("--force") { Description = "Redo videos whose output is already complete" };
-        var inFlight = new Option<int>("--videos-in-flight") { Description = "Videos decoded at once", DefaultValueFactory = _ => 2 };
         var openPose = new Option<string?>("--openpose") { Description = "An OpenPose body model (ONNX, COCO-18 or BODY_25) to use instead of PoseNet" };
         var deepSpectrum = new Option<string?>("--deepspectrum") { Description = "An ImageNet CNN (ONNX, e.g. DenseNet-121) for DeepSpectrum audio features instead of log-mel statistics" };
         var deepSpectrumOutput = new Option<string>("--deepspectrum-output") { Description = "The CNN output to use as features", DefaultValueFactory = _ => DeepSpectrumModel.DefaultOutput };
         var common = new CommonOptions();
         var command = new Command("extract", "Extract per-subject face, audio and pose features (2 Hz steps and 6 Hz face ticks) as Parquet")
         {
-            inputs, output, subject, force, inFlight, openPose, deepSpectrum, deepSpectrumOutput,
+            subject, openPose, deepSpectrum, deepSpectrumOutput,
         };
+        batchInputs.AddTo(command);
         common.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var logging = common.Logging(parse);
             var logger = logging.CreateLogger("emmanet");
-            var (videos, missing, exit) = CommandInputs.Scan(parse.GetValue(inputs)!, logger);
+            var (videos, missing, exit) = batchInputs.Scan(parse, logger);
             if (exit is { } code)
             {
                 return code;
@@ -70,7 +68,7 @@ internal static class ExtractCommand
                     return ExitCodes.CouldNotRun;
                 }
 
-                var options = new AnalyzeOptions(parse.GetValue(output)!, parse.GetValue(inFlight), Force: parse.GetValue(force), WriteFaces: false,
+                var options = new AnalyzeOptions(parse.GetValue(batchInputs.Output)!, parse.GetValue(batchInputs.VideosInFlight), Force: parse.GetValue(batchInputs.Force), WriteFaces: false,
                     Features: new FeatureOutput(parse.GetValue(subject), audio));
                 return await PipelineRun.RunAsync(new AnalyzePipeline(new FfmpegVideoSource(), analyzer, logger), videos, missing, options, logger, cancellationToken);
             }

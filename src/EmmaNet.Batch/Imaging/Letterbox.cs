@@ -23,12 +23,7 @@ public readonly record struct Letterbox(int FrameWidth, int FrameHeight, int Inp
     /// </summary>
     public static unsafe Letterbox FillRgb(VideoFrame frame, int inputSize, Span<float> input, Mat scratch)
     {
-        var box = For(frame.Width, frame.Height, inputSize);
-        fixed (byte* pixels = frame.Pixels)
-        {
-            using var source = Mat.FromPixelData(frame.Height, frame.Width, MatType.CV_8UC3, (IntPtr)pixels);
-            Cv2.Resize(source, scratch, new OpenCvSharp.Size(box.ScaledWidth, box.ScaledHeight), 0, 0, InterpolationFlags.Area);
-        }
+        var box = ResizeInto(frame, inputSize, scratch);
         input.Fill(-1f);
         var resized = (byte*)scratch.DataPointer;
         var stride = (int)scratch.Step();
@@ -44,6 +39,18 @@ public readonly record struct Letterbox(int FrameWidth, int FrameHeight, int Inp
                 dst[(x * 3) + 2] = (row[x * 3] / 127.5f) - 1f;
             }
         }
+        return box;
+    }
+
+    /// <summary>The letterbox for a square input of <paramref name="inputSize"/>, with the frame resized (area) into <paramref name="scratch"/>.</summary>
+    public static Letterbox ResizeInto(VideoFrame frame, int inputSize, Mat scratch)
+    {
+        var box = For(frame.Width, frame.Height, inputSize);
+        frame.UseAsMat(source =>
+        {
+            Cv2.Resize(source, scratch, new OpenCvSharp.Size(box.ScaledWidth, box.ScaledHeight), 0, 0, InterpolationFlags.Area);
+            return box;
+        });
         return box;
     }
 

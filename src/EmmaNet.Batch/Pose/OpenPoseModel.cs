@@ -93,12 +93,7 @@ public sealed class OpenPoseModel : IPoseEstimator
     /// <summary>Letterboxes the frame, centred, into the square input as planar BGR x / 256 - 0.5.</summary>
     private unsafe Letterbox Fill(VideoFrame frame, float[] input, int size)
     {
-        var box = Letterbox.For(frame.Width, frame.Height, size);
-        fixed (byte* pixels = frame.Pixels)
-        {
-            using var source = Mat.FromPixelData(frame.Height, frame.Width, MatType.CV_8UC3, (IntPtr)pixels);
-            Cv2.Resize(source, _resized, new OpenCvSharp.Size(box.ScaledWidth, box.ScaledHeight), 0, 0, InterpolationFlags.Area);
-        }
+        var box = Letterbox.ResizeInto(frame, size, _resized);
         Array.Fill(input, -0.5f);
         var plane = _height * _width;
         for (var y = 0; y < box.ScaledHeight && y + box.PadY < _height; y++)
