@@ -250,7 +250,9 @@ public sealed class FusionNetwork
     /// <paramref name="backward"/>, the gradients of every parameter are added to their <see cref="Param.Grad"/>.
     /// <paramref name="dropout"/> null means no dropout.
     /// </summary>
-    public double Loss(IReadOnlyList<FusionWindow> run, IReadOnlyList<int> labels, LossSettings settings, Random? dropout, bool backward)
+    /// <remarks>With <paramref name="targets"/> (a distribution over the classes per window, e.g. a teacher's), the cross-entropy is taken
+    /// against them instead of the one-hot labels; a class weight then applies as the target-weighted mean of the weights.</remarks>
+    public double Loss(IReadOnlyList<FusionWindow> run, IReadOnlyList<int> labels, LossSettings settings, Random? dropout, bool backward, IReadOnlyList<double[]>? targets = null)
     {
         var n = run.Count;
         var outputs = new FusionOutput[n];
@@ -263,9 +265,12 @@ public sealed class FusionNetwork
         var dLogits = new double[n][];
         for (var i = 0; i < n; i++)
         {
-            var weight = settings.ClassWeights?[labels[i]] ?? 1.0;
-            loss += -weight * Math.Log(Math.Max(outputs[i].Probabilities[labels[i]], 1e-300)) / n;
-            dLogits[i] = outputs[i].Probabilities.Select((p, k) => weight * (p - (k == labels[i] ? 1 : 0)) / n).ToArray();
+            var label = labels[i];
+            var target = targets?[i] ?? Enumerable.Range(0, Config.Classes).Select(k => k == label ? 1.0 : 0.0).ToArray();
+            var weight = settings.ClassWeights is { } w ? Dot(w, target) : 1.0;
+            var p = outputs[i].Probabilities;
+            loss += -weight * Enumerable.Range(0, Config.Classes).Sum(k => target[k] == 0 ? 0 : target[k] * Math.Log(Math.Max(p[k], 1e-300))) / n;
+            dLogits[i] = p.Select((pk, k) => weight * (pk - target[k]) / n).ToArray();
         }
         if (n > 1 && settings.SmoothWeight > 0)
         {

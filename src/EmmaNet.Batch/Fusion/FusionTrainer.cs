@@ -2,8 +2,11 @@ using EmmaNet.Batch.Evaluation;
 
 namespace EmmaNet.Batch.Fusion;
 
-/// <summary>A run of consecutive windows of one video with their labels (so L_smooth has neighbours).</summary>
-public sealed record LabelledRun(IReadOnlyList<FusionWindow> Windows, IReadOnlyList<int> Labels);
+/// <summary>
+/// A run of consecutive windows of one video with their labels (so L_smooth has neighbours); <see cref="Targets"/>,
+/// when given, are soft targets (distillation) and the labels their argmax.
+/// </summary>
+public sealed record LabelledRun(IReadOnlyList<FusionWindow> Windows, IReadOnlyList<int> Labels, IReadOnlyList<double[]>? Targets = null);
 
 /// <param name="RunsPerBatch">Runs per optimiser step (the paper's batch of 4).</param>
 /// <param name="Patience">Epochs without a better validation macro F1 before the learning rate is halved.</param>
@@ -63,7 +66,7 @@ public sealed class FusionTrainer(FusionNetwork network, TrainingOptions options
                     {
                         var run = train[batch[b]];
                         replicas[ri].ZeroGrad();
-                        losses[b] = replicas[ri].Loss(run.Windows, run.Labels, loss, new Random(unchecked((options.Seed * 1_000_003) + (epoch * 10_007) + batch[b])), backward: true);
+                        losses[b] = replicas[ri].Loss(run.Windows, run.Labels, loss, new Random(unchecked((options.Seed * 1_000_003) + (epoch * 10_007) + batch[b])), backward: true, run.Targets);
                         runGrads[b] = replicas[ri].Params.SelectMany(p => p.Grad).ToArray();
                     }
                 });

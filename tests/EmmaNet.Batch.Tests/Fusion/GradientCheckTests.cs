@@ -57,10 +57,26 @@ public sealed class GradientCheckTests(Xunit.Abstractions.ITestOutputHelper outp
         var network = new FusionNetwork(config, seed: 3);
         var (run, labels) = Data(config, seed: 11);
         var settings = new LossSettings(ReconstructionWeight: 0.5, SmoothWeight: 0.3, ClassWeights: [1, 1.5, 0.7, 1, 1, 2, 1, 1]);
-        double Loss(bool backward) => network.Loss(run, labels, settings, new Random(5), backward);
+        var (entries, worst) = CheckGradients(network, backward => network.Loss(run, labels, settings, new Random(5), backward));
+        output.WriteLine($"{variant} (bidirectional context: {bidirectionalContext}): {entries} entries, worst relative error {worst:g3} where |g| > 1e-6");
+    }
 
+    [Fact]
+    public void Soft_target_gradients_match_finite_differences()
+    {
+        // Distillation trains on a teacher's distributions instead of labels.
+        var network = new FusionNetwork(Tiny, seed: 4);
+        var (run, labels) = Data(Tiny, seed: 12);
+        double[][] targets = [[0.1, 0, 0.6, 0.1, 0, 0.2, 0, 0], [0, 0, 0, 0, 0, 1, 0, 0], [0.25, 0.25, 0, 0, 0.25, 0.25, 0, 0]];
+        var settings = new LossSettings(ReconstructionWeight: 0.2, SmoothWeight: 0.1, ClassWeights: [1, 1.5, 0.7, 1, 1, 2, 1, 1]);
+        var (entries, worst) = CheckGradients(network, backward => network.Loss(run, labels, settings, new Random(5), backward, targets));
+        output.WriteLine($"soft targets: {entries} entries, worst relative error {worst:g3}");
+    }
+
+    private static (int Entries, double Worst) CheckGradients(FusionNetwork network, Func<bool, double> loss)
+    {
         network.ZeroGrad();
-        Loss(backward: true);
+        loss(true);
         const double step = 1e-5;
         var checkedEntries = 0;
         var worst = 0.0;
@@ -70,16 +86,16 @@ public sealed class GradientCheckTests(Xunit.Abstractions.ITestOutputHelper outp
             {
                 var keep = p.Value[i];
                 p.Value[i] = keep + step;
-                var up = Loss(false);
+                var up = loss(false);
                 p.Value[i] = keep - step;
-                var down = Loss(false);
+                var down = loss(false);
                 p.Value[i] = keep;
                 var numeric = (up - down) / (2 * step);
                 var analytic = p.Grad[i];
                 var scale = Math.Abs(numeric) + Math.Abs(analytic);
                 Assert.True(
                     Math.Abs(numeric - analytic) <= (1e-4 * scale) + 1e-9,
-                    $"{variant}: {p.Name}[{i}] analytic {analytic:g8}, numeric {numeric:g8}");
+                    $"{network.Config.Variant}: {p.Name}[{i}] analytic {analytic:g8}, numeric {numeric:g8}");
                 if (scale > 1e-6)
                 {
                     worst = Math.Max(worst, Math.Abs(numeric - analytic) / scale);
@@ -88,7 +104,7 @@ public sealed class GradientCheckTests(Xunit.Abstractions.ITestOutputHelper outp
             }
         }
         Assert.True(checkedEntries > 50);
-        output.WriteLine($"{variant} (bidirectional context: {bidirectionalContext}): {checkedEntries} entries, worst relative error {worst:g3} where |g| > 1e-6");
+        return (checkedEntries, worst);
     }
 
     [Fact]

@@ -1,0 +1,128 @@
+using EmmaNet.Batch.Features;
+using Parquet;
+using Parquet.Schema;
+
+namespace EmmaNet.Batch.Fusion;
+
+/// <summary>One subject at one 2 Hz step as fusion reads it: each modality's features (zeros where absent) and presence.</summary>
+public sealed record StepInput(float[] Face, float[] Audio, float[] Pose, bool FacePresent, bool AudioPresent, bool PosePresent);
+
+/// <summary>One subject at one 6 Hz face tick: the face feature f_c, or null when the subject's face is not seen.</summary>
+public sealed record TickInput(int Subject, int Tick, long FrameIndex, double Time, float[]? Face);
+
+/// <summary>
+/// One video's features for one subject choice, as the fusion network consumes them: read from <c>extract</c>'s
+/// Parquet (schema features/1) or taken straight from the pipeline, so training and <c>analyze</c> build windows the
+/// same way. <see cref="Metadata"/> holds the feature files' key-value metadata (models used, frame count).
+/// </summary>
+public sealed class FeatureSeries(IReadOnlyList<TickInput> ticks, IReadOnlyDictionary<int, Dictionary<int, StepInput>> steps, long frameCount, IReadOnlyDictionary<string, string> metadata)
+{
+    public IReadOnlyList<TickInput> Ticks { get; } = ticks;
+
+    /// <summary>Per subject, its steps by step index.</summary>
+    public IReadOnlyDictionary<int, Dictionary<int, StepInput>> Steps { get; } = steps;
+
+    public long FrameCount { get; } = frameCount;
+
+    public IReadOnlyDictionary<string, string> Metadata { get; } = metadata;
+
+    public static FeatureSeries From(VideoFeatures features, IReadOnlyDictionary<string, string> metadata)
+    {
+        var steps = features.Steps.GroupBy(s => s.Subject).ToDictionary(
+            g => g.Key,
+            g => g.ToDictionary(s => s.Step, s => new StepInput(
+                s.Face ?? new float[FaceFeature.Count], s.Audio.Features, s.Pose ?? new float[Pose.PoseFeatures.Count], s.FacePresent, s.Audio.Present, s.PosePresent)));
+        var ticks = features.Ticks.Select(t => new TickInput(t.Subject, t.Tick, t.FrameIndex, t.Time, t.Face is null ? null : t.Features)).ToList();
+        return new FeatureSeries(ticks, steps, features.FrameCount, metadata);
+    }
+
+    /// <summary>Reads <c>extract</c>'s two tables of one video; a file that is missing or not features/1 is an error naming it.</summary>
+    public static async Task<FeatureSeries> ReadAsync(string stepsPath, string ticksPath, CancellationToken cancellationToken)
+    {
+        var (stepTable, metadata) = await ReadTableAsync(stepsPath, cancellationToken);
+        var (tickTable, _) = await ReadTableAsync(ticksPath, cancellationToken);
+        string[] faceColumns = [.. Enumerable.Range(0, 256).Select(i => $"face_emb_{i:000}"), .. FeatureTables.ExpressionColumns()];
+        var audioColumns = stepTable.Keys.Where(k => k.StartsWith("audio_", StringComparison.Ordinal) && k != "audio_present").ToArray();
+        var poseColumns = stepTable.Keys.Where(k => k.StartsWith("pose_", StringComparison.Ordinal) && k != "pose_present").ToArray();
+
+        var steps = new Dictionary<int, Dictionary<int, StepInput>>();
+        for (var r = 0; r < stepTable["step"].Length; r++)
+        {
+            var subject = (int)stepTable["subject"][r]!.Value;
+            if (!steps.TryGetValue(subject, out var mine))
+            {
+                steps[subject] = mine = new Dictionary<int, StepInput>();
+            }
+            mine[(int)stepTable["step"][r]!.Value] = new StepInput(
+                Row(stepTable, faceColumns, r), Row(stepTable, audioColumns, r), Row(stepTable, poseColumns, r),
+                stepTable["face_present"][r] > 0, stepTable["audio_present"][r] > 0, stepTable["pose_present"][r] > 0);
+        }
+        var ticks = new List<TickInput>(tickTable["tick"].Length);
+        for (var r = 0; r < tickTable["tick"].Length; r++)
+        {
+            ticks.Add(new TickInput((int)tickTable["subject"][r]!.Value, (int)tickTable["tick"][r]!.Value, (long)tickTable["frame_index"][r]!.Value,
+                tickTable["time_s"][r]!.Value, tickTable["face_present"][r] > 0 ? Row(tickTable, faceColumns, r) : null));
+        }
+        var frameCount = metadata.TryGetValue(Output.OutputMetadata.Prefix + "video_frame_count", out var text) && long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
+        return new FeatureSeries(ticks, steps, frameCount, metadata);
+    }
+
+    private static float[] Row(Dictionary<string, double?[]> table, string[] columns, int row)
+    {
+        var values = new float[columns.Length];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            values[i] = (float)(table[columns[i]][row] ?? 0);
+        }
+        return values;
+    }
+
+    /// <summary>Every column of a features table as nullable doubles (booleans as 0/1), and the file's metadata.</summary>
+    private static async Task<(Dictionary<string, double?[]> Columns, Dictionary<string, string> Metadata)> ReadTableAsync(string path, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: features file not found (made by `emmanet extract`)", path);
+        }
+        await using var reader = await ParquetReader.CreateAsync(path, cancellationToken: cancellationToken);
+        var metadata = new Dictionary<string, string>(reader.CustomMetadata, StringComparer.Ordinal);
+        if (!metadata.TryGetValue(Output.OutputMetadata.Prefix + "schema", out var schema) || schema != FeatureTables.Schema)
+        {
+            throw new InvalidDataException($"{path}: not an extract features table (schema '{schema}', expected '{FeatureTables.Schema}')");
+        }
+        var fields = reader.Schema.GetDataFields().Where(f => f.Name != "video_id").ToArray();
+        var columns = fields.ToDictionary(f => f.Name, _ => new List<double?>(), StringComparer.Ordinal);
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var group = reader.OpenRowGroupReader(g);
+            var count = (int)group.RowCount;
+            foreach (var field in fields)
+            {
+                columns[field.Name].AddRange(await ReadColumn(group, field, count, cancellationToken));
+            }
+        }
+        return (columns.ToDictionary(c => c.Key, c => c.Value.ToArray(), StringComparer.Ordinal), metadata);
+    }
+
+    private static Task<double?[]> ReadColumn(ParquetRowGroupReader group, DataField field, int count, CancellationToken cancellationToken) =>
+        field.ClrType == typeof(float) ? Read<float>(group, field, count, v => v, cancellationToken)
+        : field.ClrType == typeof(double) ? Read<double>(group, field, count, v => v, cancellationToken)
+        : field.ClrType == typeof(int) ? Read<int>(group, field, count, v => v, cancellationToken)
+        : field.ClrType == typeof(long) ? Read<long>(group, field, count, v => v, cancellationToken)
+        : Read<bool>(group, field, count, v => v ? 1 : 0, cancellationToken);
+
+    /// <summary>Reads one column with the overload that matches its nullability (a required column read as nullable comes back incomplete).</summary>
+    private static async Task<double?[]> Read<T>(ParquetRowGroupReader group, DataField field, int count, Func<T, double> convert, CancellationToken cancellationToken)
+        where T : struct
+    {
+        if (field.IsNullable)
+        {
+            var nullable = new T?[count];
+            await group.ReadAsync<T>(field, nullable, cancellationToken: cancellationToken);
+            return nullable.Select(v => v is null ? (double?)null : convert(v.Value)).ToArray();
+        }
+        var values = new T[count];
+        await group.ReadAsync<T>(field, values, cancellationToken: cancellationToken);
+        return values.Select(v => (double?)convert(v)).ToArray();
+    }
+}
