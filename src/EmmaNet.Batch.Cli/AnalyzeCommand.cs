@@ -1,22 +1,31 @@
 using System.CommandLine;
+using EmmaNet.Batch.Audio;
 using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Faces;
-using EmmaNet.Batch.Inputs;
+using EmmaNet.Batch.Fusion;
 using EmmaNet.Batch.Models;
 using EmmaNet.Batch.Pipeline;
+using EmmaNet.Batch.Pose;
 using Microsoft.Extensions.Logging;
 
 namespace EmmaNet.Batch.Cli;
 
-/// <summary><c>emmanet analyze &lt;files or folders...&gt; -o &lt;out&gt;</c>.</summary>
+/// <summary>
+/// <c>emmanet analyze &lt;files or folders...&gt; -o &lt;out&gt;</c>: per video, face detections and, with the fusion
+/// network (on unless <c>--no-fusion</c>), a label and 8 probabilities per subject and frame plus the attention weights.
+/// </summary>
 internal static class AnalyzeCommand
 {
     public static Command Create()
     {
         var batchInputs = new BatchInputs();
         var batch = new Option<int>("--batch") { Description = "Frames gathered into one analysis batch from the videos in flight", DefaultValueFactory = _ => 8 };
+        var fusion = new Option<string?>("--fusion") { Description = $"Fusion model (ONNX from `emmanet train`; default: <models>/{FusionModel.DefaultFileName})" };
+        var noFusion = new Option<bool>("--no-fusion") { Description = "Face detections only: no features, no predictions" };
+        var subject = new Option<SubjectChoice>("--subject") { Description = "Whose emotions: all (every tracked face), largest, left or right", DefaultValueFactory = _ => SubjectChoice.All };
+        var fusionBatch = new Option<int>("--fusion-batch") { Description = "Windows per fusion call at most (windows of several videos share calls)", DefaultValueFactory = _ => 64 };
         var common = new CommonOptions();
-        var command = new Command("analyze", "Analyse videos and write one Parquet file per video") { batch };
+        var command = new Command("analyze", "Analyse videos: face detections, per-frame emotions and attention weights, as Parquet") { batch, fusion, noFusion, subject, fusionBatch };
         batchInputs.AddTo(command);
         common.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -29,22 +38,51 @@ internal static class AnalyzeCommand
                 return code;
             }
 
-            BlazeFaceDetector detector;
+            var owned = new List<IDisposable>();
+            T Own<T>(T item) where T : IDisposable
+            {
+                owned.Add(item);
+                return item;
+            }
             try
             {
-                var models = ModelStore.Open(parse.GetValue(common.Models));
-                detector = new BlazeFaceDetector(models, new SessionFactory(common.Execution(parse), logger));
-            }
-            catch (ModelException ex)
-            {
-                logger.LogError("{Message}", ex.Message);
-                return ExitCodes.CouldNotRun;
-            }
-            using (detector)
-            {
-                logger.LogInformation("Face detector {Model} on {Provider}", detector.Model.FileName, detector.Model.ExecutionProvider);
                 var options = new AnalyzeOptions(parse.GetValue(batchInputs.Output)!, parse.GetValue(batchInputs.VideosInFlight), parse.GetValue(batch), Force: parse.GetValue(batchInputs.Force));
-                return await PipelineRun.RunAsync(new AnalyzePipeline(new FfmpegVideoSource(), detector, logger), videos, missing, options, logger, cancellationToken);
+                AnalyzePipeline pipeline;
+                try
+                {
+                    var models = ModelStore.Open(parse.GetValue(common.Models));
+                    var sessions = new SessionFactory(common.Execution(parse), logger);
+                    var detector = Own(new BlazeFaceDetector(models, sessions));
+                    logger.LogInformation("Face detector {Model} on {Provider}", detector.Model.FileName, detector.Model.ExecutionProvider);
+                    if (parse.GetValue(noFusion))
+                    {
+                        pipeline = new AnalyzePipeline(new FfmpegVideoSource(), detector, logger);
+                    }
+                    else
+                    {
+                        var fusionModel = Own(new FusionModel(parse.GetValue(fusion) ?? Path.Combine(models.Folder, FusionModel.DefaultFileName), sessions));
+                        var analyzer = new FrameAnalyzer(detector, Own(new ExpressionModel(models, sessions)), Own(new PoseModel(models, sessions)));
+                        var features = new FeatureOutput(parse.GetValue(subject), new AudioFeatureExtractor(Own(new SileroVad(models, sessions))), WriteTables: false);
+                        pipeline = new AnalyzePipeline(new FfmpegVideoSource(), analyzer, logger);
+                        if (fusionModel.Mismatch(ExtractorIdentity.FromModels(pipeline.FeatureModels(features))) is { } problem)
+                        {
+                            throw new ModelException($"{fusionModel.Model.FileName} does not fit these feature extractors: {problem}");
+                        }
+                        logger.LogInformation("Fusion model {Model} ({Variant}, T = {Steps}) on {Provider}: {Training}",
+                            fusionModel.Model.FileName, fusionModel.Variant, fusionModel.Steps, fusionModel.Model.ExecutionProvider, fusionModel.Training);
+                        options = options with { Features = features, Fusion = new PredictionOutput(fusionModel, Math.Max(1, parse.GetValue(fusionBatch))) };
+                    }
+                }
+                catch (ModelException ex)
+                {
+                    logger.LogError("{Message}", ex.Message);
+                    return ExitCodes.CouldNotRun;
+                }
+                return await PipelineRun.RunAsync(pipeline, videos, missing, options, logger, cancellationToken);
+            }
+            finally
+            {
+                owned.ForEach(o => o.Dispose());
             }
         });
         return command;

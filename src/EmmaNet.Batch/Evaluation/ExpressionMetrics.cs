@@ -39,6 +39,24 @@ public sealed record ExpressionMetrics(double[] F1, double Accuracy, double Macr
         return new ExpressionMetrics(f1, count == 0 ? 0 : (double)correct / count, f1.Average(), confusion, count);
     }
 
+    /// <summary>The mean of several results (per-class F1, accuracy and macro F1 averaged; confusion matrices and counts summed), as a table's mean over folds.</summary>
+    public static ExpressionMetrics Mean(IReadOnlyList<ExpressionMetrics> results)
+    {
+        var confusion = new int[Classes, Classes];
+        foreach (var r in results)
+        {
+            for (var t = 0; t < Classes; t++)
+            {
+                for (var p = 0; p < Classes; p++)
+                {
+                    confusion[t, p] += r.Confusion[t, p];
+                }
+            }
+        }
+        var f1 = Enumerable.Range(0, Classes).Select(c => results.Average(r => r.F1[c])).ToArray();
+        return new ExpressionMetrics(f1, results.Average(r => r.Accuracy), results.Average(r => r.MacroF1), confusion, results.Sum(r => r.Count));
+    }
+
     /// <summary>Temporal stability (the paper's eq. 12): the share of consecutive ticks whose predicted label does not change.</summary>
     public static double Stability(IReadOnlyList<int> predicted) =>
         predicted.Count < 2 ? 1 : (double)Enumerable.Range(1, predicted.Count - 1).Count(i => predicted[i] == predicted[i - 1]) / (predicted.Count - 1);

@@ -17,31 +17,37 @@ public static class FeatureWindows
     {
         foreach (var tick in series.Ticks)
         {
-            if (tick.Face is null || !series.Steps.TryGetValue(tick.Subject, out var rows))
+            if (tick.Face is not null && series.Steps.ContainsKey(tick.Subject))
             {
-                continue;
+                yield return At(series, tick, steps);
             }
-            var first = (int)Math.Round(tick.Time / AudioTimeline.StepSeconds) - (steps / 2);
-            var face = new double[steps][];
-            var audio = new double[steps][];
-            var pose = new double[steps][];
-            var present = new bool[steps][];
-            var (faceSize, audioSize, poseSize) = Sizes(rows);
-            for (var t = 0; t < steps; t++)
-            {
-                if (rows.TryGetValue(first + t, out var row))
-                {
-                    (face[t], audio[t], pose[t]) = (ToDouble(row.Face), ToDouble(row.Audio), ToDouble(row.Pose));
-                    present[t] = [row.FacePresent, row.AudioPresent, row.PosePresent];
-                }
-                else
-                {
-                    (face[t], audio[t], pose[t]) = (new double[faceSize], new double[audioSize], new double[poseSize]);
-                    present[t] = [false, false, false];
-                }
-            }
-            yield return new TickWindow(tick.Subject, tick.Tick, tick.FrameIndex, tick.Time, first, new FusionWindow(face, audio, pose, ToDouble(tick.Face), present));
         }
+    }
+
+    /// <summary>The window of one tick whose face is present.</summary>
+    public static TickWindow At(FeatureSeries series, TickInput tick, int steps)
+    {
+        var rows = series.Steps[tick.Subject];
+        var first = (int)Math.Round(tick.Time / AudioTimeline.StepSeconds) - (steps / 2);
+        var face = new double[steps][];
+        var audio = new double[steps][];
+        var pose = new double[steps][];
+        var present = new bool[steps][];
+        var (faceSize, audioSize, poseSize) = Sizes(rows);
+        for (var t = 0; t < steps; t++)
+        {
+            if (rows.TryGetValue(first + t, out var row))
+            {
+                (face[t], audio[t], pose[t]) = (ToDouble(row.Face), ToDouble(row.Audio), ToDouble(row.Pose));
+                present[t] = [row.FacePresent, row.AudioPresent, row.PosePresent];
+            }
+            else
+            {
+                (face[t], audio[t], pose[t]) = (new double[faceSize], new double[audioSize], new double[poseSize]);
+                present[t] = [false, false, false];
+            }
+        }
+        return new TickWindow(tick.Subject, tick.Tick, tick.FrameIndex, tick.Time, first, new FusionWindow(face, audio, pose, ToDouble(tick.Face!), present));
     }
 
     /// <summary>Reads <c>extract</c>'s tables of one video and builds every window.</summary>

@@ -18,7 +18,7 @@ public static class FusionExport
 
     private static readonly string[] Modalities = ["face", "audio", "pose"];
 
-    public static ModelProto Build(FusionNetwork network, IReadOnlyDictionary<string, string> extractors)
+    public static ModelProto Build(FusionNetwork network, IReadOnlyDictionary<string, string> extractors, string? training = null)
     {
         var c = network.Config;
         var b = new OnnxGraphBuilder("emmanet_fusion");
@@ -105,6 +105,11 @@ public static class FusionExport
         b.Metadata["emmanet.fusion.audio_size"] = c.AudioSize.ToString(inv);
         b.Metadata["emmanet.fusion.pose_size"] = c.PoseSize.ToString(inv);
         b.Metadata["emmanet.fusion.classes"] = string.Join(",", AbawClasses.Take(c.Classes));
+        b.Metadata["emmanet.fusion.hidden"] = c.Hidden.ToString(inv);
+        if (training is not null)
+        {
+            b.Metadata["emmanet.fusion.training"] = training;
+        }
         foreach (var (key, value) in extractors)
         {
             b.Metadata["emmanet.extractor." + key] = value;

@@ -6,7 +6,8 @@ namespace EmmaNet.Batch.Pipeline;
 /// <param name="FrameQueue">Decoded frames waiting for the detector at most (bounds memory).</param>
 /// <param name="Force">Redo videos whose output already exists.</param>
 /// <param name="WriteFaces">Write each video's face detections (<c>&lt;stem&gt;.faces.parquet</c>).</param>
-/// <param name="Features">Write each video's per-subject features (the <c>extract</c> tables); needs a <see cref="FrameAnalyzer"/> with features.</param>
+/// <param name="Features">Compute each video's per-subject features; needs a <see cref="FrameAnalyzer"/> with features.</param>
+/// <param name="Fusion">Run the fusion network on the features and write predictions and attention (needs <paramref name="Features"/>).</param>
 public sealed record AnalyzeOptions(
     string OutputFolder,
     int VideosInFlight = 2,
@@ -14,10 +15,14 @@ public sealed record AnalyzeOptions(
     int FrameQueue = 16,
     bool Force = false,
     bool WriteFaces = true,
-    FeatureOutput? Features = null);
+    FeatureOutput? Features = null,
+    PredictionOutput? Fusion = null);
 
-/// <summary>What <c>extract</c> adds to a run: whose features, and the audio extractor (log-mel or DeepSpectrum, with the VAD).</summary>
-public sealed record FeatureOutput(Faces.SubjectChoice Subject, Audio.AudioFeatureExtractor Audio);
+/// <summary>What features add to a run: whose features, the audio extractor (log-mel or DeepSpectrum, with the VAD), and whether the <c>extract</c> tables are written.</summary>
+public sealed record FeatureOutput(Faces.SubjectChoice Subject, Audio.AudioFeatureExtractor Audio, bool WriteTables = true);
+
+/// <summary>The fusion network <c>analyze</c> runs, and how many windows go into one ONNX Runtime call at most.</summary>
+public sealed record PredictionOutput(Fusion.FusionModel Model, int WindowsPerCall = 64);
 
 /// <summary>Progress reports from the pipeline; calls may come from several threads.</summary>
 public interface IAnalyzeProgress

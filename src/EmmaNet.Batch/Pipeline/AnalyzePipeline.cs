@@ -42,6 +42,10 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         {
             throw new ArgumentException("features need a frame analyzer with expression and pose models", nameof(options));
         }
+        if (options.Fusion is not null && options.Features is null)
+        {
+            throw new ArgumentException("fusion needs features", nameof(options));
+        }
         Directory.CreateDirectory(options.OutputFolder);
         var removed = AtomicFile.DeleteLeftovers(options.OutputFolder);
         if (removed > 0)
@@ -71,25 +75,43 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         var frames = Channel.CreateBounded<DecodedItem>(new BoundedChannelOptions(options.FrameQueue) { SingleReader = true });
         var analysed = Channel.CreateBounded<DetectedItem>(new BoundedChannelOptions(options.FrameQueue) { SingleReader = true, SingleWriter = true });
 
+        void Finished(VideoOutcome outcome)
+        {
+            lock (outcomes)
+            {
+                outcomes.Add(outcome);
+            }
+            progress?.VideoFinished(outcome);
+        }
+        var fused = options.Fusion is null ? null : Channel.CreateBounded<FusionItem>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+
         var decode = StopAllOnFailure(DecodeAllAsync(jobs, options, frames.Writer, progress, stop.Token), stop);
         var analyse = StopAllOnFailure(Task.Run(() => AnalyseAsync(frames.Reader, analysed.Writer, options.DetectorBatch, stop.Token), CancellationToken.None), stop);
-        var write = StopAllOnFailure(WriteAsync(analysed.Reader, options, outcomes, progress, stop.Token), stop);
+        var write = StopAllOnFailure(WriteAsync(analysed.Reader, options, fused?.Writer, Finished, progress, stop.Token), stop);
+        var fuse = fused is null ? Task.CompletedTask
+            : StopAllOnFailure(Task.Run(() => new FusionStage(options.Fusion!, options, FeatureModels(options.Features!)).RunAsync(fused.Reader, Finished, stop.Token), CancellationToken.None), stop);
         try
         {
-            await Task.WhenAll(decode, analyse, write);
+            await Task.WhenAll(decode, analyse, write, fuse);
         }
         catch
         {
             cancellationToken.ThrowIfCancellationRequested();
             // Rethrown with its original stack trace.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(FirstFailure(decode, analyse, write)).Throw();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(FirstFailure(decode, analyse, write, fuse)).Throw();
             throw;
         }
         return outcomes;
     }
 
     private static string MainOutput(VideoJob job, AnalyzeOptions options) =>
-        options.Features is { } f && !options.WriteFaces ? FeatureTables.StepsPath(options.OutputFolder, job.Input.OutputStem, f.Subject) : job.OutputPath;
+        options.Fusion is not null ? PredictionTables.PredictionsPath(options.OutputFolder, job.Input.OutputStem)
+        : options.Features is { } f && !options.WriteFaces ? FeatureTables.StepsPath(options.OutputFolder, job.Input.OutputStem, f.Subject)
+        : job.OutputPath;
+
+    /// <summary>Every model whose output the features hold, by role (the identity a fusion model checks).</summary>
+    public IEnumerable<(string Role, Models.ModelIdentity Model)> FeatureModels(FeatureOutput features) =>
+        analyzer.Models.Append(("voice_activity", features.Audio.VoiceActivityModel)).Concat(features.Audio.CnnModel is { } cnn ? [("audio_cnn", cnn)] : []);
 
     /// <summary>Complete when every output the run writes is there and readable (footer and schema checked).</summary>
     private static async Task<bool> IsDoneAsync(VideoJob job, AnalyzeOptions options, CancellationToken cancellationToken)
@@ -98,7 +120,13 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         {
             return false;
         }
-        return options.Features is not { } f
+        if (options.Fusion is not null
+            && !(await OutputValidator.IsCompleteAsync(PredictionTables.AttentionPath(options.OutputFolder, job.Input.OutputStem), PredictionTables.AttentionSchema, cancellationToken)
+                && await OutputValidator.IsCompleteAsync(PredictionTables.PredictionsPath(options.OutputFolder, job.Input.OutputStem), PredictionTables.PredictionsSchema, cancellationToken)))
+        {
+            return false;
+        }
+        return options.Features is not { WriteTables: true } f
             || (await OutputValidator.IsCompleteAsync(FeatureTables.TicksPath(options.OutputFolder, job.Input.OutputStem, f.Subject), FeatureTables.Schema, cancellationToken)
                 && await OutputValidator.IsCompleteAsync(FeatureTables.StepsPath(options.OutputFolder, job.Input.OutputStem, f.Subject), FeatureTables.Schema, cancellationToken));
     }
@@ -259,7 +287,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         items.Clear();
     }
 
-    private async Task WriteAsync(ChannelReader<DetectedItem> input, AnalyzeOptions options, List<VideoOutcome> outcomes, IAnalyzeProgress? progress, CancellationToken cancellationToken)
+    private async Task WriteAsync(ChannelReader<DetectedItem> input, AnalyzeOptions options, ChannelWriter<FusionItem>? toFusion, Action<VideoOutcome> finished, IAnalyzeProgress? progress, CancellationToken cancellationToken)
     {
         var open = new Dictionary<VideoJob, OpenVideo>();
         var failedWhileWriting = new Dictionary<VideoJob, Exception>();
@@ -291,12 +319,24 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
                         }
                         break;
                     case DetectedEnd end:
-                        var outcome = await FinishAsync(end, open, failedWhileWriting, options, cancellationToken);
-                        outcomes.Add(outcome);
-                        progress?.VideoFinished(outcome);
+                        var (outcome, features) = await FinishAsync(end, open, failedWhileWriting, options, cancellationToken);
+                        if (toFusion is not null && features is not null)
+                        {
+                            await toFusion.WriteAsync(new FusionItem(end.Job, outcome, features), cancellationToken);
+                        }
+                        else
+                        {
+                            finished(outcome);
+                        }
                         break;
                 }
             }
+            toFusion?.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            toFusion?.TryComplete(ex);
+            throw;
         }
         finally
         {
@@ -324,7 +364,8 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         video.FaceCount += result.Faces.Count;
     }
 
-    private async Task<VideoOutcome> FinishAsync(DetectedEnd end, Dictionary<VideoJob, OpenVideo> open, Dictionary<VideoJob, Exception> failedWhileWriting, AnalyzeOptions options, CancellationToken cancellationToken)
+    /// <summary>Completes a video's outputs; with fusion on, a finished video's features come back for the fusion stage.</summary>
+    private async Task<(VideoOutcome Outcome, VideoFeatures? Features)> FinishAsync(DetectedEnd end, Dictionary<VideoJob, OpenVideo> open, Dictionary<VideoJob, Exception> failedWhileWriting, AnalyzeOptions options, CancellationToken cancellationToken)
     {
         var job = end.Job;
         open.Remove(job, out var video);
@@ -334,19 +375,23 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
             try
             {
                 string? summary = null;
+                VideoFeatures? features = null;
                 if (video.Faces is not null)
                 {
                     await video.Faces.CompleteAsync(FrameCounts(job), cancellationToken);
                 }
                 if (video.Features is not null && options.Features is { } f)
                 {
-                    var features = video.Features.Build(end.Audio ?? [], f.Audio.ColumnNames, job.DecodedFrames);
-                    var metadata = OutputMetadata.For(FeatureTables.Schema, job.Input.VideoId, job.Media!, analyzer.Models.Append(("voice_activity", f.Audio.VoiceActivityModel)).Concat(f.Audio.CnnModel is { } cnn ? [("audio_cnn", cnn)] : []));
-                    await FeatureTables.WriteAsync(options.OutputFolder, job.Input.OutputStem, job.Input.VideoId, f.Subject, features, metadata, cancellationToken);
-                    summary = $"{features.Subjects.Count} subject(s), {features.Steps.Count} steps, {features.Ticks.Count} ticks";
+                    features = video.Features.Build(end.Audio ?? [], f.Audio.ColumnNames, job.DecodedFrames);
+                    if (f.WriteTables)
+                    {
+                        var metadata = OutputMetadata.For(FeatureTables.Schema, job.Input.VideoId, job.Media!, FeatureModels(f));
+                        await FeatureTables.WriteAsync(options.OutputFolder, job.Input.OutputStem, job.Input.VideoId, f.Subject, features, metadata, cancellationToken);
+                        summary = $"{features.Subjects.Count} subject(s), {features.Steps.Count} steps, {features.Ticks.Count} ticks";
+                    }
                 }
                 logger.LogDebug("{Video}: {Frames} frames, {Faces} faces", job.Input.VideoId, job.ProcessedFrames, video.FaceCount);
-                return new VideoOutcome(job.Input, VideoStatus.Done, MainOutput(job, options), null, job.Warnings, job.ProcessedFrames, video.FaceCount, summary);
+                return (new VideoOutcome(job.Input, VideoStatus.Done, MainOutput(job, options), null, job.Warnings, job.ProcessedFrames, video.FaceCount, summary), features);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -370,7 +415,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
             null => $"{job.Input.Path}: no frames reached the writer",
             _ => $"{job.Input.Path}: {error.GetType().Name}: {error.Message}",
         };
-        return new VideoOutcome(job.Input, VideoStatus.Failed, null, message, job.Warnings, job.ProcessedFrames, 0);
+        return (new VideoOutcome(job.Input, VideoStatus.Failed, null, message, job.Warnings, job.ProcessedFrames, 0), null);
     }
 
     private static Dictionary<string, string> FrameCounts(VideoJob job) => new()

@@ -1,0 +1,212 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using EmmaNet.Batch.Evaluation;
+using EmmaNet.Batch.Faces;
+using EmmaNet.Batch.Fusion;
+using EmmaNet.Batch.Onnx;
+using Microsoft.Extensions.Logging;
+
+namespace EmmaNet.Batch.Cli;
+
+/// <summary>
+/// <c>emmanet train</c>: trains the fusion network on <c>extract</c> output, either against Aff-Wild2 EXPR annotations
+/// (k folds of the training set plus the official validation split, the paper's Table 1 printed) or, with
+/// <c>--distill</c>, against the face CNN's own readings (how the default model is made), and exports it as ONNX.
+/// </summary>
+internal static class TrainCommand
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static Command Create()
+    {
+        var features = new Option<string>("--features") { Description = "Folder of `emmanet extract` output", Required = true };
+        var labels = new Option<string?>("--labels") { Description = "Aff-Wild2 EXPR annotation folder holding Train_Set/ and Validation_Set/" };
+        var distill = new Option<bool>("--distill") { Description = "Train against the face CNN's readings (mapped to the 8 ABAW classes) instead of annotations" };
+        var output = new Option<string>("--output", "-o") { Description = "The trained model (ONNX)", Required = true };
+        var report = new Option<string?>("--report") { Description = "Also write the results as JSON" };
+        var subject = new Option<SubjectChoice>("--subject") { Description = "Features used for annotation files without _left/_right", DefaultValueFactory = _ => SubjectChoice.Largest };
+        var folds = new Option<int>("--folds") { Description = "Cross-validation folds of the training set (1: train on all of it, stop early on validation)", DefaultValueFactory = _ => 5 };
+        var variant = new Option<FusionVariant>("--variant") { Description = "face, context, concat, additive, gating or attention", DefaultValueFactory = _ => FusionVariant.Attention };
+        var steps = new Option<int>("--steps") { Description = "T, the 2 Hz steps of context", DefaultValueFactory = _ => 12 };
+        var hidden = new Option<int>("--hidden") { Description = "GRU hidden size", DefaultValueFactory = _ => 128 };
+        var bidirectional = new Option<bool>("--bidirectional-context") { Description = "Bidirectional audio and pose encoders" };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs at most", DefaultValueFactory = _ => 40 };
+        var batch = new Option<int>("--batch") { Description = "Runs of consecutive windows per optimiser step", DefaultValueFactory = _ => 4 };
+        var runLength = new Option<int>("--run-length") { Description = "Consecutive windows per run at most", DefaultValueFactory = _ => 8 };
+        var learningRate = new Option<double>("--learning-rate") { Description = "AdamW learning rate (halved when validation F1 stalls)", DefaultValueFactory = _ => 2e-3 };
+        var recWeight = new Option<double>("--rec-weight") { Description = "lambda_rec", DefaultValueFactory = _ => 0.1 };
+        var smoothWeight = new Option<double>("--smooth-weight") { Description = "lambda_smooth", DefaultValueFactory = _ => 0.05 };
+        var classWeights = new Option<bool>("--class-weights") { Description = "Weight the cross-entropy by inverse class frequency" };
+        var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same model)", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--threads") { Description = "Threads computing gradients (0: all cores; the result does not depend on it)", DefaultValueFactory = _ => 0 };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Debug logging" };
+        var command = new Command("train", "Train the EMMA-Net fusion network on extracted features and export it as ONNX")
+        {
+            features, labels, distill, output, report, subject, folds, variant, steps, hidden, bidirectional, epochs, batch, runLength, learningRate, recWeight, smoothWeight, classWeights, seed, threads, verbose,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var logging = CliLogging.Create(parse.GetValue(verbose));
+            var logger = logging.CreateLogger("emmanet");
+            var config = new FusionConfig(Steps: parse.GetValue(steps), Hidden: parse.GetValue(hidden), BidirectionalContext: parse.GetValue(bidirectional), Variant: parse.GetValue(variant));
+            var options = new TrainingOptions(Epochs: parse.GetValue(epochs), RunsPerBatch: parse.GetValue(batch), LearningRate: parse.GetValue(learningRate), Seed: parse.GetValue(seed),
+                Threads: parse.GetValue(threads) is > 0 and var t ? t : Environment.ProcessorCount,
+                Loss: new LossSettings(parse.GetValue(recWeight), parse.GetValue(smoothWeight)));
+            var settings = new TrainingSettings(config, options, parse.GetValue(runLength), parse.GetValue(classWeights));
+            var job = new TrainJob(parse.GetValue(features)!, parse.GetValue(output)!, parse.GetValue(report), settings, logger);
+            try
+            {
+                if (parse.GetValue(distill))
+                {
+                    return await job.DistillAsync(cancellationToken);
+                }
+                if (parse.GetValue(labels) is not { } labelFolder)
+                {
+                    logger.LogError("Give --labels <Aff-Wild2 EXPR folder> or --distill");
+                    return ExitCodes.CouldNotRun;
+                }
+                return await job.AnnotatedAsync(labelFolder, parse.GetValue(subject), parse.GetValue(folds), cancellationToken);
+            }
+            catch (Exception ex) when (ex is IOException or FormatException or InvalidDataException or InvalidOperationException or ArgumentException or UnauthorizedAccessException)
+            {
+                logger.LogError("{Message}", ex.Message);
+                return ExitCodes.CouldNotRun;
+            }
+        });
+        return command;
+    }
+
+    private sealed class TrainJob(string features, string output, string? reportPath, TrainingSettings settings, ILogger logger)
+    {
+        public async Task<int> AnnotatedAsync(string labelFolder, SubjectChoice subject, int folds, CancellationToken cancellationToken)
+        {
+            var trainFolder = Path.Combine(labelFolder, "Train_Set");
+            var validFolder = Path.Combine(labelFolder, "Validation_Set");
+            if (!Directory.Exists(trainFolder) || !Directory.Exists(validFolder))
+            {
+                throw new IOException($"{labelFolder}: expected the Aff-Wild2 layout with Train_Set/ and Validation_Set/ folders of EXPR .txt files");
+            }
+            var validFiles = ExprAnnotation.ReadFolder(validFolder);
+            var allTrain = ExprAnnotation.ReadFolder(trainFolder);
+            var trainFiles = ExprSplits.WithoutDuplicates(allTrain, validFiles);
+            if (trainFiles.Count < allTrain.Count)
+            {
+                logger.LogInformation("Left out {Count} training file(s) also in Validation_Set", allTrain.Count - trainFiles.Count);
+            }
+            void Warn(string message) => logger.LogWarning("{Message}", message);
+            var train = await TrainingSets.AnnotatedAsync(trainFiles, features, subject, Warn, cancellationToken);
+            var valid = await TrainingSets.AnnotatedAsync(validFiles, features, subject, Warn, cancellationToken);
+            if (train.Count == 0 || (folds <= 1 && valid.Count == 0))
+            {
+                throw new InvalidDataException($"{features}: no features for the {(train.Count == 0 ? "training" : "validation")} annotation files");
+            }
+            var extractors = TrainingSets.CommonExtractors([.. train, .. valid]);
+            logger.LogInformation("Training on {Tracks} tracks ({Labelled} labelled ticks), validation {Valid} tracks ({ValidLabelled}), {Folds} fold(s), variant {Variant}",
+                train.Count, train.Sum(t => t.LabelledCount), valid.Count, valid.Sum(t => t.LabelledCount), folds, settings.Config.Variant);
+
+            var outcomes = new List<FoldOutcome>();
+            foreach (var outcome in FusionTraining.CrossValidate(train, trainFiles, valid, folds, settings, (fold, e) => logger.LogInformation(
+                "fold {Fold} epoch {Epoch}: loss {Loss:F4}, held-out macro F1 {F1:F3}, learning rate {Rate:g3}", fold, e.Epoch, e.TrainLoss, e.ValidMacroF1, e.LearningRate)))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                outcomes.Add(outcome);
+            }
+            var rows = new List<EvaluationRow>();
+            foreach (var o in outcomes)
+            {
+                rows.Add(o.HeldOut);
+                if (o.Validation is { } v && !ReferenceEquals(v, o.HeldOut))
+                {
+                    rows.Add(v);
+                }
+            }
+            if (outcomes.Count > 1)
+            {
+                rows.Add(Mean("mean held-out", outcomes.Select(o => o.HeldOut).ToList()));
+                if (outcomes.All(o => o.Validation is not null))
+                {
+                    rows.Add(Mean("mean validation", outcomes.Select(o => o.Validation!).ToList()));
+                }
+            }
+            Console.Write(ResultsTable.Format(rows.Select(r => (r.Split, r.Metrics, (double?)r.Stability))));
+            Console.WriteLine("(per-class F1, accuracy, Avg F1 = mean of the 8 F1s, ECU = share of consecutive ticks keeping their label; all %, at the 6 Hz ticks where the face is seen)");
+
+            // The exported model: the fold whose held-out Avg F1 is best (the validation split is reported, never used to choose).
+            var best = outcomes.MaxBy(o => o.HeldOut.Metrics.MacroF1)!;
+            var description = string.Create(CultureInfo.InvariantCulture,
+                $"Aff-Wild2 EXPR annotations, fold {best.Fold} of {Math.Max(1, folds)}, held-out Avg F1 {best.HeldOut.Metrics.MacroF1:F3}{(best.Validation is { } bv ? $", validation Avg F1 {bv.Metrics.MacroF1:F3}" : "")}");
+            Save(best.Network, extractors, description);
+            WriteReport(rows, description);
+            return ExitCodes.Success;
+        }
+
+        public async Task<int> DistillAsync(CancellationToken cancellationToken)
+        {
+            var tracks = await TrainingSets.DistillationAsync(features, cancellationToken);
+            if (tracks.Count == 0)
+            {
+                throw new InvalidDataException($"{features}: no features files with faces (run `emmanet extract` first)");
+            }
+            var extractors = TrainingSets.CommonExtractors(tracks);
+            // Every fifth track (in name order) is held out to stop early and to report agreement with the teacher.
+            var held = tracks.Where((_, i) => i % 5 == 4).ToList();
+            var train = tracks.Where((_, i) => i % 5 != 4).ToList();
+            if (held.Count == 0)
+            {
+                held = train;
+            }
+            logger.LogInformation("Distilling the face CNN into the fusion network: {Train} tracks ({Ticks} ticks), {Held} held out ({HeldTicks})",
+                train.Count, train.Sum(t => t.LabelledCount), held.Count, held.Sum(t => t.LabelledCount));
+            var (network, epochs) = FusionTraining.Train(train, held, settings, e => logger.LogInformation(
+                "epoch {Epoch}: loss {Loss:F4}, held-out agreement macro F1 {F1:F3}, learning rate {Rate:g3}", e.Epoch, e.TrainLoss, e.ValidMacroF1, e.LearningRate));
+            var rows = new[] { FusionTraining.Evaluate("teacher, train", network, train, settings), FusionTraining.Evaluate("teacher, held-out", network, held, settings) };
+            Console.Write(ResultsTable.Format(rows.Select(r => (r.Split, r.Metrics, (double?)r.Stability))));
+            Console.WriteLine("(agreement with the face CNN's argmax mapped to ABAW classes, not accuracy against human labels)");
+            var description = string.Create(CultureInfo.InvariantCulture,
+                $"distilled from the face expression CNN ({extractors.GetValueOrDefault("face_expression", "?")}) on {tracks.Sum(t => t.LabelledCount)} ticks of {tracks.Select(t => t.VideoId).Distinct().Count()} video(s), {epochs} epochs; agreement with the teacher on held-out tracks: Avg F1 {rows[1].Metrics.MacroF1:F3}, accuracy {rows[1].Metrics.Accuracy:F3}; not trained on human labels");
+            Save(network, extractors, description);
+            WriteReport(rows, description);
+            return ExitCodes.Success;
+        }
+
+        private static EvaluationRow Mean(string name, IReadOnlyList<EvaluationRow> rows) =>
+            new(name, ExpressionMetrics.Mean(rows.Select(r => r.Metrics).ToList()), rows.Average(r => r.Stability));
+
+        private void Save(FusionNetwork network, IReadOnlyDictionary<string, string> extractors, string description)
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(output))!;
+            Directory.CreateDirectory(folder);
+            OnnxModelFile.Save(FusionExport.Build(network, extractors, description), output);
+            logger.LogInformation("Wrote {Path}: {Description}", output, description);
+        }
+
+        private void WriteReport(IEnumerable<EvaluationRow> rows, string description)
+        {
+            if (reportPath is null)
+            {
+                return;
+            }
+            var json = JsonSerializer.Serialize(new
+            {
+                model = Path.GetFullPath(output),
+                training = description,
+                variant = settings.Config.Variant.ToString().ToLowerInvariant(),
+                steps = settings.Config.Steps,
+                classes = ResultsTable.Classes,
+                rows = rows.Select(r => new
+                {
+                    split = r.Split,
+                    f1 = r.Metrics.F1,
+                    accuracy = r.Metrics.Accuracy,
+                    avg_f1 = r.Metrics.MacroF1,
+                    ecu = r.Stability,
+                    count = r.Metrics.Count,
+                }),
+            }, Indented);
+            var temp = reportPath + ".part";
+            File.WriteAllText(temp, json);
+            File.Move(temp, reportPath, overwrite: true);
+        }
+    }
+}

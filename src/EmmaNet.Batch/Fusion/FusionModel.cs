@@ -1,0 +1,141 @@
+using System.Globalization;
+using EmmaNet.Batch.Models;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EmmaNet.Batch.Fusion;
+
+/// <summary>What the exported fusion network says about one window: 8 class probabilities and each modality's attention over the T steps.</summary>
+public sealed record FusionPrediction(float[] Probabilities, float[][] Attention)
+{
+    public int Label => Array.IndexOf(Probabilities, Probabilities.Max());
+}
+
+/// <summary>
+/// An exported fusion network (<see cref="FusionExport"/>) run by ONNX Runtime on batches of windows, which may come
+/// from several videos. Its metadata gives T, the feature sizes, the variant and the extractors it was trained on;
+/// a file without them is refused.
+/// </summary>
+public sealed class FusionModel : IDisposable
+{
+    public const string DefaultFileName = "fusion/emmanet-default.onnx";
+
+    private static readonly string[] Inputs = ["face_seq", "audio_seq", "pose_seq", "face_now", "mask"];
+    private static readonly string[] Outputs = ["probs", "attn_face", "attn_audio", "attn_pose"];
+
+    private readonly InferenceSession _session;
+
+    // Held for the model's lifetime: a RunOptions made inline can be finalized by the GC while Run still uses it.
+    private readonly RunOptions _runOptions = new();
+
+    public FusionModel(string path, SessionFactory sessions)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ModelException($"{path}: fusion model not found (scripts/setup.sh trains the default one; `emmanet train` makes others)");
+        }
+        (_session, var provider) = sessions.Create(path);
+        var meta = _session.ModelMetadata.CustomMetadataMap;
+        if (!meta.TryGetValue("emmanet.fusion.format", out var format) || format != "1")
+        {
+            _session.Dispose();
+            throw new ModelException($"{path}: not an EmmaNet fusion model (no emmanet.fusion.format metadata)");
+        }
+        int Int(string key) => int.Parse(meta["emmanet.fusion." + key], CultureInfo.InvariantCulture);
+        Steps = Int("steps");
+        FaceSize = Int("face_size");
+        AudioSize = Int("audio_size");
+        PoseSize = Int("pose_size");
+        Variant = meta["emmanet.fusion.variant"];
+        Classes = meta["emmanet.fusion.classes"].Split(',');
+        Training = meta.GetValueOrDefault("emmanet.fusion.training", "unknown");
+        const string prefix = "emmanet.extractor.";
+        Extractors = new SortedDictionary<string, string>(meta.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value), StringComparer.Ordinal);
+        Model = new ModelIdentity("emmanet-fusion-" + Variant, Path.GetFileName(path), ModelStore.Sha256Of(path), provider);
+    }
+
+    public ModelIdentity Model { get; }
+
+    public int Steps { get; }
+
+    public int FaceSize { get; }
+
+    public int AudioSize { get; }
+
+    public int PoseSize { get; }
+
+    public string Variant { get; }
+
+    public IReadOnlyList<string> Classes { get; }
+
+    public string Training { get; }
+
+    public IReadOnlyDictionary<string, string> Extractors { get; }
+
+    /// <summary>Why features from these extractors cannot go into this model, or null when they can.</summary>
+    public string? Mismatch(IReadOnlyDictionary<string, string> extractors) => ExtractorIdentity.Mismatch(Extractors, extractors);
+
+    /// <summary>One ONNX Runtime call for all the windows given.</summary>
+    public FusionPrediction[] Run(IReadOnlyList<FusionWindow> windows)
+    {
+        var n = windows.Count;
+        if (n == 0)
+        {
+            return [];
+        }
+        var t = Steps;
+        var face = new float[n * t * FaceSize];
+        var audio = new float[n * t * AudioSize];
+        var pose = new float[n * t * PoseSize];
+        var now = new float[n * FaceSize];
+        var mask = new float[n * t * 3];
+        for (var w = 0; w < n; w++)
+        {
+            var window = windows[w];
+            if (window.Present.Length != t || window.FaceNow.Length != FaceSize || window.Audio[0].Length != AudioSize || window.Pose[0].Length != PoseSize)
+            {
+                throw new ArgumentException($"window {w} has {window.Present.Length} steps and sizes {window.FaceNow.Length}/{window.Audio[0].Length}/{window.Pose[0].Length}; the model wants {t} steps and {FaceSize}/{AudioSize}/{PoseSize}");
+            }
+            Copy(window.FaceNow, now.AsSpan(w * FaceSize, FaceSize));
+            for (var s = 0; s < t; s++)
+            {
+                var at = (w * t) + s;
+                Copy(window.Face[s], face.AsSpan(at * FaceSize, FaceSize));
+                Copy(window.Audio[s], audio.AsSpan(at * AudioSize, AudioSize));
+                Copy(window.Pose[s], pose.AsSpan(at * PoseSize, PoseSize));
+                for (var m = 0; m < 3; m++)
+                {
+                    mask[(at * 3) + m] = window.Present[s][m] ? 1 : 0;
+                }
+            }
+        }
+        using var faceValue = OrtValue.CreateTensorValueFromMemory(face, [n, t, FaceSize]);
+        using var audioValue = OrtValue.CreateTensorValueFromMemory(audio, [n, t, AudioSize]);
+        using var poseValue = OrtValue.CreateTensorValueFromMemory(pose, [n, t, PoseSize]);
+        using var nowValue = OrtValue.CreateTensorValueFromMemory(now, [n, FaceSize]);
+        using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, [n, t, 3]);
+        using var outputs = _session.Run(_runOptions, Inputs, [faceValue, audioValue, poseValue, nowValue, maskValue], Outputs);
+        var probs = outputs[0].GetTensorDataAsSpan<float>();
+        var attention = Enumerable.Range(1, 3).Select(i => outputs[i].GetTensorDataAsSpan<float>().ToArray()).ToArray();
+        var classes = Classes.Count;
+        var result = new FusionPrediction[n];
+        for (var w = 0; w < n; w++)
+        {
+            result[w] = new FusionPrediction(probs.Slice(w * classes, classes).ToArray(), attention.Select(a => a.AsSpan(w * t, t).ToArray()).ToArray());
+        }
+        return result;
+    }
+
+    private static void Copy(double[] source, Span<float> destination)
+    {
+        for (var i = 0; i < source.Length; i++)
+        {
+            destination[i] = (float)source[i];
+        }
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+}

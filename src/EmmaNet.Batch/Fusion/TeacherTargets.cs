@@ -1,0 +1,34 @@
+using EmmaNet.Batch.Evaluation;
+using EmmaNet.Batch.Features;
+
+namespace EmmaNet.Batch.Fusion;
+
+/// <summary>
+/// The distillation targets of the default fusion model: the face expression CNN's own reading of the current face,
+/// carried in f_c as its 7 log-probabilities (FER-2013 order: angry, disgust, fear, happy, sad, surprise, neutral),
+/// moved to the 8 ABAW classes (Neutral, Anger, Disgust, Fear, Happiness, Sadness, Surprise, Other). FER has no
+/// "Other", so the teacher never gives it mass.
+/// </summary>
+public static class TeacherTargets
+{
+    /// <summary>ABAW class of each FER class.</summary>
+    public static readonly int[] FerToAbaw = [1, 2, 3, 4, 5, 6, 0];
+
+    public static double[] Of(float[] faceNow)
+    {
+        var target = new double[ExpressionMetrics.Classes];
+        var offset = FaceFeature.Count - FerToAbaw.Length;
+        double sum = 0;
+        for (var k = 0; k < FerToAbaw.Length; k++)
+        {
+            var p = Math.Exp(faceNow[offset + k]);
+            target[FerToAbaw[k]] = p;
+            sum += p;
+        }
+        for (var c = 0; c < target.Length; c++)
+        {
+            target[c] /= sum;
+        }
+        return target;
+    }
+}

@@ -1,0 +1,81 @@
+using EmmaNet.Batch.Evaluation;
+using EmmaNet.Batch.Faces;
+using EmmaNet.Batch.Features;
+
+namespace EmmaNet.Batch.Fusion;
+
+/// <summary>Joins <c>extract</c> output to labels: Aff-Wild2 EXPR annotations, or the face CNN's own readings for distillation.</summary>
+public static class TrainingSets
+{
+    /// <summary>
+    /// One track per annotation file: <c>&lt;video&gt;_left</c>/<c>_right</c> files take the <c>left</c>/<c>right</c>
+    /// features of the video, other files the <paramref name="unnamed"/> subject's (e.g. <c>largest</c>). Each tick
+    /// with a face takes the label of its own video frame (the ticks' <c>frame_index</c>; frame i of the video is
+    /// line i + 2 of the file); -1 and frames beyond the file are unlabelled. Annotation files without features are
+    /// reported through <paramref name="warn"/> and left out.
+    /// </summary>
+    public static async Task<List<LabelledTrack>> AnnotatedAsync(IReadOnlyList<ExprAnnotation> files, string featuresFolder, SubjectChoice unnamed, Action<string> warn, CancellationToken cancellationToken)
+    {
+        if (unnamed == SubjectChoice.All)
+        {
+            throw new ArgumentException("annotations label one person per file: choose largest, left or right features for files without _left/_right", nameof(unnamed));
+        }
+        var tracks = new List<LabelledTrack>();
+        foreach (var file in files)
+        {
+            var choice = file.Side switch { "left" => SubjectChoice.Left, "right" => SubjectChoice.Right, _ => unnamed };
+            var steps = FeatureTables.StepsPath(featuresFolder, file.VideoId, choice);
+            if (!File.Exists(steps))
+            {
+                warn($"{file.Name}: no features at {steps} (run `emmanet extract --subject {FeatureTables.Name(choice)}` on the video); left out");
+                continue;
+            }
+            var series = await FeatureSeries.ReadAsync(steps, FeatureTables.TicksPath(featuresFolder, file.VideoId, choice), cancellationToken);
+            if (series.FrameCount != file.Labels.Length)
+            {
+                warn($"{file.Name}: {file.Labels.Length} labelled lines but the video has {series.FrameCount} frames; frames beyond the file are unlabelled");
+            }
+            var ticks = series.Ticks.Where(t => t.Face is not null).ToList();
+            var labels = ticks.Select(t => t.FrameIndex < file.Labels.Length ? file.Labels[t.FrameIndex] : -1).ToArray();
+            tracks.Add(new LabelledTrack(file.Name, file.VideoId, series, ticks, labels));
+        }
+        return tracks;
+    }
+
+    /// <summary>
+    /// Distillation: every subject of every features file in the folder, each tick with a face labelled by the face
+    /// CNN's reading of it (<see cref="TeacherTargets"/>), the argmax as its label.
+    /// </summary>
+    public static async Task<List<LabelledTrack>> DistillationAsync(string featuresFolder, CancellationToken cancellationToken)
+    {
+        var tracks = new List<LabelledTrack>();
+        foreach (var steps in Directory.EnumerateFiles(featuresFolder, "*.steps.parquet").Order(StringComparer.Ordinal))
+        {
+            var ticksPath = steps[..^".steps.parquet".Length] + ".ticks.parquet";
+            var series = await FeatureSeries.ReadAsync(steps, ticksPath, cancellationToken);
+            var stem = Path.GetFileName(steps)[..^".steps.parquet".Length];
+            foreach (var subject in series.Ticks.Where(t => t.Face is not null).GroupBy(t => t.Subject))
+            {
+                var ticks = subject.ToList();
+                var targets = ticks.Select(t => TeacherTargets.Of(t.Face!)).ToArray();
+                var labels = targets.Select(p => Array.IndexOf(p, p.Max())).ToArray();
+                tracks.Add(new LabelledTrack($"{stem}#{subject.Key}", stem, series, ticks, labels, targets));
+            }
+        }
+        return tracks;
+    }
+
+    /// <summary>The extractors behind every track; tracks made by different extractors cannot train one model.</summary>
+    public static SortedDictionary<string, string> CommonExtractors(IReadOnlyList<LabelledTrack> tracks)
+    {
+        var first = ExtractorIdentity.FromMetadata(tracks[0].Series.Metadata);
+        foreach (var track in tracks.Skip(1))
+        {
+            if (ExtractorIdentity.Mismatch(first, ExtractorIdentity.FromMetadata(track.Series.Metadata)) is { } problem)
+            {
+                throw new InvalidDataException($"{track.Name}: its features were made by other extractors than {tracks[0].Name}'s ({problem})");
+            }
+        }
+        return first;
+    }
+}

@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Threading.Channels;
+using EmmaNet.Batch.Features;
+using EmmaNet.Batch.Fusion;
+using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Output;
+
+namespace EmmaNet.Batch.Pipeline;
+
+/// <summary>A video whose features are complete, waiting for the fusion network.</summary>
+internal sealed record FusionItem(VideoJob Job, VideoOutcome Outcome, VideoFeatures Features);
+
+/// <summary>
+/// The pipeline's last stage when <c>analyze</c> predicts: takes every video waiting, cuts their windows into ONNX
+/// Runtime calls of up to <see cref="PredictionOutput.WindowsPerCall"/> windows (a call may hold the end of one video
+/// and the start of the next), then writes each video's predictions and attention. Windows are built as calls are
+/// filled, so memory holds one call's windows, not a video's.
+/// </summary>
+internal sealed class FusionStage(PredictionOutput fusion, AnalyzeOptions options, IEnumerable<(string Role, ModelIdentity Model)> extractors)
+{
+    private readonly List<(string Role, ModelIdentity Model)> _models = [.. extractors, ("fusion", fusion.Model.Model)];
+
+    public async Task RunAsync(ChannelReader<FusionItem> input, Action<VideoOutcome> finished, CancellationToken cancellationToken)
+    {
+        while (await input.WaitToReadAsync(cancellationToken))
+        {
+            var ready = new List<FusionItem>();
+            while (input.TryRead(out var item))
+            {
+                ready.Add(item);
+            }
+            var series = ready.Select(r => FeatureSeries.From(r.Features, new Dictionary<string, string>())).ToArray();
+            var results = ready.Select(_ => new List<TickResult>()).ToArray();
+            var call = new List<(int Video, TickWindow Window)>(fusion.WindowsPerCall);
+            void Flush()
+            {
+                var predictions = fusion.Model.Run(call.Select(c => c.Window.Window).ToList());
+                for (var i = 0; i < call.Count; i++)
+                {
+                    var (video, w) = call[i];
+                    results[video].Add(new TickResult(w.Subject, w.Tick, w.FrameIndex, w.Time, w.FirstStep, w.Window.Present, predictions[i]));
+                }
+                call.Clear();
+            }
+            for (var v = 0; v < ready.Count; v++)
+            {
+                foreach (var window in FeatureWindows.Build(series[v], fusion.Model.Steps))
+                {
+                    call.Add((v, window));
+                    if (call.Count == fusion.WindowsPerCall)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        Flush();
+                    }
+                }
+            }
+            if (call.Count > 0)
+            {
+                Flush();
+            }
+            for (var v = 0; v < ready.Count; v++)
+            {
+                finished(await WriteAsync(ready[v], series[v], results[v], cancellationToken));
+            }
+        }
+    }
+
+    private async Task<VideoOutcome> WriteAsync(FusionItem item, FeatureSeries series, List<TickResult> ticks, CancellationToken cancellationToken)
+    {
+        var job = item.Job;
+        var frames = FrameLabels.Hold(series.Ticks, ticks, item.Features.FrameCount).ToList();
+        var inv = CultureInfo.InvariantCulture;
+        var metadata = OutputMetadata.For(PredictionTables.PredictionsSchema, job.Input.VideoId, job.Media!, _models);
+        metadata[OutputMetadata.Prefix + "subject_choice"] = FeatureTables.Name(options.Features!.Subject);
+        metadata[OutputMetadata.Prefix + "subjects"] = string.Join(",", item.Features.Subjects);
+        metadata[OutputMetadata.Prefix + "video_frame_count"] = item.Features.FrameCount.ToString(inv);
+        metadata[OutputMetadata.Prefix + "face_stream_hz"] = "6";
+        metadata[OutputMetadata.Prefix + "fusion.variant"] = fusion.Model.Variant;
+        metadata[OutputMetadata.Prefix + "fusion.steps"] = fusion.Model.Steps.ToString(inv);
+        metadata[OutputMetadata.Prefix + "fusion.classes"] = string.Join(",", fusion.Model.Classes);
+        metadata[OutputMetadata.Prefix + "fusion.training"] = fusion.Model.Training;
+        try
+        {
+            await PredictionTables.WriteAsync(options.OutputFolder, job.Input.OutputStem, job.Input.VideoId, fusion.Model.Classes, ticks, frames, metadata, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return item.Outcome with { Status = VideoStatus.Failed, OutputPath = null, Message = $"{PredictionTables.PredictionsPath(options.OutputFolder, job.Input.OutputStem)}: cannot write output: {ex.Message}" };
+        }
+        var summary = $"{item.Features.Subjects.Count} subject(s), {ticks.Count} tick predictions, {frames.Count} frame rows";
+        return item.Outcome with { Summary = item.Outcome.Summary is { } s ? $"{s}; {summary}" : summary };
+    }
+}
