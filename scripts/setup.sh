@@ -42,4 +42,7 @@ dotnet src/EmmaNet.Batch.Cli/bin/Release/net10.0/emmanet.dll models fetch --forc
 
 echo "setup: making sample clips"
 samples/make-samples.sh >/dev/null
+
+echo "setup: training the default fusion model (distilled from the face CNN on the samples)"
+scripts/train-default-fusion.sh
 echo "setup: done"

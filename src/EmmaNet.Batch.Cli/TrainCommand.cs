@@ -107,7 +107,7 @@ internal static class TrainCommand
 
             var outcomes = new List<FoldOutcome>();
             foreach (var outcome in FusionTraining.CrossValidate(train, trainFiles, valid, folds, settings, (fold, e) => logger.LogInformation(
-                "fold {Fold} epoch {Epoch}: loss {Loss:F4}, held-out macro F1 {F1:F3}, learning rate {Rate:g3}", fold, e.Epoch, e.TrainLoss, e.ValidMacroF1, e.LearningRate)))
+                "fold {Fold} epoch {Epoch}: loss {Loss:F4}, held-out loss {Held:F4}, macro F1 {F1:F3}, learning rate {Rate:g3}", fold, e.Epoch, e.TrainLoss, e.ValidLoss, e.ValidMacroF1, e.LearningRate)))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 outcomes.Add(outcome);
@@ -158,13 +158,14 @@ internal static class TrainCommand
             }
             logger.LogInformation("Distilling the face CNN into the fusion network: {Train} tracks ({Ticks} ticks), {Held} held out ({HeldTicks})",
                 train.Count, train.Sum(t => t.LabelledCount), held.Count, held.Sum(t => t.LabelledCount));
-            var (network, epochs) = FusionTraining.Train(train, held, settings, e => logger.LogInformation(
-                "epoch {Epoch}: loss {Loss:F4}, held-out agreement macro F1 {F1:F3}, learning rate {Rate:g3}", e.Epoch, e.TrainLoss, e.ValidMacroF1, e.LearningRate));
+            var distill = settings with { Options = settings.Options with { SelectOnLoss = true } };
+            var (network, epochs) = FusionTraining.Train(train, held, distill, e => logger.LogInformation(
+                "epoch {Epoch}: loss {Loss:F4}, held-out loss {Held:F4}, agreement macro F1 {F1:F3}, learning rate {Rate:g3}", e.Epoch, e.TrainLoss, e.ValidLoss, e.ValidMacroF1, e.LearningRate));
             var rows = new[] { FusionTraining.Evaluate("teacher, train", network, train, settings), FusionTraining.Evaluate("teacher, held-out", network, held, settings) };
             Console.Write(ResultsTable.Format(rows.Select(r => (r.Split, r.Metrics, (double?)r.Stability))));
             Console.WriteLine("(agreement with the face CNN's argmax mapped to ABAW classes, not accuracy against human labels)");
             var description = string.Create(CultureInfo.InvariantCulture,
-                $"distilled from the face expression CNN ({extractors.GetValueOrDefault("face_expression", "?")}) on {tracks.Sum(t => t.LabelledCount)} ticks of {tracks.Select(t => t.VideoId).Distinct().Count()} video(s), {epochs} epochs; agreement with the teacher on held-out tracks: Avg F1 {rows[1].Metrics.MacroF1:F3}, accuracy {rows[1].Metrics.Accuracy:F3}; not trained on human labels");
+                $"distilled from the face expression CNN ({extractors.GetValueOrDefault("face_expression", "?")}) on {tracks.Sum(t => t.LabelledCount)} ticks of {tracks.Select(t => t.VideoId).Distinct().Count()} video(s), {epochs} epochs run; agreement with the teacher on held-out tracks: Avg F1 {rows[1].Metrics.MacroF1:F3}, accuracy {rows[1].Metrics.Accuracy:F3}; not trained on human labels");
             Save(network, extractors, description);
             WriteReport(rows, description);
             return ExitCodes.Success;

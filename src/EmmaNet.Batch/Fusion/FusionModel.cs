@@ -26,6 +26,8 @@ public sealed class FusionModel : IDisposable
 
     // Held for the model's lifetime: a RunOptions made inline can be finalized by the GC while Run still uses it.
     private readonly RunOptions _runOptions = new();
+    private int _calls;
+    private long _windows;
 
     public FusionModel(string path, SessionFactory sessions)
     {
@@ -71,6 +73,12 @@ public sealed class FusionModel : IDisposable
 
     public IReadOnlyDictionary<string, string> Extractors { get; }
 
+    /// <summary>ONNX Runtime calls made so far.</summary>
+    public int Calls => _calls;
+
+    /// <summary>Windows run so far.</summary>
+    public long Windows => Interlocked.Read(ref _windows);
+
     /// <summary>Why features from these extractors cannot go into this model, or null when they can.</summary>
     public string? Mismatch(IReadOnlyDictionary<string, string> extractors) => ExtractorIdentity.Mismatch(Extractors, extractors);
 
@@ -114,6 +122,8 @@ public sealed class FusionModel : IDisposable
         using var nowValue = OrtValue.CreateTensorValueFromMemory(now, [n, FaceSize]);
         using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, [n, t, 3]);
         using var outputs = _session.Run(_runOptions, Inputs, [faceValue, audioValue, poseValue, nowValue, maskValue], Outputs);
+        Interlocked.Increment(ref _calls);
+        Interlocked.Add(ref _windows, n);
         var probs = outputs[0].GetTensorDataAsSpan<float>();
         var attention = Enumerable.Range(1, 3).Select(i => outputs[i].GetTensorDataAsSpan<float>().ToArray()).ToArray();
         var classes = Classes.Count;

@@ -12,6 +12,8 @@ public sealed record LabelledRun(IReadOnlyList<FusionWindow> Windows, IReadOnlyL
 /// <param name="Patience">Epochs without a better validation macro F1 before the learning rate is halved.</param>
 /// <param name="StopPatience">Epochs without a better validation macro F1 before training stops.</param>
 /// <param name="Threads">Replicas computing gradients in parallel (results do not depend on it).</param>
+/// <param name="SelectOnLoss">Judge epochs by validation loss (lower is better) instead of validation macro F1: for
+/// distillation, where agreement with the teacher saturates early while the fit to its distributions still improves.</param>
 public sealed record TrainingOptions(
     int Epochs = 40,
     int RunsPerBatch = 4,
@@ -21,9 +23,10 @@ public sealed record TrainingOptions(
     int StopPatience = 8,
     int Seed = 1,
     int Threads = 2,
-    LossSettings? Loss = null);
+    LossSettings? Loss = null,
+    bool SelectOnLoss = false);
 
-public sealed record EpochReport(int Epoch, double TrainLoss, double ValidMacroF1, double LearningRate);
+public sealed record EpochReport(int Epoch, double TrainLoss, double ValidMacroF1, double ValidLoss, double LearningRate);
 
 /// <summary>
 /// Trains a <see cref="FusionNetwork"/> (EMMA-NET.md section 4): AdamW over shuffled runs, the learning rate halved
@@ -87,12 +90,14 @@ public sealed class FusionTrainer(FusionNetwork network, TrainingOptions options
                 total += losses.Sum();
             }
             var f1 = Evaluate(network, valid).MacroF1;
-            var entry = new EpochReport(epoch, total / Math.Max(1, train.Count), f1, optimizer.LearningRate);
+            var validLoss = valid.Count == 0 ? 0 : valid.Average(r => network.Loss(r.Windows, r.Labels, loss, null, backward: false, r.Targets));
+            var entry = new EpochReport(epoch, total / Math.Max(1, train.Count), f1, validLoss, optimizer.LearningRate);
             history.Add(entry);
             report?.Invoke(entry);
-            if (f1 > best + 1e-9)
+            var score = options.SelectOnLoss ? -validLoss : f1;
+            if (score > best + 1e-9)
             {
-                (best, bestValues, sinceBest, sinceDecay) = (f1, Snapshot(network), 0, 0);
+                (best, bestValues, sinceBest, sinceDecay) = (score, Snapshot(network), 0, 0);
             }
             else
             {

@@ -25,5 +25,8 @@ public static class DuckDb
     public static long Count(this Dictionary<string, JsonElement> row, string column) =>
         row[column].ValueKind == JsonValueKind.String ? long.Parse(row[column].GetString()!, System.Globalization.CultureInfo.InvariantCulture) : row[column].GetInt64();
 
+    public static double Number(this Dictionary<string, JsonElement> row, string column) =>
+        row[column].ValueKind == JsonValueKind.String ? double.Parse(row[column].GetString()!, System.Globalization.CultureInfo.InvariantCulture) : row[column].GetDouble();
+
     public static string Text(this Dictionary<string, JsonElement> row, string column) => row[column].GetString()!;
 }

@@ -1,0 +1,51 @@
+using EmmaNet.Batch.Fusion;
+
+namespace EmmaNet.Batch.Tests.Fusion;
+
+/// <summary>Tick predictions spread over every original frame, worked out by hand.</summary>
+public sealed class FrameLabelsTests
+{
+    private static TickResult Result(int subject, int tick, long frame, int label)
+    {
+        var probs = new float[8];
+        probs[label] = 1;
+        return new TickResult(subject, tick, frame, tick / 6.0, 0, [], new FusionPrediction(probs, [[], [], []]));
+    }
+
+    [Fact]
+    public void Frames_take_their_own_tick_and_face_less_ticks_the_nearest_predicted_one()
+    {
+        // 30 fps, ticks every 5 frames: tick k at frame 5k; 23 frames, so tick 4 (frame 20) covers frames 20-22.
+        var ticks = Enumerable.Range(0, 5).Select(k => new TickInput(0, k, 5L * k, k / 6.0, null)).ToList();
+        // The subject's face is seen at ticks 1 and 4 only.
+        var results = new[] { Result(0, 1, 5, label: 3), Result(0, 4, 20, label: 6) };
+
+        var frames = FrameLabels.Hold(ticks, results, frameCount: 23).ToList();
+
+        Assert.Equal(23, frames.Count);
+        int[] expected =
+        [
+            3, 3, 3, 3, 3,   // tick 0 (frames 0-4): no face; nearest predicted tick is 1
+            3, 3, 3, 3, 3,   // tick 1 (frames 5-9): its own prediction
+            3, 3, 3, 3, 3,   // tick 2: 1 tick from tick 1, 2 from tick 4
+            6, 6, 6, 6, 6,   // tick 3: 1 tick from tick 4, 2 from tick 1
+            6, 6, 6,         // tick 4: its own prediction
+        ];
+        Assert.Equal(expected, frames.Select(f => f.Source.Prediction.Label));
+        Assert.Equal(Enumerable.Range(0, 23).Select(i => (long)i), frames.Select(f => f.FrameIndex));
+        Assert.Equal(Enumerable.Range(0, 23).Select(i => i is < 5 or >= 10 and < 20), frames.Select(f => f.Filled));
+    }
+
+    [Fact]
+    public void A_tie_goes_to_the_earlier_tick_and_an_unseen_subject_gets_no_rows()
+    {
+        var ticks = Enumerable.Range(0, 3).SelectMany(k => new[] { new TickInput(0, k, 5L * k, k / 6.0, null), new TickInput(1, k, 5L * k, k / 6.0, null) }).ToList();
+        var results = new[] { Result(0, 0, 0, label: 1), Result(0, 2, 10, label: 2) };
+
+        var frames = FrameLabels.Hold(ticks, results, frameCount: 15).ToList();
+
+        Assert.All(frames, f => Assert.Equal(0, f.Subject));
+        // Tick 1 is one tick from both: the earlier wins.
+        Assert.Equal(Enumerable.Repeat(1, 10).Concat(Enumerable.Repeat(2, 5)), frames.Select(f => f.Source.Prediction.Label));
+    }
+}

@@ -1,0 +1,98 @@
+using System.Threading.Channels;
+using EmmaNet.Batch.Audio;
+using EmmaNet.Batch.Decoding;
+using EmmaNet.Batch.Faces;
+using EmmaNet.Batch.Features;
+using EmmaNet.Batch.Fusion;
+using EmmaNet.Batch.Inputs;
+using EmmaNet.Batch.Onnx;
+using EmmaNet.Batch.Output;
+using EmmaNet.Batch.Pipeline;
+using EmmaNet.Batch.Pose;
+using EmmaNet.Batch.Tests.Support;
+
+namespace EmmaNet.Batch.Tests.Pipeline;
+
+/// <summary>The fusion stage: windows of the videos waiting share ONNX Runtime calls, and what it writes is the network's own reading.</summary>
+[Collection(ModelsCollection.Name)]
+public sealed class FusionStageTests(ModelFixture models) : IDisposable
+{
+    private static readonly FusionConfig Config = new(Steps: 6, FaceSize: FaceFeature.Count, AudioSize: 4, PoseSize: PoseFeatures.Count, Hidden: 5, KeySize: 3, HeadHidden: 8);
+    private readonly TempFolder _temp = new();
+
+    /// <summary>A video of <paramref name="ticks"/> face ticks at 6 Hz, one subject seen at every tick, random features.</summary>
+    private static VideoFeatures Video(int ticks, int seed)
+    {
+        var random = new Random(seed);
+        float[] Vector(int n) => Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
+        var face = new FaceDetection(10, 10, 50, 50, 0.9f, new float[12]);
+        var tickRows = Enumerable.Range(0, ticks).Select(k => new FaceTick(0, k, k / 6.0, 5L * k, face, Vector(FaceFeature.Count))).ToList();
+        var stepRows = Enumerable.Range(0, (ticks + 2) / 3).Select(k => new FeatureStep(0, k, k * 0.5, Vector(FaceFeature.Count), new AudioStep(k, k * 0.5, Vector(4), 0.9f, k % 2 == 0), k % 3 == 0 ? null : Vector(PoseFeatures.Count))).ToList();
+        return new VideoFeatures([0], tickRows, stepRows, 5L * ticks, ["audio_a", "audio_b", "audio_c", "audio_d"]);
+    }
+
+    private FusionItem Item(string stem, VideoFeatures features)
+    {
+        var job = new VideoJob(new VideoInput(_temp.File(stem + ".mp4"), stem, stem), _temp.File(stem + ".faces.parquet"))
+        {
+            Media = new MediaInfo(_temp.File(stem + ".mp4"), TimeSpan.FromSeconds(10), 64, 48, 30, 0, "h264", true, 16000, TimeSpan.FromSeconds(10)),
+        };
+        return new FusionItem(job, new VideoOutcome(job.Input, VideoStatus.Done, PredictionTables.PredictionsPath(_temp.Path, stem), null, [], 0, 0), features);
+    }
+
+    private async Task<(List<VideoOutcome> Outcomes, FusionModel Model, FusionNetwork Network)> RunStage(int windowsPerCall, params FusionItem[] items)
+    {
+        var network = new FusionNetwork(Config, seed: 9);
+        var path = _temp.File($"fusion-{windowsPerCall}.onnx");
+        OnnxModelFile.Save(FusionExport.Build(network, new Dictionary<string, string>()), path);
+        var model = new FusionModel(path, models.Sessions);
+        var options = new AnalyzeOptions(_temp.Path, Features: new FeatureOutput(SubjectChoice.Largest, new AudioFeatureExtractor(models.Vad), WriteTables: false), Fusion: new PredictionOutput(model, windowsPerCall));
+        var channel = Channel.CreateUnbounded<FusionItem>();
+        foreach (var item in items)
+        {
+            await channel.Writer.WriteAsync(item);
+        }
+        channel.Writer.Complete();
+        var outcomes = new List<VideoOutcome>();
+        await new FusionStage(options.Fusion!, options, []).RunAsync(channel.Reader, outcomes.Add, CancellationToken.None);
+        return (outcomes, model, network);
+    }
+
+    [Fact]
+    public async Task Windows_of_two_waiting_videos_go_into_one_call()
+    {
+        var (outcomes, model, _) = await RunStage(64, Item("a", Video(20, 1)), Item("b", Video(13, 2)));
+        using (model)
+        {
+            Assert.Equal(1, model.Calls);
+            Assert.Equal(33, model.Windows);
+            Assert.All(outcomes, o => Assert.Equal(VideoStatus.Done, o.Status));
+            Assert.Equal(20 * Config.Steps, DuckDb.Query($"SELECT count(*) AS n FROM '{PredictionTables.AttentionPath(_temp.Path, "a")}'").Single().Count("n"));
+            Assert.Equal(13 * 5, DuckDb.Query($"SELECT count(*) AS n FROM '{PredictionTables.PredictionsPath(_temp.Path, "b")}'").Single().Count("n"));
+        }
+    }
+
+    [Fact]
+    public async Task Calls_are_cut_at_the_limit_across_videos_and_every_tick_gets_the_networks_reading()
+    {
+        var a = Video(20, 1);
+        var (outcomes, model, network) = await RunStage(8, Item("a", a), Item("b", Video(13, 2)));
+        using (model)
+        {
+            // 33 windows in calls of 8 = 5 calls; the third holds a's last 4 windows and b's first 4.
+            Assert.Equal(5, model.Calls);
+            Assert.Equal(2, outcomes.Count);
+            var series = FeatureSeries.From(a, new Dictionary<string, string>());
+            var expected = FeatureWindows.Build(series, Config.Steps).Select(w => network.Predict(w.Window)).ToList();
+            var rows = DuckDb.Query($"SELECT tick, step_offset, attn_audio FROM '{PredictionTables.AttentionPath(_temp.Path, "a")}' ORDER BY tick, step_offset");
+            Assert.Equal(20 * Config.Steps, rows.Count);
+            foreach (var row in rows)
+            {
+                var want = expected[(int)row.Count("tick")].Attention[1][(int)row.Count("step_offset")];
+                Assert.True(Math.Abs(want - row.Number("attn_audio")) < 1e-4, $"tick {row.Count("tick")} step {row.Count("step_offset")}: {want} vs {row.Number("attn_audio")}");
+            }
+        }
+    }
+
+    public void Dispose() => _temp.Dispose();
+}
