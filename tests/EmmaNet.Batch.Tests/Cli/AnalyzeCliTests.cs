@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EmmaNet.Batch.Tests.Support;
 
 namespace EmmaNet.Batch.Tests.Cli;
@@ -11,27 +10,8 @@ public sealed class AnalyzeCliTests(GeneratedClips clips) : IDisposable
 
     private static async Task<(int ExitCode, string Stderr)> Emmanet(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "emmanet.dll"));
-        foreach (var arg in args)
-        {
-            psi.ArgumentList.Add(arg);
-        }
-        psi.Environment["EMMANET_MODELS"] = TestPaths.Models;
-        using var process = Process.Start(psi)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
-        using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(100));
-        try
-        {
-            await process.WaitForExitAsync(hang.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("emmanet " + string.Join(' ', args) + " hung");
-        }
-        return (process.ExitCode, await stderr);
+        var result = await Support.Emmanet.RunAsync(args);
+        return (result.ExitCode, result.Stderr);
     }
 
     [Fact(Timeout = 120000)]
@@ -104,17 +84,8 @@ public sealed class AnalyzeCliTests(GeneratedClips clips) : IDisposable
 
     private static async Task<(int ExitCode, string Stdout)> EmmanetStdout(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "emmanet.dll"));
-        foreach (var arg in args)
-        {
-            psi.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout);
+        var result = await Support.Emmanet.RunAsync(args);
+        return (result.ExitCode, result.Stdout);
     }
 
     public void Dispose() => _temp.Dispose();

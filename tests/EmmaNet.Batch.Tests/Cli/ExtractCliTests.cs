@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EmmaNet.Batch.Tests.Support;
 
 namespace EmmaNet.Batch.Tests.Cli;
@@ -29,17 +28,8 @@ public sealed class ExtractCliTests(GeneratedClips clips)
     {
         var folder = new TempFolder();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => folder.Dispose();
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "emmanet.dll"), "extract", TestPaths.FacesVideo, clips.Vfr, "--subject", "all", "-o", folder.Path })
-        {
-            psi.ArgumentList.Add(arg);
-        }
-        psi.Environment["EMMANET_MODELS"] = TestPaths.Models;
-        using var process = Process.Start(psi)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (folder, process.ExitCode, await stderr);
+        var result = await Emmanet.RunAsync("extract", TestPaths.FacesVideo, clips.Vfr, "--subject", "all", "-o", folder.Path);
+        return (folder, result.ExitCode, result.Stderr);
     }
 
     private string Steps => Path.Combine(Out.Path, "faces.all.steps.parquet");
