@@ -1,0 +1,130 @@
+using EmmaNet.Batch.Fusion;
+using EmmaNet.Batch.Onnx;
+using EmmaNet.Batch.Tests.Support;
+
+namespace EmmaNet.Batch.Tests.Cli;
+
+/// <summary><c>emmanet analyze</c> with the default fusion model on the face sample (every subject), run once for the class and read back with DuckDB.</summary>
+public sealed class AnalyzeFusionTests
+{
+    private static readonly SemaphoreSlim Once = new(1, 1);
+    private static (TempFolder Out, Emmanet.Result Result)? _run;
+
+    private static (TempFolder Out, Emmanet.Result Result) Run()
+    {
+        Once.Wait();
+        try
+        {
+            if (_run is null)
+            {
+                var folder = new TempFolder();
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => folder.Dispose();
+                _run = (folder, Emmanet.RunAsync("analyze", TestPaths.FacesVideo, "-o", folder.Path).GetAwaiter().GetResult());
+            }
+            return _run.Value;
+        }
+        finally
+        {
+            Once.Release();
+        }
+    }
+
+    private static string Predictions => Path.Combine(Run().Out.Path, "faces.predictions.parquet");
+
+    private static string Attention => Path.Combine(Run().Out.Path, "faces.attention.parquet");
+
+    [Fact]
+    public void Every_subject_gets_every_frame_with_probabilities_that_sum_to_one_and_the_label_at_their_top()
+    {
+        Assert.True(Run().Result.ExitCode == 0, Run().Result.Stderr);
+        var shape = DuckDb.Query($"SELECT count(DISTINCT subject) AS subjects, count(*) AS n, count(DISTINCT (subject, frame_index)) AS distinct_rows, max(frame_index) AS last FROM '{Predictions}'").Single();
+        // 22 faces over the six photos (3 + 3 + 3 + 4 + 5 + 4), 900 frames.
+        Assert.Equal(22, shape.Count("subjects"));
+        Assert.Equal(22 * 900, shape.Count("n"));
+        Assert.Equal(shape.Count("n"), shape.Count("distinct_rows"));
+        Assert.Equal(899, shape.Count("last"));
+        var bad = DuckDb.Query($"""
+            SELECT count(*) AS n FROM '{Predictions}'
+            WHERE abs(prob_neutral + prob_anger + prob_disgust + prob_fear + prob_happiness + prob_sadness + prob_surprise + prob_other - 1) > 1e-4
+               OR label <> ['Neutral','Anger','Disgust','Fear','Happiness','Sadness','Surprise','Other'][label_index + 1]
+               OR greatest(prob_neutral, prob_anger, prob_disgust, prob_fear, prob_happiness, prob_sadness, prob_surprise, prob_other)
+                  > [prob_neutral, prob_anger, prob_disgust, prob_fear, prob_happiness, prob_sadness, prob_surprise, prob_other][label_index + 1] + 1e-6
+            """).Single();
+        Assert.Equal(0, bad.Count("n"));
+    }
+
+    [Fact]
+    public void Attention_has_twelve_steps_per_tick_and_sums_to_one_over_the_present_steps()
+    {
+        Assert.True(Run().Result.ExitCode == 0, Run().Result.Stderr);
+        var rows = DuckDb.Query($"SELECT count(*) AS n, count(DISTINCT (subject, tick)) AS ticks FROM '{Attention}'").Single();
+        // One window per tick where a subject's face is seen: 660 faces over 180 ticks.
+        Assert.Equal(660, rows.Count("ticks"));
+        Assert.Equal(660 * 12, rows.Count("n"));
+        var sums = DuckDb.Query($"""
+            SELECT subject, tick, sum(attn_face) AS f, sum(attn_audio) AS a, sum(attn_pose) AS p,
+                   CASE WHEN bool_or(audio_present) THEN 1 ELSE 0 END AS want_a, CASE WHEN bool_or(pose_present) THEN 1 ELSE 0 END AS want_p,
+                   sum(CASE WHEN face_present THEN 0 ELSE attn_face END) + sum(CASE WHEN audio_present THEN 0 ELSE attn_audio END) AS absent
+            FROM '{Attention}' GROUP BY subject, tick
+            """);
+        Assert.All(sums, s =>
+        {
+            Assert.Equal(1, s.Number("f"), 3);
+            Assert.Equal(s.Number("want_a"), s.Number("a"), 3);
+            Assert.Equal(s.Number("want_p"), s.Number("p"), 3);
+            Assert.Equal(0, s.Number("absent"), 6);
+        });
+        // The steps' times sit on the 2 Hz grid around the tick: offset 6 is the tick's own step.
+        var centre = DuckDb.Query($"SELECT count(*) AS n FROM '{Attention}' WHERE step_offset = 6 AND abs(step_time_s - time_s) > 0.25").Single();
+        Assert.Equal(0, centre.Count("n"));
+    }
+
+    [Fact]
+    public void Smiles_read_as_happiness_where_the_face_cnn_sees_them_and_nowhere_in_the_unsmiling_photo()
+    {
+        Assert.True(Run().Result.ExitCode == 0, Run().Result.Stderr);
+        var happy = DuckDb.Query($"""
+            SELECT floor(source_time_s / 5)::INT + 1 AS photo, count(DISTINCT subject) AS subjects
+            FROM '{Predictions}' WHERE NOT filled AND label = 'Happiness' GROUP BY ALL
+            """).ToDictionary(r => r.Count("photo"), r => r.Count("subjects"));
+        // The expression test's hand-picked smiles: one in sample1, two in sample3, one in sample4, one in sample6;
+        // sample2 has none (three women looking down).
+        Assert.True(happy.GetValueOrDefault(1) >= 1);
+        Assert.True(happy.GetValueOrDefault(3) >= 2);
+        Assert.True(happy.GetValueOrDefault(4) >= 1);
+        Assert.True(happy.GetValueOrDefault(6) >= 1);
+        Assert.Equal(0, happy.GetValueOrDefault(2));
+    }
+
+    [Fact]
+    public async Task Outputs_name_the_fusion_model_and_the_provider_and_a_rerun_skips()
+    {
+        Assert.True(Run().Result.ExitCode == 0, Run().Result.Stderr);
+        var meta = DuckDb.Query($"SELECT key, value FROM parquet_kv_metadata('{Predictions}')").ToDictionary(r => r.Text("key"), r => r.Text("value"));
+        Assert.Equal("predictions/1", meta["emmanet.schema"]);
+        Assert.Equal("emmanet-default.onnx", meta["emmanet.model.fusion.file"]);
+        Assert.Equal("CPUExecutionProvider", meta["emmanet.model.fusion.execution_provider"]);
+        Assert.Equal("attention", meta["emmanet.fusion.variant"]);
+        Assert.StartsWith("distilled from the face expression CNN", meta["emmanet.fusion.training"], StringComparison.Ordinal);
+        Assert.Contains("attention", Run().Result.Stderr, StringComparison.Ordinal);
+
+        var again = await Emmanet.RunAsync("analyze", TestPaths.FacesVideo, "-o", Run().Out.Path);
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains("0 done, 1 skipped, 0 failed", again.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_fusion_model_trained_on_other_extractors_is_refused()
+    {
+        using var temp = new TempFolder();
+        var network = new FusionNetwork(new FusionConfig(Hidden: 4, KeySize: 2, HeadHidden: 4));
+        var path = temp.File("other.onnx");
+        OnnxModelFile.Save(FusionExport.Build(network, new Dictionary<string, string> { ["face_expression"] = "some-other-cnn sha256:00" }), path);
+
+        var result = await Emmanet.RunAsync("analyze", TestPaths.FacesVideo, "--fusion", path, "-o", temp.File("out"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("other.onnx does not fit these feature extractors: body_pose: the fusion model was trained on features from no such model", result.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(temp.File("out")) && Directory.EnumerateFiles(temp.File("out")).Any());
+    }
+}
