@@ -2,8 +2,11 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using EmmaNet.Batch.Audio;
 using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Faces;
+using EmmaNet.Batch.Fusion;
+using EmmaNet.Batch.Pose;
 using EmmaNet.Batch.Inputs;
 using EmmaNet.Batch.Models;
 using EmmaNet.Batch.Pipeline;
@@ -12,19 +15,22 @@ using Microsoft.Extensions.Logging;
 namespace EmmaNet.Batch.Cli;
 
 /// <summary>
-/// <c>emmanet bench &lt;video&gt;</c>: decode-only time (ffmpeg at the face-stream sampling, frames dropped), the full
-/// <c>analyze</c> pipeline, then the face detector alone, all in one process on one input so the ratios hold on a
-/// noisy machine. Peak memory is read after the pipeline, before the detector-only stage holds frames on purpose.
-/// Prints a table, or JSON with <c>--json</c>.
+/// <c>emmanet bench &lt;video&gt;</c>: decode-only time (ffmpeg at the face-stream sampling, frames dropped), the
+/// detection pipeline (<c>analyze --no-fusion</c>), the full <c>analyze</c> (features and fusion), then the face
+/// detector alone and the fusion network alone (time per window at several batch sizes), all in one process on one
+/// input so the ratios hold on a noisy machine. Peak memory is read after the detection pipeline, before the
+/// detector-only stage holds frames on purpose. Prints a table, or JSON with <c>--json</c>.
 /// </summary>
 internal static class BenchCommand
 {
+    private static readonly int[] FusionBatches = [1, 16, 64, 256];
+
     public static Command Create()
     {
         var video = new Argument<string>("video") { Description = "Video to measure (default: samples/media/faces.mp4)", Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => Path.Combine("samples", "media", "faces.mp4") };
         var json = new Option<bool>("--json") { Description = "Machine-readable output" };
         var common = new CommonOptions();
-        var command = new Command("bench", "Measure decode-only, detector-only and full-pipeline time on one video") { video, json };
+        var command = new Command("bench", "Measure decode-only, detector-only, fusion-only and pipeline times on one video") { video, json };
         common.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -34,7 +40,13 @@ internal static class BenchCommand
             try
             {
                 var media = await MediaProber.ProbeAsync(path, ct);
-                using var detector = new BlazeFaceDetector(ModelStore.Open(parse.GetValue(common.Models)), new SessionFactory(common.Execution(parse), logger));
+                var models = ModelStore.Open(parse.GetValue(common.Models));
+                var sessions = new SessionFactory(common.Execution(parse), logger);
+                using var detector = new BlazeFaceDetector(models, sessions);
+                using var expression = new ExpressionModel(models, sessions);
+                using var pose = new PoseModel(models, sessions);
+                using var vad = new SileroVad(models, sessions);
+                using var fusion = new FusionModel(Path.Combine(models.Folder, FusionModel.DefaultFileName), sessions);
 
                 var clock = Stopwatch.StartNew();
                 var reader = new VideoFrameReader(media, FrameSampling.FaceStream);
@@ -54,9 +66,19 @@ internal static class BenchCommand
                     clock.Restart();
                     var outcomes = await pipeline.RunAsync([input], new AnalyzeOptions(output.FullName, Force: true), null, ct);
                     var pipelineSeconds = clock.Elapsed.TotalSeconds;
-                    // Read before the detector-only stage, which holds frames in memory on purpose.
+                    // Read before the other stages, which hold frames and windows in memory on purpose.
                     var pipelinePeak = PeakMemory.MiB();
+
+                    var full = new AnalyzePipeline(new FfmpegVideoSource(), new FrameAnalyzer(detector, expression, pose), logger);
+                    var fullOptions = new AnalyzeOptions(output.FullName, Force: true,
+                        Features: new FeatureOutput(SubjectChoice.All, new AudioFeatureExtractor(vad), WriteTables: false), Fusion: new PredictionOutput(fusion));
+                    clock.Restart();
+                    outcomes = [.. outcomes, .. await full.RunAsync([input], fullOptions, null, ct)];
+                    var analyzeSeconds = clock.Elapsed.TotalSeconds;
+                    var fusedWindows = fusion.Windows;
+
                     var detectSeconds = await TimeDetectorAsync(media, detector, ct);
+                    var fusionMs = FusionBatches.ToDictionary(n => n, n => TimeFusion(fusion, n));
                     if (outcomes.Any(o => o.Status == VideoStatus.Failed))
                     {
                         logger.LogError("{Message}", outcomes.First(o => o.Status == VideoStatus.Failed).Message);
@@ -71,7 +93,11 @@ internal static class BenchCommand
                         frames / detectSeconds,
                         detector.Model.ExecutionProvider,
                         Environment.ProcessorCount,
-                        pipelinePeak));
+                        pipelinePeak,
+                        analyzeSeconds,
+                        media.Duration.TotalSeconds / analyzeSeconds,
+                        fusedWindows,
+                        fusionMs.ToDictionary(kv => kv.Key.ToString(CultureInfo.InvariantCulture), kv => kv.Value)));
                 }
                 finally
                 {
@@ -118,11 +144,37 @@ internal static class BenchCommand
         }
     }
 
+    /// <summary>
+    /// The fusion network alone: milliseconds per window when <paramref name="batch"/> windows go into one call
+    /// (random features with every modality present: the network's work does not depend on the values; median of 5 calls after a warm-up).
+    /// </summary>
+    private static double TimeFusion(FusionModel fusion, int batch)
+    {
+        var random = new Random(1);
+        double[] Vector(int n) => Enumerable.Range(0, n).Select(_ => random.NextDouble()).ToArray();
+        var windows = Enumerable.Range(0, batch).Select(_ => new FusionWindow(
+            Enumerable.Range(0, fusion.Steps).Select(_ => Vector(fusion.FaceSize)).ToArray(),
+            Enumerable.Range(0, fusion.Steps).Select(_ => Vector(fusion.AudioSize)).ToArray(),
+            Enumerable.Range(0, fusion.Steps).Select(_ => Vector(fusion.PoseSize)).ToArray(),
+            Vector(fusion.FaceSize),
+            Enumerable.Range(0, fusion.Steps).Select(_ => Enumerable.Repeat(true, 3).ToArray()).ToArray())).ToList();
+        fusion.Run(windows);
+        var times = new List<double>();
+        for (var i = 0; i < 5; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            fusion.Run(windows);
+            times.Add(clock.Elapsed.TotalMilliseconds / batch);
+        }
+        return times.Order().ElementAt(2);
+    }
+
     private sealed record BenchResult(
         string Video, double VideoSeconds, int Width, int Height, int ProcessedFrames, long VideoFrames,
         double DecodeOnlySeconds, double DetectorOnlySeconds, double PipelineSeconds,
         double PipelineOverDecode, double PipelineOverBusiestStage, double RealTimeFactor, double DetectorFramesPerSecond,
-        string ExecutionProvider, int Cores, long PipelinePeakMemoryMiB);
+        string ExecutionProvider, int Cores, long PipelinePeakMemoryMiB,
+        double AnalyzeSeconds, double AnalyzeRealTimeFactor, long FusedWindows, Dictionary<string, double> FusionMsPerWindowByBatch);
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -137,10 +189,12 @@ internal static class BenchCommand
         Console.WriteLine(string.Create(inv, $"video            {r.Video} ({r.Width}x{r.Height}, {r.VideoSeconds:F1} s, {r.VideoFrames} frames, {r.ProcessedFrames} at 6 Hz)"));
         Console.WriteLine(string.Create(inv, $"decode only      {r.DecodeOnlySeconds,8:F2} s"));
         Console.WriteLine(string.Create(inv, $"detector only    {r.DetectorOnlySeconds,8:F2} s  ({r.DetectorFramesPerSecond:F1} frames/s on {r.ExecutionProvider}, estimated for all frames)"));
-        Console.WriteLine(string.Create(inv, $"analyze pipeline {r.PipelineSeconds,8:F2} s"));
+        Console.WriteLine(string.Create(inv, $"detection pipeline {r.PipelineSeconds,6:F2} s  (analyze --no-fusion)"));
         Console.WriteLine(string.Create(inv, $"pipeline / decode-only        {r.PipelineOverDecode:F2}"));
         Console.WriteLine(string.Create(inv, $"pipeline / busiest stage      {r.PipelineOverBusiestStage:F2}"));
         Console.WriteLine(string.Create(inv, $"real-time factor              {r.RealTimeFactor:F2} video s per wall s"));
         Console.WriteLine(string.Create(inv, $"peak memory (decode+pipeline) {r.PipelinePeakMemoryMiB} MiB ({r.Cores} cores)"));
+        Console.WriteLine(string.Create(inv, $"full analyze     {r.AnalyzeSeconds,8:F2} s  (features + fusion, every subject: {r.FusedWindows} windows; {r.AnalyzeRealTimeFactor:F2} video s per wall s)"));
+        Console.WriteLine("fusion only      " + string.Join(", ", r.FusionMsPerWindowByBatch.Select(kv => string.Create(inv, $"{kv.Value:F3} ms/window at {kv.Key} per call"))));
     }
 }

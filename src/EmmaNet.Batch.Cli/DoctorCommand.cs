@@ -84,6 +84,17 @@ internal static class DoctorCommand
                         Report(Level.Fail, "model " + entry.Id, ex.Message);
                     }
                 }
+                // Made at setup, not fetched: analyze needs it unless --no-fusion or --fusion.
+                var fusionPath = Path.Combine(store.Folder, Fusion.FusionModel.DefaultFileName);
+                try
+                {
+                    using var fusion = new Fusion.FusionModel(fusionPath, new SessionFactory(new ExecutionOptions(ExecutionDevice.Cpu), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
+                    Report(Level.Ok, "fusion model", $"{Fusion.FusionModel.DefaultFileName} ({fusion.Variant}, T = {fusion.Steps}): {fusion.Training}");
+                }
+                catch (Exception ex) when (ex is ModelException or OnnxRuntimeException or KeyNotFoundException or FormatException)
+                {
+                    Report(Level.Warn, "fusion model", ex.Message + " (analyze needs it unless --no-fusion; scripts/train-default-fusion.sh makes it)");
+                }
             }
             catch (ModelException ex)
             {

@@ -7,17 +7,25 @@ namespace EmmaNet.Batch.Fusion;
 /// <summary>One subject at one 2 Hz step as fusion reads it: each modality's features (zeros where absent) and presence.</summary>
 public sealed record StepInput(float[] Face, float[] Audio, float[] Pose, bool FacePresent, bool AudioPresent, bool PosePresent);
 
-/// <summary>One subject at one 6 Hz face tick: the face feature f_c, or null when the subject's face is not seen.</summary>
-public sealed record TickInput(int Subject, int Tick, long FrameIndex, double Time, float[]? Face);
+/// <summary>One subject at one 6 Hz face tick where its face is seen, with the face feature f_c.</summary>
+public sealed record TickInput(int Subject, int Tick, long FrameIndex, double Time, float[] Face);
+
+/// <summary>A face-stream tick and the video frame it was taken from (the same for every subject).</summary>
+public readonly record struct TickFrame(int Tick, long FrameIndex);
 
 /// <summary>
 /// One video's features for one subject choice, as the fusion network consumes them: read from <c>extract</c>'s
 /// Parquet (schema features/1) or taken straight from the pipeline, so training and <c>analyze</c> build windows the
-/// same way. <see cref="Metadata"/> holds the feature files' key-value metadata (models used, frame count).
+/// same way. <see cref="Metadata"/> holds the feature files' key-value metadata (models used, frame count). Only the
+/// ticks where a subject is seen are kept (with every track of a long video, the others are most of the table).
 /// </summary>
-public sealed class FeatureSeries(IReadOnlyList<TickInput> ticks, IReadOnlyDictionary<int, Dictionary<int, StepInput>> steps, long frameCount, IReadOnlyDictionary<string, string> metadata)
+public sealed class FeatureSeries(IReadOnlyList<TickInput> ticks, IReadOnlyList<TickFrame> tickFrames, IReadOnlyDictionary<int, Dictionary<int, StepInput>> steps, long frameCount, IReadOnlyDictionary<string, string> metadata)
 {
+    /// <summary>Every subject's ticks where its face is seen, in table order (by subject, then tick).</summary>
     public IReadOnlyList<TickInput> Ticks { get; } = ticks;
+
+    /// <summary>Every tick of the video in order, with its frame.</summary>
+    public IReadOnlyList<TickFrame> TickFrames { get; } = tickFrames;
 
     /// <summary>Per subject, its steps by step index.</summary>
     public IReadOnlyDictionary<int, Dictionary<int, StepInput>> Steps { get; } = steps;
@@ -32,8 +40,8 @@ public sealed class FeatureSeries(IReadOnlyList<TickInput> ticks, IReadOnlyDicti
             g => g.Key,
             g => g.ToDictionary(s => s.Step, s => new StepInput(
                 s.Face ?? new float[FaceFeature.Count], s.Audio.Features, s.Pose ?? new float[Pose.PoseFeatures.Count], s.FacePresent, s.Audio.Present, s.PosePresent)));
-        var ticks = features.Ticks.Select(t => new TickInput(t.Subject, t.Tick, t.FrameIndex, t.Time, t.Face is null ? null : t.Features)).ToList();
-        return new FeatureSeries(ticks, steps, features.FrameCount, metadata);
+        var ticks = features.Ticks.Where(t => t.Face is not null).Select(t => new TickInput(t.Subject, t.Tick, t.FrameIndex, t.Time, t.Features!)).ToList();
+        return new FeatureSeries(ticks, Frames(features.Ticks.Select(t => new TickFrame(t.Tick, t.FrameIndex))), steps, features.FrameCount, metadata);
     }
 
     /// <summary>Reads <c>extract</c>'s two tables of one video; a file that is missing or not features/1 is an error naming it.</summary>
@@ -57,15 +65,22 @@ public sealed class FeatureSeries(IReadOnlyList<TickInput> ticks, IReadOnlyDicti
                 Row(stepTable, faceColumns, r), Row(stepTable, audioColumns, r), Row(stepTable, poseColumns, r),
                 stepTable["face_present"][r] > 0, stepTable["audio_present"][r] > 0, stepTable["pose_present"][r] > 0);
         }
-        var ticks = new List<TickInput>(tickTable["tick"].Length);
+        var ticks = new List<TickInput>();
+        var tickFrames = new List<TickFrame>(tickTable["tick"].Length);
         for (var r = 0; r < tickTable["tick"].Length; r++)
         {
-            ticks.Add(new TickInput((int)tickTable["subject"][r]!.Value, (int)tickTable["tick"][r]!.Value, (long)tickTable["frame_index"][r]!.Value,
-                tickTable["time_s"][r]!.Value, tickTable["face_present"][r] > 0 ? Row(tickTable, faceColumns, r) : null));
+            var (tick, frame) = ((int)tickTable["tick"][r]!.Value, (long)tickTable["frame_index"][r]!.Value);
+            tickFrames.Add(new TickFrame(tick, frame));
+            if (tickTable["face_present"][r] > 0)
+            {
+                ticks.Add(new TickInput((int)tickTable["subject"][r]!.Value, tick, frame, tickTable["time_s"][r]!.Value, Row(tickTable, faceColumns, r)));
+            }
         }
         var frameCount = metadata.TryGetValue(Output.OutputMetadata.Prefix + "video_frame_count", out var text) && long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
-        return new FeatureSeries(ticks, steps, frameCount, metadata);
+        return new FeatureSeries(ticks, Frames(tickFrames), steps, frameCount, metadata);
     }
+
+    private static List<TickFrame> Frames(IEnumerable<TickFrame> all) => all.DistinctBy(t => t.Tick).OrderBy(t => t.Tick).ToList();
 
     private static float[] Row(Dictionary<string, double?[]> table, string[] columns, int row)
     {

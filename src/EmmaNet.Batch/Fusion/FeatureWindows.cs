@@ -17,7 +17,7 @@ public static class FeatureWindows
     {
         foreach (var tick in series.Ticks)
         {
-            if (tick.Face is not null && series.Steps.ContainsKey(tick.Subject))
+            if (series.Steps.ContainsKey(tick.Subject))
             {
                 yield return At(series, tick, steps);
             }
@@ -47,7 +47,7 @@ public static class FeatureWindows
                 present[t] = [false, false, false];
             }
         }
-        return new TickWindow(tick.Subject, tick.Tick, tick.FrameIndex, tick.Time, first, new FusionWindow(face, audio, pose, ToDouble(tick.Face!), present));
+        return new TickWindow(tick.Subject, tick.Tick, tick.FrameIndex, tick.Time, first, new FusionWindow(face, audio, pose, ToDouble(tick.Face), present));
     }
 
     /// <summary>Reads <c>extract</c>'s tables of one video and builds every window.</summary>

@@ -8,39 +8,47 @@ public sealed record TickResult(int Subject, int Tick, long FrameIndex, double T
 public sealed record FramePrediction(int Subject, long FrameIndex, TickResult Source, bool Filled);
 
 /// <summary>
-/// Spreads tick predictions over every frame of the video (EMMA-NET.md section 1): a frame takes its own tick's
+/// Spreads tick predictions over the frames of the video (EMMA-NET.md section 1): a frame takes its own tick's
 /// prediction (the last face-stream tick at or before it; the first tick for frames before it), and when the subject
-/// had no face at that tick, the prediction of the nearest tick that had one (the earlier on a tie). A subject
-/// never seen gets no rows.
+/// had no face at that tick, the prediction of the nearest tick that had one (the earlier on a tie). With
+/// <c>wholeVideo</c> every subject gets every frame (ABAW needs a label per frame for the person scored); otherwise
+/// only the frames from its first seen tick to the end of its last, so a video with many passing people does not
+/// get people x frames rows. A subject never seen gets no rows.
 /// </summary>
 public static class FrameLabels
 {
-    public static IEnumerable<FramePrediction> Hold(IReadOnlyList<TickInput> ticks, IReadOnlyList<TickResult> results, long frameCount)
+    public static IEnumerable<FramePrediction> Hold(IReadOnlyList<TickFrame> ticks, IReadOnlyList<TickResult> results, long frameCount, bool wholeVideo)
     {
+        var frames = frameCount > 0 ? frameCount : ticks[^1].FrameIndex + 1;
         foreach (var subject in results.GroupBy(r => r.Subject).OrderBy(g => g.Key))
         {
             var predicted = subject.OrderBy(r => r.Tick).ToArray();
             var predictedTicks = predicted.Select(r => r.Tick).ToArray();
-            var own = ticks.Where(t => t.Subject == subject.Key).OrderBy(t => t.Tick).ToArray();
-            var frames = frameCount > 0 ? frameCount : own[^1].FrameIndex + 1;
-            var next = 0;
-            for (long f = 0; f < frames; f++)
+            var (from, to) = (0L, frames);
+            if (!wholeVideo)
             {
-                while (next + 1 < own.Length && own[next + 1].FrameIndex <= f)
+                from = predicted[0].FrameIndex;
+                var after = ticks.FirstOrDefault(t => t.Tick > predicted[^1].Tick);
+                to = after.FrameIndex > 0 ? after.FrameIndex : frames;
+            }
+            var next = 0;
+            for (var f = from; f < to; f++)
+            {
+                while (next + 1 < ticks.Count && ticks[next + 1].FrameIndex <= f)
                 {
                     next++;
                 }
-                var tick = own[next].Tick;
+                var tick = ticks[next].Tick;
                 var at = Array.BinarySearch(predictedTicks, tick);
                 if (at >= 0)
                 {
                     yield return new FramePrediction(subject.Key, f, predicted[at], false);
                     continue;
                 }
-                var after = ~at;
-                var nearest = after == 0 ? 0
-                    : after == predicted.Length ? predicted.Length - 1
-                    : predictedTicks[after] - tick < tick - predictedTicks[after - 1] ? after : after - 1;
+                var later = ~at;
+                var nearest = later == 0 ? 0
+                    : later == predicted.Length ? predicted.Length - 1
+                    : predictedTicks[later] - tick < tick - predictedTicks[later - 1] ? later : later - 1;
                 yield return new FramePrediction(subject.Key, f, predicted[nearest], true);
             }
         }

@@ -35,7 +35,7 @@ public static class TrainingSets
             {
                 warn($"{file.Name}: {file.Labels.Length} labelled lines but the video has {series.FrameCount} frames; frames beyond the file are unlabelled");
             }
-            var ticks = series.Ticks.Where(t => t.Face is not null).ToList();
+            var ticks = series.Ticks;
             var labels = ticks.Select(t => t.FrameIndex < file.Labels.Length ? file.Labels[t.FrameIndex] : -1).ToArray();
             tracks.Add(new LabelledTrack(file.Name, file.VideoId, series, ticks, labels));
         }
@@ -54,10 +54,10 @@ public static class TrainingSets
             var ticksPath = steps[..^".steps.parquet".Length] + ".ticks.parquet";
             var series = await FeatureSeries.ReadAsync(steps, ticksPath, cancellationToken);
             var stem = Path.GetFileName(steps)[..^".steps.parquet".Length];
-            foreach (var subject in series.Ticks.Where(t => t.Face is not null).GroupBy(t => t.Subject))
+            foreach (var subject in series.Ticks.GroupBy(t => t.Subject))
             {
                 var ticks = subject.ToList();
-                var targets = ticks.Select(t => TeacherTargets.Of(t.Face!)).ToArray();
+                var targets = ticks.Select(t => TeacherTargets.Of(t.Face)).ToArray();
                 var labels = targets.Select(p => Array.IndexOf(p, p.Max())).ToArray();
                 tracks.Add(new LabelledTrack($"{stem}#{subject.Key}", stem, series, ticks, labels, targets));
             }

@@ -68,7 +68,7 @@ internal sealed class FusionStage(PredictionOutput fusion, AnalyzeOptions option
     private async Task<VideoOutcome> WriteAsync(FusionItem item, FeatureSeries series, List<TickResult> ticks, CancellationToken cancellationToken)
     {
         var job = item.Job;
-        var frames = FrameLabels.Hold(series.Ticks, ticks, item.Features.FrameCount).ToList();
+        var frames = FrameLabels.Hold(series.TickFrames, ticks, item.Features.FrameCount, wholeVideo: options.Features!.Subject != Faces.SubjectChoice.All).ToList();
         var inv = CultureInfo.InvariantCulture;
         var metadata = OutputMetadata.For(PredictionTables.PredictionsSchema, job.Input.VideoId, job.Media!, _models);
         metadata[OutputMetadata.Prefix + "subject_choice"] = FeatureTables.Name(options.Features!.Subject);

@@ -34,15 +34,18 @@ public sealed class AnalyzeFusionTests
     private static string Attention => Path.Combine(Run().Out.Path, "faces.attention.parquet");
 
     [Fact]
-    public void Every_subject_gets_every_frame_with_probabilities_that_sum_to_one_and_the_label_at_their_top()
+    public void Every_subject_gets_every_frame_of_its_photo_with_probabilities_that_sum_to_one_and_the_label_at_their_top()
     {
         Assert.True(Run().Result.ExitCode == 0, Run().Result.Stderr);
         var shape = DuckDb.Query($"SELECT count(DISTINCT subject) AS subjects, count(*) AS n, count(DISTINCT (subject, frame_index)) AS distinct_rows, max(frame_index) AS last FROM '{Predictions}'").Single();
-        // 22 faces over the six photos (3 + 3 + 3 + 4 + 5 + 4), 900 frames.
+        // 22 faces over the six photos (3 + 3 + 3 + 4 + 5 + 4), each seen at every tick of its photo's 150 frames:
+        // with --subject all (the default) a track's rows run from its first seen tick to the end of its last.
         Assert.Equal(22, shape.Count("subjects"));
-        Assert.Equal(22 * 900, shape.Count("n"));
+        Assert.Equal(22 * 150, shape.Count("n"));
         Assert.Equal(shape.Count("n"), shape.Count("distinct_rows"));
         Assert.Equal(899, shape.Count("last"));
+        var spans = DuckDb.Query($"SELECT subject, min(frame_index) AS first, count(*) AS n FROM '{Predictions}' GROUP BY subject");
+        Assert.All(spans, s => Assert.Equal((0, 150), (s.Count("first") % 150, s.Count("n"))));
         var bad = DuckDb.Query($"""
             SELECT count(*) AS n FROM '{Predictions}'
             WHERE abs(prob_neutral + prob_anger + prob_disgust + prob_fear + prob_happiness + prob_sadness + prob_surprise + prob_other - 1) > 1e-4

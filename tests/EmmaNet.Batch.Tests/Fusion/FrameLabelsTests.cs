@@ -16,11 +16,11 @@ public sealed class FrameLabelsTests
     public void Frames_take_their_own_tick_and_face_less_ticks_the_nearest_predicted_one()
     {
         // 30 fps, ticks every 5 frames: tick k at frame 5k; 23 frames, so tick 4 (frame 20) covers frames 20-22.
-        var ticks = Enumerable.Range(0, 5).Select(k => new TickInput(0, k, 5L * k, k / 6.0, null)).ToList();
+        var ticks = Enumerable.Range(0, 5).Select(k => new TickFrame(k, 5L * k)).ToList();
         // The subject's face is seen at ticks 1 and 4 only.
         var results = new[] { Result(0, 1, 5, label: 3), Result(0, 4, 20, label: 6) };
 
-        var frames = FrameLabels.Hold(ticks, results, frameCount: 23).ToList();
+        var frames = FrameLabels.Hold(ticks, results, frameCount: 23, wholeVideo: true).ToList();
 
         Assert.Equal(23, frames.Count);
         int[] expected =
@@ -39,13 +39,26 @@ public sealed class FrameLabelsTests
     [Fact]
     public void A_tie_goes_to_the_earlier_tick_and_an_unseen_subject_gets_no_rows()
     {
-        var ticks = Enumerable.Range(0, 3).SelectMany(k => new[] { new TickInput(0, k, 5L * k, k / 6.0, null), new TickInput(1, k, 5L * k, k / 6.0, null) }).ToList();
+        var ticks = Enumerable.Range(0, 3).Select(k => new TickFrame(k, 5L * k)).ToList();
         var results = new[] { Result(0, 0, 0, label: 1), Result(0, 2, 10, label: 2) };
 
-        var frames = FrameLabels.Hold(ticks, results, frameCount: 15).ToList();
+        var frames = FrameLabels.Hold(ticks, results, frameCount: 15, wholeVideo: true).ToList();
 
         Assert.All(frames, f => Assert.Equal(0, f.Subject));
         // Tick 1 is one tick from both: the earlier wins.
         Assert.Equal(Enumerable.Repeat(1, 10).Concat(Enumerable.Repeat(2, 5)), frames.Select(f => f.Source.Prediction.Label));
+    }
+
+    [Fact]
+    public void Without_whole_video_a_subject_covers_its_first_seen_tick_to_the_end_of_its_last()
+    {
+        var ticks = Enumerable.Range(0, 6).Select(k => new TickFrame(k, 5L * k)).ToList();
+        // Seen at ticks 1 and 3 (frames 5 and 15); tick 4 starts at frame 20.
+        var results = new[] { Result(0, 1, 5, label: 1), Result(0, 3, 15, label: 2) };
+
+        var frames = FrameLabels.Hold(ticks, results, frameCount: 30, wholeVideo: false).ToList();
+
+        Assert.Equal(Enumerable.Range(5, 15).Select(i => (long)i), frames.Select(f => f.FrameIndex));
+        Assert.Equal(Enumerable.Range(5, 15).Select(i => i is >= 10 and < 15), frames.Select(f => f.Filled));
     }
 }
