@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Throughput and memory figures (not tests), on the 720p sample and on a 1-minute and a 10-minute input made by
 # looping it:
-#  1. `emmanet bench`: decode-only vs detector-only vs the analyze pipeline, in one process per input;
-#  2. `emmanet analyze` on each input in its own process under the same hard limit on the managed heap (192 MiB):
-#     if memory grew with duration the long input would fail; the peak resident memory of each run is printed.
+#  1. `emmanet bench`: decode-only vs detector-only vs the detection pipeline vs full analyze, and the fusion network
+#     alone, in one process per input;
+#  2. `emmanet analyze --no-fusion` (detections) on each input in its own process under a hard limit on the managed
+#     heap (192 MiB), then the full `analyze` (features and fusion) under 256 MiB: a run whose memory outgrew its
+#     limit would fail; the peak resident memory of each run is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${TMPDIR:-/tmp}/emmanet-bench"
@@ -19,6 +21,8 @@ for f in "${inputs[@]}"; do
   scripts/emmanet bench "$f" "$@" 2>/dev/null
 done
 for f in "${inputs[@]}"; do
-  echo "== analyze $f with the managed heap capped at 192 MiB"
-  DOTNET_GCHeapHardLimit=0xC000000 scripts/emmanet analyze "$f" -o "$work/out" --force "$@" 2>&1 | grep -E "Finished|failed:|Unhandled"
+  echo "== analyze --no-fusion $f with the managed heap capped at 192 MiB"
+  DOTNET_GCHeapHardLimit=0xC000000 scripts/emmanet analyze "$f" -o "$work/out" --force --no-fusion "$@" 2>&1 | grep -E "Finished|failed:|Unhandled"
+  echo "== analyze $f with the managed heap capped at 256 MiB"
+  DOTNET_GCHeapHardLimit=0x10000000 scripts/emmanet analyze "$f" -o "$work/out" --force "$@" 2>&1 | grep -E "Finished|failed:|Unhandled"
 done

@@ -12,9 +12,17 @@ namespace EmmaNet.Batch.Features;
 /// 6 Hz ticks and its 2 Hz steps: the face sequence (mean of the subject's ticks in the step's 0.5 s bin), the audio
 /// of the step's window, and the body whose head lies in the subject's face, each with a present flag.
 /// </summary>
-/// <remarks>The tracked faces' features are held until the video ends (subjects are chosen from whole tracks): about 1 KB per face per tick.</remarks>
+/// <remarks>
+/// The tracked faces' features are held until the video ends (subjects are chosen from whole tracks): about 1 KB per
+/// face per tick. With <see cref="SubjectChoice.All"/> a track's ticks cover only its own span (first to last seen
+/// tick) and its steps that span widened by <see cref="ContextMarginSteps"/> (the context windows reach that far), so
+/// a long video with many passing people does not cost people x ticks rows; single subjects get the whole video.
+/// </remarks>
 public sealed class FeatureAssembler(SubjectChoice choice)
 {
+    /// <summary>Steps kept on each side of an <c>all</c> track's span: 5 s, more than half of the longest context the paper sweeps (T = 18).</summary>
+    public const int ContextMarginSteps = 10;
+
     private readonly FaceTracker _tracker = new();
     private readonly List<(TrackedFace Face, long FrameIndex, float[] Features)> _tracked = new();
     private readonly Dictionary<int, List<Skeleton>> _people = new();
@@ -40,16 +48,21 @@ public sealed class FeatureAssembler(SubjectChoice choice)
         var subjects = SubjectSelection.Select(_tracked.Select(t => t.Face), choice);
         var ticks = new List<FaceTick>();
         var steps = new List<FeatureStep>();
+        var byTrack = _tracked.GroupBy(t => t.Face.TrackId).ToDictionary(g => g.Key, g => g.ToDictionary(t => t.Face.Tick));
         foreach (var subject in subjects)
         {
-            var mine = _tracked.Where(t => t.Face.TrackId == subject).ToDictionary(t => t.Face.Tick);
-            foreach (var (tick, frameIndex) in _frameOfTick)
+            var mine = byTrack[subject];
+            var (firstTick, lastTick) = choice == SubjectChoice.All ? (mine.Keys.Min(), mine.Keys.Max()) : (int.MinValue, int.MaxValue);
+            var (firstStep, lastStep) = choice == SubjectChoice.All
+                ? (StepOf(mine[firstTick].Face.Time) - ContextMarginSteps, StepOf(mine[lastTick].Face.Time) + ContextMarginSteps)
+                : (int.MinValue, int.MaxValue);
+            foreach (var (tick, frameIndex) in _frameOfTick.Where(t => t.Key >= firstTick && t.Key <= lastTick))
             {
                 ticks.Add(mine.TryGetValue(tick, out var f)
                     ? new FaceTick(subject, tick, f.Face.Time, f.FrameIndex, f.Face.Face, f.Features)
                     : new FaceTick(subject, tick, tick / FrameSampling.FaceStream.RateHz, frameIndex, null, null));
             }
-            foreach (var a in audio)
+            foreach (var a in audio.Where(a => a.Step >= firstStep && a.Step <= lastStep))
             {
                 // The step's 0.5 s bin: the subject's face ticks within a quarter second of the step.
                 var present = mine.Values.Where(t => Math.Abs(t.Face.Time - a.Time) < AudioTimeline.StepSeconds / 2).ToList();
@@ -66,6 +79,8 @@ public sealed class FeatureAssembler(SubjectChoice choice)
         }
         return new VideoFeatures(subjects, ticks, steps, frameCount, audioColumns);
     }
+
+    private static int StepOf(double time) => (int)Math.Round(time / AudioTimeline.StepSeconds);
 
     private static float[] Mean(IEnumerable<float[]> vectors)
     {

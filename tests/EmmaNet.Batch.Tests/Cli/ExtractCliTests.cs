@@ -45,15 +45,24 @@ public sealed class ExtractCliTests(GeneratedClips clips)
     }
 
     [Fact]
-    public void Every_subject_has_every_step_and_tick()
+    public void Every_subject_has_every_tick_of_its_span_and_the_steps_around_it()
     {
         var subjects = DuckDb.Query($"SELECT count(DISTINCT subject) AS n FROM '{Steps}'").Single().Count("n");
         // 22 people over the six photos (3+3+3+4+5+4), each a track of its own.
         Assert.InRange(subjects, 20, 26);
-        var steps = DuckDb.Query($"SELECT subject, count(*) AS n, min(step) AS lo, max(step) AS hi FROM '{Steps}' GROUP BY subject");
-        Assert.All(steps, r => Assert.Equal((60, 0, 59), (r.Count("n"), r.Count("lo"), r.Count("hi"))));
-        var ticks = DuckDb.Query($"SELECT subject, count(*) AS n FROM '{Ticks}' GROUP BY subject");
-        Assert.All(ticks, r => Assert.Equal(180, r.Count("n")));
+        // With --subject all, a track's ticks run from its first to its last seen tick, and its steps from 10 steps
+        // before its first seen step to 10 after its last, within the video's 60 steps.
+        var ticks = DuckDb.Query($"SELECT subject, count(*) AS n, min(tick) AS lo, max(tick) AS hi, min(tick) FILTER (WHERE face_present) AS seen_lo, max(tick) FILTER (WHERE face_present) AS seen_hi FROM '{Ticks}' GROUP BY subject");
+        Assert.All(ticks, r => Assert.Equal((r.Count("seen_lo"), r.Count("seen_hi"), r.Count("hi") - r.Count("lo") + 1), (r.Count("lo"), r.Count("hi"), r.Count("n"))));
+        // Each face is seen for its photo's 5 s: 30 ticks.
+        Assert.All(ticks, r => Assert.Equal(30, r.Count("n")));
+        var steps = DuckDb.Query($"SELECT subject, count(*) AS n, min(step) AS lo, max(step) AS hi, min(step) FILTER (WHERE face_present) AS seen_lo, max(step) FILTER (WHERE face_present) AS seen_hi FROM '{Steps}' GROUP BY subject");
+        Assert.All(steps, r =>
+        {
+            Assert.Equal(Math.Max(0, r.Count("seen_lo") - 10), r.Count("lo"));
+            Assert.Equal(Math.Min(59, r.Count("seen_hi") + 10), r.Count("hi"));
+            Assert.Equal(r.Count("hi") - r.Count("lo") + 1, r.Count("n"));
+        });
     }
 
     [Fact]
