@@ -1,0 +1,144 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using EmmaNet.Batch.Evaluation;
+using Microsoft.Extensions.Logging;
+
+namespace EmmaNet.Batch.Cli;
+
+/// <summary>
+/// <c>emmanet evaluate --pred &lt;analyze output or submission&gt; --labels &lt;EXPR folder&gt;</c>: the ABAW expression
+/// metric per person and over all frames, in the paper's Table 1 layout, with the confusion matrix; JSON and CSV too.
+/// </summary>
+internal static class EvaluateCommand
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static Command Create()
+    {
+        var pred = new Option<string[]>("--pred") { Description = "analyze output folders or predictions files (searched recursively), or one ABAW submission file", Required = true, AllowMultipleArgumentsPerToken = true };
+        var labels = new Option<string>("--labels") { Description = "Folder of Aff-Wild2 EXPR annotation files (e.g. Validation_Set)", Required = true };
+        var tolerance = new Option<int>("--frame-tolerance") { Description = "Accept frame counts that differ by up to N (labelled frames past the predictions take the last one)", DefaultValueFactory = _ => 0 };
+        var json = new Option<string?>("--json") { Description = "Also write the results as JSON" };
+        var csv = new Option<string?>("--csv") { Description = "Also write one CSV row per person and one for all frames" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Debug logging" };
+        var command = new Command("evaluate", "Score predictions against Aff-Wild2 EXPR annotations (per-class F1, accuracy, Avg F1)") { pred, labels, tolerance, json, csv, verbose };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var logging = CliLogging.Create(parse.GetValue(verbose));
+            var logger = logging.CreateLogger("emmanet");
+            try
+            {
+                var predictions = await PredictionSources.ReadAsync(parse.GetValue(pred)!, logger, cancellationToken);
+                var annotations = ExprAnnotation.ReadFolder(parse.GetValue(labels)!);
+                if (annotations.Count == 0)
+                {
+                    logger.LogError("{Folder}: no annotation files (*.txt)", parse.GetValue(labels));
+                    return ExitCodes.CouldNotRun;
+                }
+                var (videos, overall, problems) = Evaluator.Evaluate(annotations, predictions, parse.GetValue(tolerance));
+                if (problems.Count > 0)
+                {
+                    problems.ForEach(p => logger.LogError("{Problem}", p));
+                    return ExitCodes.CouldNotRun;
+                }
+                Console.Write(ResultsTable.Format(videos.Select(v => (v.Name, v.Metrics, (double?)null)).Append(("all frames", overall, null))));
+                Console.WriteLine("(per-class F1, accuracy and Avg F1 = mean of the 8 per-class F1s, in %; -1 frames skipped)");
+                Console.WriteLine();
+                Console.Write(Confusion(overall));
+                if (parse.GetValue(json) is { } jsonPath)
+                {
+                    Write(jsonPath, JsonSerializer.Serialize(new
+                    {
+                        classes = ResultsTable.Classes,
+                        videos = videos.Select(v => Json(v.Name, v.Metrics)),
+                        overall = Json("all frames", overall),
+                    }, Indented));
+                }
+                if (parse.GetValue(csv) is { } csvPath)
+                {
+                    var text = new StringBuilder("name,frames," + string.Join(",", ResultsTable.Classes.Select(c => "f1_" + c)) + ",accuracy,avg_f1\n");
+                    foreach (var (name, m) in videos.Select(v => (v.Name, v.Metrics)).Append(("all frames", overall)))
+                    {
+                        text.Append(CultureInfo.InvariantCulture, $"{name},{m.Count},{string.Join(",", m.F1.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))},{m.Accuracy.ToString("R", CultureInfo.InvariantCulture)},{m.MacroF1.ToString("R", CultureInfo.InvariantCulture)}\n");
+                    }
+                    Write(csvPath, text.ToString());
+                }
+                return ExitCodes.Success;
+            }
+            catch (Exception ex) when (ex is IOException or FormatException or InvalidDataException or UnauthorizedAccessException)
+            {
+                logger.LogError("{Message}", ex.Message);
+                return ExitCodes.CouldNotRun;
+            }
+        });
+        return command;
+    }
+
+    private static object Json(string name, ExpressionMetrics m) => new
+    {
+        name,
+        frames = m.Count,
+        f1 = m.F1,
+        accuracy = m.Accuracy,
+        avg_f1 = m.MacroF1,
+        confusion = Enumerable.Range(0, ExpressionMetrics.Classes).Select(t => Enumerable.Range(0, ExpressionMetrics.Classes).Select(p => m.Confusion[t, p]).ToArray()).ToArray(),
+    };
+
+    /// <summary>Rows: the annotated class; columns: the predicted one.</summary>
+    private static string Confusion(ExpressionMetrics m)
+    {
+        var text = new StringBuilder("confusion (rows: annotated, columns: predicted)\n").Append(' ', 10);
+        foreach (var c in ResultsTable.Classes)
+        {
+            text.Append(c[..Math.Min(5, c.Length)].PadLeft(7));
+        }
+        text.AppendLine();
+        for (var t = 0; t < ExpressionMetrics.Classes; t++)
+        {
+            text.Append(ResultsTable.Classes[t].PadRight(10));
+            for (var p = 0; p < ExpressionMetrics.Classes; p++)
+            {
+                text.Append(m.Confusion[t, p].ToString(CultureInfo.InvariantCulture).PadLeft(7));
+            }
+            text.AppendLine();
+        }
+        return text.ToString();
+    }
+
+    private static void Write(string path, string text)
+    {
+        var temp = path + ".part";
+        File.WriteAllText(temp, text);
+        File.Move(temp, path, overwrite: true);
+    }
+}
+
+/// <summary>Where predictions for <c>evaluate</c> and <c>submit</c> come from: one submission file, or analyze outputs.</summary>
+internal static class PredictionSources
+{
+    public static async Task<Dictionary<string, FrameLabelSet>> ReadAsync(string[] paths, ILogger logger, CancellationToken cancellationToken)
+    {
+        foreach (var path in paths.Where(p => !File.Exists(p) && !Directory.Exists(p)))
+        {
+            throw new IOException($"{path}: not found");
+        }
+        if (paths.Length == 1 && File.Exists(paths[0]) && !paths[0].EndsWith(".parquet", StringComparison.Ordinal))
+        {
+            var problems = new List<string>();
+            var submission = SubmissionFile.Read(paths[0], requireLabels: true, problems);
+            if (problems.Count > 0)
+            {
+                throw new InvalidDataException(string.Join(Environment.NewLine, problems.Take(10)));
+            }
+            return FrameLabelSet.FromSubmission(submission);
+        }
+        var sets = await FrameLabelSet.ReadAnalyzeOutputsAsync(paths, w => logger.LogWarning("{Warning}", w), cancellationToken);
+        if (sets.Count == 0)
+        {
+            throw new InvalidDataException($"{string.Join(", ", paths)}: no predictions files of single subjects (analyze --subject largest, left or right)");
+        }
+        return sets;
+    }
+}
