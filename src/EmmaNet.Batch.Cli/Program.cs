@@ -10,6 +10,7 @@ root.Subcommands.Add(DoctorCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(SubmitCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(FusionExperimentCommand.Create());
 var parse = root.Parse(args);
 // Ctrl-C cancels the token; the pipeline then deletes its temp files, which may take a few seconds.

@@ -1,6 +1,5 @@
 using EmmaNet.Batch.Features;
-using Parquet;
-using Parquet.Schema;
+using EmmaNet.Batch.Output;
 
 namespace EmmaNet.Batch.Fusion;
 
@@ -47,8 +46,8 @@ public sealed class FeatureSeries(IReadOnlyList<TickInput> ticks, IReadOnlyList<
     /// <summary>Reads <c>extract</c>'s two tables of one video; a file that is missing or not features/1 is an error naming it.</summary>
     public static async Task<FeatureSeries> ReadAsync(string stepsPath, string ticksPath, CancellationToken cancellationToken)
     {
-        var (stepTable, metadata) = await ReadTableAsync(stepsPath, cancellationToken);
-        var (tickTable, _) = await ReadTableAsync(ticksPath, cancellationToken);
+        var (stepTable, metadata) = await ParquetColumns.ReadAsync(stepsPath, FeatureTables.Schema, "extract features", cancellationToken);
+        var (tickTable, _) = await ParquetColumns.ReadAsync(ticksPath, FeatureTables.Schema, "extract features", cancellationToken);
         string[] faceColumns = [.. Enumerable.Range(0, 256).Select(i => $"face_emb_{i:000}"), .. FeatureTables.ExpressionColumns()];
         var audioColumns = stepTable.Keys.Where(k => k.StartsWith("audio_", StringComparison.Ordinal) && k != "audio_present").ToArray();
         var poseColumns = stepTable.Keys.Where(k => k.StartsWith("pose_", StringComparison.Ordinal) && k != "pose_present").ToArray();
@@ -90,54 +89,5 @@ public sealed class FeatureSeries(IReadOnlyList<TickInput> ticks, IReadOnlyList<
             values[i] = (float)(table[columns[i]][row] ?? 0);
         }
         return values;
-    }
-
-    /// <summary>Every column of a features table as nullable doubles (booleans as 0/1), and the file's metadata.</summary>
-    private static async Task<(Dictionary<string, double?[]> Columns, Dictionary<string, string> Metadata)> ReadTableAsync(string path, CancellationToken cancellationToken)
-    {
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"{path}: features file not found (made by `emmanet extract`)", path);
-        }
-        await using var reader = await ParquetReader.CreateAsync(path, cancellationToken: cancellationToken);
-        var metadata = new Dictionary<string, string>(reader.CustomMetadata, StringComparer.Ordinal);
-        if (!metadata.TryGetValue(Output.OutputMetadata.Prefix + "schema", out var schema) || schema != FeatureTables.Schema)
-        {
-            throw new InvalidDataException($"{path}: not an extract features table (schema '{schema}', expected '{FeatureTables.Schema}')");
-        }
-        var fields = reader.Schema.GetDataFields().Where(f => f.Name != "video_id").ToArray();
-        var columns = fields.ToDictionary(f => f.Name, _ => new List<double?>(), StringComparer.Ordinal);
-        for (var g = 0; g < reader.RowGroupCount; g++)
-        {
-            using var group = reader.OpenRowGroupReader(g);
-            var count = (int)group.RowCount;
-            foreach (var field in fields)
-            {
-                columns[field.Name].AddRange(await ReadColumn(group, field, count, cancellationToken));
-            }
-        }
-        return (columns.ToDictionary(c => c.Key, c => c.Value.ToArray(), StringComparer.Ordinal), metadata);
-    }
-
-    private static Task<double?[]> ReadColumn(ParquetRowGroupReader group, DataField field, int count, CancellationToken cancellationToken) =>
-        field.ClrType == typeof(float) ? Read<float>(group, field, count, v => v, cancellationToken)
-        : field.ClrType == typeof(double) ? Read<double>(group, field, count, v => v, cancellationToken)
-        : field.ClrType == typeof(int) ? Read<int>(group, field, count, v => v, cancellationToken)
-        : field.ClrType == typeof(long) ? Read<long>(group, field, count, v => v, cancellationToken)
-        : Read<bool>(group, field, count, v => v ? 1 : 0, cancellationToken);
-
-    /// <summary>Reads one column with the overload that matches its nullability (a required column read as nullable comes back incomplete).</summary>
-    private static async Task<double?[]> Read<T>(ParquetRowGroupReader group, DataField field, int count, Func<T, double> convert, CancellationToken cancellationToken)
-        where T : struct
-    {
-        if (field.IsNullable)
-        {
-            var nullable = new T?[count];
-            await group.ReadAsync<T>(field, nullable, cancellationToken: cancellationToken);
-            return nullable.Select(v => v is null ? (double?)null : convert(v.Value)).ToArray();
-        }
-        var values = new T[count];
-        await group.ReadAsync<T>(field, values, cancellationToken: cancellationToken);
-        return values.Select(v => (double?)convert(v)).ToArray();
     }
 }

@@ -29,6 +29,9 @@ public sealed class AnalyzeFusionTests
         }
     }
 
+    /// <summary>The shared analyze output folder (analysed on first use).</summary>
+    public static string Output() => Run().Out.Path;
+
     private static string Predictions => Path.Combine(Run().Out.Path, "faces.predictions.parquet");
 
     private static string Attention => Path.Combine(Run().Out.Path, "faces.attention.parquet");
@@ -129,5 +132,49 @@ public sealed class AnalyzeFusionTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("other.onnx does not fit these feature extractors: body_pose: the fusion model was trained on features from no such model", result.Stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(temp.File("out")) && Directory.EnumerateFiles(temp.File("out")).Any());
+    }
+}
+
+/// <summary><c>emmanet report</c> on the face sample's analyze output, plus a broken and a detections-only video.</summary>
+public sealed class ReportCliTests
+{
+    [Fact]
+    public async Task Report_draws_each_videos_timeline_and_a_summary_that_names_what_it_could_not_draw()
+    {
+        var analyzed = AnalyzeFusionTests.Output();
+        using var temp = new TempFolder();
+        var input = Directory.CreateDirectory(temp.File("in")).FullName;
+        foreach (var file in Directory.EnumerateFiles(analyzed, "faces.*"))
+        {
+            File.Copy(file, Path.Combine(input, Path.GetFileName(file)));
+        }
+        File.Copy(Path.Combine(analyzed, "faces.faces.parquet"), Path.Combine(input, "lonely.faces.parquet"));
+        await File.WriteAllTextAsync(Path.Combine(input, "broken.predictions.parquet"), "not parquet");
+        var output = temp.File("report");
+
+        var run = await Emmanet.RunAsync("report", input, "-o", output);
+
+        Assert.Equal(1, run.ExitCode);   // two videos could not be reported
+        using (var picture = SkiaSharp.SKBitmap.Decode(Path.Combine(output, "faces.timeline.png")))
+        {
+            // Three subjects shown, each with five panels: probabilities 330 px, labels 260, three heatmaps of 190.
+            Assert.Equal((1400, 3 * (330 + 260 + (3 * 190))), (picture.Width, picture.Height));
+            var colours = new HashSet<SkiaSharp.SKColor>();
+            for (var y = 0; y < picture.Height; y += 7)
+            {
+                for (var x = 0; x < picture.Width; x += 7)
+                {
+                    colours.Add(picture.GetPixel(x, y));
+                }
+            }
+            Assert.True(colours.Count > 100, $"{colours.Count} colours: the picture looks blank");
+        }
+        var page = await File.ReadAllTextAsync(Path.Combine(output, "faces.html"));
+        Assert.Contains("<img src=\"faces.timeline.png\"", page, StringComparison.Ordinal);
+        var index = await File.ReadAllTextAsync(Path.Combine(output, "index.html"));
+        Assert.Contains("<a href=\"faces.html\">faces</a>", index, StringComparison.Ordinal);
+        Assert.Contains("lonely: face detections but no predictions", index, StringComparison.Ordinal);
+        Assert.Contains("broken: ", index, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(output, "distribution.png")));
     }
 }

@@ -1,0 +1,68 @@
+using Parquet;
+using Parquet.Schema;
+
+namespace EmmaNet.Batch.Output;
+
+/// <summary>Reads one of our own Parquet outputs back whole: every numeric or boolean column as nullable doubles (booleans 0/1), and the key-value metadata.</summary>
+public static class ParquetColumns
+{
+    private static readonly Type[] Numeric = [typeof(float), typeof(double), typeof(int), typeof(long), typeof(bool)];
+
+    /// <summary>A missing file or one whose <c>emmanet.schema</c> is not <paramref name="schema"/> is an error naming the file and <paramref name="what"/> it should be.</summary>
+    public static async Task<(Dictionary<string, double?[]> Columns, Dictionary<string, string> Metadata)> ReadAsync(string path, string schema, string what, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: not found (expected {what})", path);
+        }
+        ParquetReader reader;
+        try
+        {
+            reader = await ParquetReader.CreateAsync(path, cancellationToken: cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not IOException)
+        {
+            throw new InvalidDataException($"{path}: not a readable Parquet file ({ex.Message})", ex);
+        }
+        await using var owned = reader;
+        var metadata = new Dictionary<string, string>(reader.CustomMetadata, StringComparer.Ordinal);
+        if (!metadata.TryGetValue(OutputMetadata.Prefix + "schema", out var found) || found != schema)
+        {
+            throw new InvalidDataException($"{path}: not {what} (schema '{found}', expected '{schema}')");
+        }
+        var fields = reader.Schema.GetDataFields().Where(f => Numeric.Contains(f.ClrType)).ToArray();
+        var columns = fields.ToDictionary(f => f.Name, _ => new List<double?>(), StringComparer.Ordinal);
+        for (var g = 0; g < reader.RowGroupCount; g++)
+        {
+            using var group = reader.OpenRowGroupReader(g);
+            var count = (int)group.RowCount;
+            foreach (var field in fields)
+            {
+                columns[field.Name].AddRange(await ReadColumn(group, field, count, cancellationToken));
+            }
+        }
+        return (columns.ToDictionary(c => c.Key, c => c.Value.ToArray(), StringComparer.Ordinal), metadata);
+    }
+
+    private static Task<double?[]> ReadColumn(ParquetRowGroupReader group, DataField field, int count, CancellationToken cancellationToken) =>
+        field.ClrType == typeof(float) ? Read<float>(group, field, count, v => v, cancellationToken)
+        : field.ClrType == typeof(double) ? Read<double>(group, field, count, v => v, cancellationToken)
+        : field.ClrType == typeof(int) ? Read<int>(group, field, count, v => v, cancellationToken)
+        : field.ClrType == typeof(long) ? Read<long>(group, field, count, v => v, cancellationToken)
+        : Read<bool>(group, field, count, v => v ? 1 : 0, cancellationToken);
+
+    /// <summary>Reads one column with the overload that matches its nullability (a required column read as nullable comes back incomplete).</summary>
+    private static async Task<double?[]> Read<T>(ParquetRowGroupReader group, DataField field, int count, Func<T, double> convert, CancellationToken cancellationToken)
+        where T : struct
+    {
+        if (field.IsNullable)
+        {
+            var nullable = new T?[count];
+            await group.ReadAsync<T>(field, nullable, cancellationToken: cancellationToken);
+            return nullable.Select(v => v is null ? (double?)null : convert(v.Value)).ToArray();
+        }
+        var values = new T[count];
+        await group.ReadAsync<T>(field, values, cancellationToken: cancellationToken);
+        return values.Select(v => (double?)convert(v)).ToArray();
+    }
+}
