@@ -32,10 +32,10 @@ internal static class AnalyzeCommand
         {
             using var logging = common.Logging(parse);
             var logger = logging.CreateLogger("emmanet");
-            var (videos, missing, exit) = batchInputs.Scan(parse, logger);
-            if (exit is { } code)
+            var (batchRun, exit) = batchInputs.Scan(parse, logger);
+            if (batchRun is null)
             {
-                return code;
+                return exit!.Value;
             }
 
             var owned = new List<IDisposable>();
@@ -78,7 +78,7 @@ internal static class AnalyzeCommand
                     logger.LogError("{Message}", ex.Message);
                     return ExitCodes.CouldNotRun;
                 }
-                return await PipelineRun.RunAsync(pipeline, videos, missing, options, logger, cancellationToken);
+                return await PipelineRun.RunAsync("analyze", pipeline, batchRun, options, logger, cancellationToken);
             }
             finally
             {

@@ -5,7 +5,10 @@ using Microsoft.Extensions.Logging;
 
 namespace EmmaNet.Batch.Cli;
 
-/// <summary>What the batch commands (<c>analyze</c>, <c>extract</c>) share: the inputs, the output folder, <c>--force</c> and <c>--videos-in-flight</c>.</summary>
+/// <summary>The videos one run takes (this shard's share), the inputs that named nothing, and how long to wait for the output folder's lock.</summary>
+internal sealed record BatchRun(IReadOnlyList<VideoInput> Videos, IReadOnlyList<string> Missing, Shard Shard, TimeSpan LockWait);
+
+/// <summary>What the batch commands (<c>analyze</c>, <c>extract</c>) share: the inputs, the output folder, <c>--force</c>, <c>--videos-in-flight</c>, sharding and the lock wait.</summary>
 internal sealed class BatchInputs
 {
     public Argument<string[]> Inputs { get; } = new("inputs") { Description = "Video files and/or folders (searched recursively)", Arity = ArgumentArity.OneOrMore };
@@ -16,27 +19,52 @@ internal sealed class BatchInputs
 
     public Option<int> VideosInFlight { get; } = new("--videos-in-flight") { Description = "Videos decoded at once", DefaultValueFactory = _ => 2 };
 
+    public Option<string?> ShardOption { get; } = new("--shard") { Description = "i/n: take only this machine's share of the videos (0 <= i < n); default from JOB_COMPLETION_INDEX + EMMANET_SHARD_COUNT (Kubernetes) or SLURM_ARRAY_TASK_ID/_COUNT (Slurm)" };
+
+    public Option<int> WaitLock { get; } = new("--wait-lock") { Description = "Seconds to wait when another run holds the output folder (0: exit at once with code 75)", DefaultValueFactory = _ => 0 };
+
     public void AddTo(Command command)
     {
         command.Arguments.Add(Inputs);
         command.Options.Add(Output);
         command.Options.Add(Force);
         command.Options.Add(VideosInFlight);
+        command.Options.Add(ShardOption);
+        command.Options.Add(WaitLock);
     }
 
-    /// <summary>The videos given: missing paths reported one line each; no video at all is an exit code.</summary>
-    public (IReadOnlyList<VideoInput> Videos, int Missing, int? ExitCode) Scan(ParseResult parse, ILogger logger)
+    /// <summary>
+    /// The videos given, this shard's share of them: missing paths reported one line each; no video at all (in any
+    /// shard) or a bad shard is an exit code. A shard with no video of its own is not an error.
+    /// </summary>
+    public (BatchRun? Run, int? ExitCode) Scan(ParseResult parse, ILogger logger)
     {
+        Shard shard;
+        try
+        {
+            shard = parse.GetValue(ShardOption) is { } text ? Shard.Parse(text) : Shard.FromEnvironment(Environment.GetEnvironmentVariable) ?? Shard.Whole;
+        }
+        catch (FormatException ex)
+        {
+            logger.LogError("{Message}", ex.Message);
+            return (null, ExitCodes.CouldNotRun);
+        }
         var (videos, missing) = InputScanner.Scan(parse.GetValue(Inputs)!);
         foreach (var path in missing)
         {
             logger.LogError("{Message}", new MediaException(path, "file not found").Message);
         }
-        if (videos.Count > 0)
+        if (videos.Count == 0)
         {
-            return (videos, missing.Count, null);
+            logger.LogError("No videos found in the inputs");
+            return (null, missing.Count > 0 ? ExitCodes.SomeVideosFailed : ExitCodes.CouldNotRun);
         }
-        logger.LogError("No videos found in the inputs");
-        return (videos, missing.Count, missing.Count > 0 ? ExitCodes.SomeVideosFailed : ExitCodes.CouldNotRun);
+        var mine = videos.Where(shard.Owns).ToList();
+        if (!shard.IsWhole)
+        {
+            logger.LogInformation("Shard {Index}/{Count}: {Mine} of {All} videos", shard.Index, shard.Count, mine.Count, videos.Count);
+        }
+        // Missing inputs are reported by the first shard only, so a cluster counts each once.
+        return (new BatchRun(mine, shard.Index == 0 ? missing : [], shard, TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(WaitLock)))), null);
     }
 }

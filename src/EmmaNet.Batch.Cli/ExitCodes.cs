@@ -6,5 +6,8 @@ public static class ExitCodes
     public const int Success = 0;
     public const int SomeVideosFailed = 1;
     public const int CouldNotRun = 2;
+
+    /// <summary>Another run holds the output folder's lock (EX_TEMPFAIL: try again later).</summary>
+    public const int OutputLocked = 75;
     public const int Cancelled = 130;
 }

@@ -34,10 +34,10 @@ internal static class ExtractCommand
         {
             using var logging = common.Logging(parse);
             var logger = logging.CreateLogger("emmanet");
-            var (videos, missing, exit) = batchInputs.Scan(parse, logger);
-            if (exit is { } code)
+            var (batchRun, exit) = batchInputs.Scan(parse, logger);
+            if (batchRun is null)
             {
-                return code;
+                return exit!.Value;
             }
 
             var owned = new List<IDisposable>();
@@ -70,7 +70,7 @@ internal static class ExtractCommand
 
                 var options = new AnalyzeOptions(parse.GetValue(batchInputs.Output)!, parse.GetValue(batchInputs.VideosInFlight), Force: parse.GetValue(batchInputs.Force), WriteFaces: false,
                     Features: new FeatureOutput(parse.GetValue(subject), audio));
-                return await PipelineRun.RunAsync(new AnalyzePipeline(new FfmpegVideoSource(), analyzer, logger), videos, missing, options, logger, cancellationToken);
+                return await PipelineRun.RunAsync("extract", new AnalyzePipeline(new FfmpegVideoSource(), analyzer, logger), batchRun, options, logger, cancellationToken);
             }
             finally
             {

@@ -1,42 +1,61 @@
 using System.Diagnostics;
-using EmmaNet.Batch.Inputs;
+using EmmaNet.Batch.Output;
 using EmmaNet.Batch.Pipeline;
 using Microsoft.Extensions.Logging;
 
 namespace EmmaNet.Batch.Cli;
 
-/// <summary>Runs the pipeline for a command under the progress display, reports the outcome and turns it into an exit code.</summary>
+/// <summary>
+/// Runs the pipeline for a command: takes the output folder's lock, keeps the run journal, shows progress, reports
+/// the outcome and turns it into an exit code.
+/// </summary>
 internal static class PipelineRun
 {
-    public static async Task<int> RunAsync(AnalyzePipeline pipeline, IReadOnlyList<VideoInput> videos, int missing, AnalyzeOptions options, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string command, AnalyzePipeline pipeline, BatchRun batch, AnalyzeOptions options, ILogger logger, CancellationToken cancellationToken)
     {
+        var (runLock, holder) = await RunLock.TryAcquireAsync(options.OutputFolder, batch.Shard, batch.LockWait, cancellationToken);
+        if (runLock is null)
+        {
+            logger.LogError("{Folder}: another emmanet run is writing here ({Holder}); wait for it (--wait-lock SECONDS) or run later", options.OutputFolder, holder);
+            return ExitCodes.OutputLocked;
+        }
+        using var held = runLock;
+        using var journal = new RunJournal(options.OutputFolder, batch.Shard);
+        journal.RunStarted(command, batch.Shard, batch.Videos.Count, pipeline.ModelsFor(options));
+        batch.Missing.ToList().ForEach(journal.Missing);
+
         var progress = new ConsoleProgress(logger);
         var started = Stopwatch.StartNew();
         IReadOnlyList<VideoOutcome> outcomes;
         try
         {
-            outcomes = await progress.RunAsync(() => pipeline.RunAsync(videos, options, progress, cancellationToken));
+            outcomes = await progress.RunAsync(() => pipeline.RunAsync(batch.Videos, options, new JournalingProgress(progress, journal), cancellationToken));
         }
         catch (OperationCanceledException)
         {
             logger.LogWarning("Cancelled: finished outputs are kept, unfinished ones were discarded; a re-run resumes");
+            journal.RunFinished(ExitCodes.Cancelled, 0, 0, 0, started.Elapsed.TotalSeconds);
             return ExitCodes.Cancelled;
         }
-        var failed = outcomes.Count(o => o.Status == VideoStatus.Failed) + missing;
+        var failed = outcomes.Count(o => o.Status == VideoStatus.Failed) + batch.Missing.Count;
+        var done = outcomes.Count(o => o.Status == VideoStatus.Done);
+        var skipped = outcomes.Count(o => o.Status == VideoStatus.Skipped);
         var seconds = started.Elapsed.TotalSeconds;
         var videoSeconds = outcomes.Where(o => o.Status == VideoStatus.Done).Sum(o => o.ProcessedFrames) / Decoding.FrameSampling.FaceStream.RateHz;
         logger.LogInformation(
             "Finished in {Seconds:F1} s ({PerMinute:F1} s per minute of video): {Done} done, {Skipped} skipped, {Failed} failed; peak memory {PeakMiB} MiB",
             seconds,
             videoSeconds > 0 ? seconds * 60 / videoSeconds : 0,
-            outcomes.Count(o => o.Status == VideoStatus.Done),
-            outcomes.Count(o => o.Status == VideoStatus.Skipped),
+            done,
+            skipped,
             failed,
             PeakMemory.MiB());
         foreach (var failure in outcomes.Where(o => o.Status == VideoStatus.Failed))
         {
             logger.LogError("failed: {Message}", failure.Message);
         }
-        return failed > 0 ? ExitCodes.SomeVideosFailed : ExitCodes.Success;
+        var exit = failed > 0 ? ExitCodes.SomeVideosFailed : ExitCodes.Success;
+        journal.RunFinished(exit, done, skipped, failed, seconds);
+        return exit;
     }
 }

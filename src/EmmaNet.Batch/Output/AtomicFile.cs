@@ -13,7 +13,7 @@ public sealed class AtomicFile : IAsyncDisposable
         FinalPath = Path.GetFullPath(finalPath);
         var folder = Path.GetDirectoryName(FinalPath)!;
         Directory.CreateDirectory(folder);
-        TempPath = Path.Combine(folder, $".{Path.GetFileName(FinalPath)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        TempPath = Path.Combine(folder, $".{Path.GetFileName(FinalPath)}.{Host}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         Stream = new FileStream(TempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
     }
 
@@ -49,7 +49,17 @@ public sealed class AtomicFile : IAsyncDisposable
         }
     }
 
-    /// <summary>Removes temp files a killed run left behind in a folder.</summary>
+    /// <summary>This machine's name as it appears in temp file names (dots replaced, so names split cleanly).</summary>
+    public static string Host { get; } = Environment.MachineName.Replace('.', '_');
+
+    /// <summary>How old another machine's temp file must be before it counts as left behind.</summary>
+    public static readonly TimeSpan ForeignLeftoverAge = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Removes temp files a killed run left behind in a folder: those of this machine whose process is gone, and those
+    /// of other machines (shards sharing the folder) untouched for a day. A live run's temp files are never touched,
+    /// so shards of one batch can share an output folder.
+    /// </summary>
     public static int DeleteLeftovers(string folder)
     {
         if (!Directory.Exists(folder))
@@ -59,9 +69,30 @@ public sealed class AtomicFile : IAsyncDisposable
         var removed = 0;
         foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp"))
         {
-            File.Delete(file);
-            removed++;
+            var parts = Path.GetFileName(file).Split('.');
+            var ours = parts.Length >= 5 && parts[^4] == Host;
+            var dead = ours
+                ? !int.TryParse(parts[^3], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) || !IsRunning(pid)
+                : DateTime.UtcNow - File.GetLastWriteTimeUtc(file) > ForeignLeftoverAge;
+            if (dead)
+            {
+                File.Delete(file);
+                removed++;
+            }
         }
         return removed;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 }

@@ -109,6 +109,10 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         : options.Features is { } f && !options.WriteFaces ? FeatureTables.StepsPath(options.OutputFolder, job.Input.OutputStem, f.Subject)
         : job.OutputPath;
 
+    /// <summary>Every model a run with these options uses, by role (for the run journal).</summary>
+    public IEnumerable<(string Role, Models.ModelIdentity Model)> ModelsFor(AnalyzeOptions options) =>
+        (options.Features is { } f ? FeatureModels(f) : analyzer.Models).Concat(options.Fusion is { } fusion ? [("fusion", fusion.Model.Model)] : []);
+
     /// <summary>Every model whose output the features hold, by role (the identity a fusion model checks).</summary>
     public IEnumerable<(string Role, Models.ModelIdentity Model)> FeatureModels(FeatureOutput features) =>
         analyzer.Models.Append(("voice_activity", features.Audio.VoiceActivityModel)).Concat(features.Audio.CnnModel is { } cnn ? [("audio_cnn", cnn)] : []);

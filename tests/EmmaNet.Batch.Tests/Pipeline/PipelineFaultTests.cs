@@ -2,6 +2,7 @@ using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Faces;
 using EmmaNet.Batch.Inputs;
 using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Output;
 using EmmaNet.Batch.Pipeline;
 using EmmaNet.Batch.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -87,13 +88,21 @@ public sealed class PipelineFaultTests(ModelFixture models) : IDisposable
         var first = await Pipeline(source).RunAsync(videos, new AnalyzeOptions(_out.Path), null, CancellationToken.None);
         Assert.All(first, o => Assert.Equal(VideoStatus.Done, o.Status));
 
-        // A leftover temp file from a killed run is cleaned up; a damaged output is redone, not trusted.
-        await File.WriteAllTextAsync(Path.Combine(_out.Path, ".b.faces.parquet.123.abc.tmp"), "half");
+        // A leftover temp file from a killed run on this machine is cleaned up (no process has that pid); a live
+        // process's temp file (another shard's) and another machine's recent one are left alone; a damaged output is
+        // redone, not trusted.
+        await File.WriteAllTextAsync(Path.Combine(_out.Path, $".b.faces.parquet.{AtomicFile.Host}.2147483646.abc.tmp"), "half");
+        var live = Path.Combine(_out.Path, $".c.faces.parquet.{AtomicFile.Host}.{Environment.ProcessId}.abc.tmp");
+        var foreign = Path.Combine(_out.Path, ".d.faces.parquet.other-host.123.abc.tmp");
+        await File.WriteAllTextAsync(live, "being written");
+        await File.WriteAllTextAsync(foreign, "being written elsewhere");
         await File.WriteAllTextAsync(Path.Combine(_out.Path, "b.faces.parquet"), "not parquet");
         var second = await Pipeline(source).RunAsync(videos, new AnalyzeOptions(_out.Path), null, CancellationToken.None);
         Assert.Equal(VideoStatus.Skipped, second.Single(o => o.Input.VideoId == "a").Status);
         Assert.Equal(VideoStatus.Done, second.Single(o => o.Input.VideoId == "b").Status);
-        Assert.Equal(["a.faces.parquet", "b.faces.parquet"], FilesInOutput().Order());
+        Assert.Equal(new[] { "a.faces.parquet", "b.faces.parquet", Path.GetFileName(live), Path.GetFileName(foreign) }.Order(StringComparer.Ordinal), FilesInOutput().Order(StringComparer.Ordinal));
+        File.Delete(live);
+        File.Delete(foreign);
 
         var forced = await Pipeline(source).RunAsync(videos, new AnalyzeOptions(_out.Path, Force: true), null, CancellationToken.None);
         Assert.All(forced, o => Assert.Equal(VideoStatus.Done, o.Status));

@@ -1,0 +1,101 @@
+using System.Text.Json;
+using EmmaNet.Batch.Inputs;
+using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Pipeline;
+
+namespace EmmaNet.Batch.Output;
+
+/// <summary>
+/// The run journal in the output folder (one per shard): JSON lines appended as things happen, each flushed to disk,
+/// so a killed run's journal ends at what it did. <c>run_started</c> says when, on which host, with which models and
+/// providers, over how many videos; a <c>video</c> line per video says done, skipped or failed and why; <c>run_finished</c>
+/// gives the counts and the exit code. People read it with <c>cat</c>, scripts with <c>jq</c> or DuckDB's
+/// <c>read_json</c>.
+/// </summary>
+public sealed class RunJournal : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private readonly StreamWriter _writer;
+    private readonly string _run = Guid.NewGuid().ToString("N")[..12];
+    private readonly object _gate = new();
+
+    public RunJournal(string folder, Shard shard)
+    {
+        Directory.CreateDirectory(folder);
+        Path = PathFor(folder, shard);
+        _writer = new StreamWriter(new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read));
+    }
+
+    public string Path { get; }
+
+    public static string PathFor(string folder, Shard shard) =>
+        System.IO.Path.Combine(folder, shard.IsWhole ? "emmanet-journal.jsonl" : $"emmanet-journal.{shard}.jsonl");
+
+    public void RunStarted(string command, Shard shard, int videos, IEnumerable<(string Role, ModelIdentity Model)> models) => Write(new
+    {
+        Event = "run_started",
+        Command = command,
+        ToolVersion = OutputMetadata.ToolVersion,
+        Host = Environment.MachineName,
+        Pid = Environment.ProcessId,
+        Shard = $"{shard.Index}/{shard.Count}",
+        Videos = videos,
+        Models = models.ToDictionary(m => m.Role, m => new { m.Model.Id, m.Model.FileName, m.Model.Sha256, Provider = m.Model.ExecutionProvider }),
+    });
+
+    public void Video(VideoOutcome outcome) => Write(new
+    {
+        Event = "video",
+        Video = outcome.Input.Path,
+        Status = outcome.Status.ToString().ToLowerInvariant(),
+        Output = outcome.OutputPath,
+        outcome.Message,
+        outcome.Warnings,
+        Frames = outcome.ProcessedFrames,
+        outcome.Summary,
+    });
+
+    /// <summary>An input that names no file: failed before it became a video.</summary>
+    public void Missing(string path) => Write(new { Event = "video", Video = path, Status = "failed", Message = $"{path}: file not found" });
+
+    public void RunFinished(int exitCode, int done, int skipped, int failed, double seconds) => Write(new
+    {
+        Event = "run_finished",
+        ExitCode = exitCode,
+        Done = done,
+        Skipped = skipped,
+        Failed = failed,
+        Seconds = Math.Round(seconds, 1),
+    });
+
+    private void Write(object entry)
+    {
+        var line = JsonSerializer.Serialize(entry, Json);
+        // time and run first, then the event's own fields.
+        var text = $"{{\"time\":\"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ}\",\"run\":\"{_run}\",{line[1..]}";
+        lock (_gate)
+        {
+            _writer.WriteLine(text);
+            _writer.Flush();
+            ((FileStream)_writer.BaseStream).Flush(flushToDisk: true);
+        }
+    }
+
+    public void Dispose() => _writer.Dispose();
+}
+
+/// <summary>Progress that also writes each finished video to the journal.</summary>
+public sealed class JournalingProgress(IAnalyzeProgress inner, RunJournal journal) : IAnalyzeProgress
+{
+    public void Started(IReadOnlyList<VideoJob> jobs) => inner.Started(jobs);
+
+    public void VideoStarted(VideoJob job) => inner.VideoStarted(job);
+
+    public void FrameDone(VideoJob job, double timestamp) => inner.FrameDone(job, timestamp);
+
+    public void VideoFinished(VideoOutcome outcome)
+    {
+        journal.Video(outcome);
+        inner.VideoFinished(outcome);
+    }
+}
