@@ -7,7 +7,10 @@ public static class Emmanet
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static async Task<Result> RunAsync(params string[] args)
+    public static Task<Result> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>The program started, not awaited (to be killed by a test).</summary>
+    public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "emmanet.dll"));
@@ -16,7 +19,16 @@ public static class Emmanet
             psi.ArgumentList.Add(arg);
         }
         psi.Environment["EMMANET_MODELS"] = TestPaths.Models;
-        using var process = Process.Start(psi)!;
+        foreach (var (name, value) in environment)
+        {
+            psi.Environment[name] = value;
+        }
+        return Process.Start(psi)!;
+    }
+
+    public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        using var process = Start(environment, args);
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
         using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(240));
