@@ -13,14 +13,24 @@ internal static class PipelineRun
 {
     public static async Task<int> RunAsync(string command, AnalyzePipeline pipeline, BatchRun batch, AnalyzeOptions options, ILogger logger, CancellationToken cancellationToken)
     {
-        var (runLock, holder) = await RunLock.TryAcquireAsync(options.OutputFolder, batch.Shard, batch.LockWait, cancellationToken);
+        RunLock? runLock;
+        string holder;
+        try
+        {
+            (runLock, holder) = await RunLock.TryAcquireAsync(options.OutputFolder, batch.Shard, batch.LockWait, cancellationToken);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            logger.LogError("{Folder}: cannot write to the output folder ({Reason})", options.OutputFolder, ex.Message);
+            return ExitCodes.CouldNotRun;
+        }
         if (runLock is null)
         {
             logger.LogError("{Folder}: another emmanet run is writing here ({Holder}); wait for it (--wait-lock SECONDS) or run later", options.OutputFolder, holder);
             return ExitCodes.OutputLocked;
         }
         using var held = runLock;
-        using var journal = new RunJournal(options.OutputFolder, batch.Shard);
+        using var journal = new RunJournal(options.OutputFolder, batch.Shard, warning => logger.LogWarning("{Warning}", warning));
         journal.RunStarted(command, batch.Shard, batch.Videos.Count, pipeline.ModelsFor(options));
         batch.Missing.ToList().ForEach(journal.Missing);
 

@@ -19,9 +19,17 @@ public static class MediaProber
         }
 
         IMediaAnalysis analysis;
+        // FFMpegCore hands ffprobe one command-line string with the path in double quotes: a name holding a quote
+        // or a backslash would be cut there. Such files are probed through a symbolic link with a plain name.
+        var awkward = path.IndexOfAny(['"', '\\', '`', '$']) >= 0;
+        var probePath = awkward ? Path.Combine(Path.GetTempPath(), $"emmanet-probe-{Guid.NewGuid():N}{Path.GetExtension(path).Replace("\"", "", StringComparison.Ordinal)}") : path;
         try
         {
-            analysis = await FFProbe.AnalyseAsync(path, cancellationToken: cancellationToken);
+            if (awkward)
+            {
+                File.CreateSymbolicLink(probePath, Path.GetFullPath(path));
+            }
+            analysis = await FFProbe.AnalyseAsync(probePath, cancellationToken: cancellationToken);
         }
         catch (OperationCanceledException)
         {
@@ -29,7 +37,14 @@ public static class MediaProber
         }
         catch (Exception ex) when (ex is FFProbeException or FFMpegException or FormatException or System.Text.Json.JsonException or UnauthorizedAccessException or IOException)
         {
-            throw new MediaException(path, "not a readable media file: " + FirstLine(ex));
+            throw new MediaException(path, "not a readable media file: " + FirstLine(ex).Replace(probePath, path, StringComparison.Ordinal));
+        }
+        finally
+        {
+            if (awkward)
+            {
+                File.Delete(probePath);
+            }
         }
 
         var video = analysis.PrimaryVideoStream;

@@ -38,7 +38,14 @@ public sealed class AtomicFile : IAsyncDisposable
         {
             return;
         }
-        await Stream.DisposeAsync();
+        try
+        {
+            await Stream.DisposeAsync();
+        }
+        catch (IOException)
+        {
+            // Flushing what was buffered failed (a full disk): the file is abandoned anyway.
+        }
         try
         {
             File.Delete(TempPath);

@@ -19,10 +19,15 @@ public sealed class RunJournal : IDisposable
     private readonly string _run = Guid.NewGuid().ToString("N")[..12];
     private readonly object _gate = new();
 
-    public RunJournal(string folder, Shard shard)
+    private readonly Action<string> _warn;
+    private bool _broken;
+
+    /// <param name="warn">Told once when the journal cannot be written (a full disk): the run goes on without it.</param>
+    public RunJournal(string folder, Shard shard, Action<string> warn)
     {
         Directory.CreateDirectory(folder);
         Path = PathFor(folder, shard);
+        _warn = warn;
         _writer = new StreamWriter(new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read));
     }
 
@@ -75,13 +80,35 @@ public sealed class RunJournal : IDisposable
         var text = $"{{\"time\":\"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ}\",\"run\":\"{_run}\",{line[1..]}";
         lock (_gate)
         {
-            _writer.WriteLine(text);
-            _writer.Flush();
-            ((FileStream)_writer.BaseStream).Flush(flushToDisk: true);
+            if (_broken)
+            {
+                return;
+            }
+            try
+            {
+                _writer.WriteLine(text);
+                _writer.Flush();
+                ((FileStream)_writer.BaseStream).Flush(flushToDisk: true);
+            }
+            catch (IOException ex)
+            {
+                _broken = true;
+                _warn($"{Path}: cannot write the run journal any more ({ex.Message}); the run goes on without it");
+            }
         }
     }
 
-    public void Dispose() => _writer.Dispose();
+    public void Dispose()
+    {
+        try
+        {
+            _writer.Dispose();
+        }
+        catch (IOException)
+        {
+            // The buffered tail could not be written; already reported.
+        }
+    }
 }
 
 /// <summary>Progress that also writes each finished video to the journal.</summary>

@@ -36,7 +36,14 @@ public sealed class RunLock : IDisposable
             try
             {
                 var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                File.WriteAllText(path + ".owner", $"pid {Environment.ProcessId} on {Environment.MachineName} since {DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}", Encoding.UTF8);
+                try
+                {
+                    File.WriteAllText(path + ".owner", $"pid {Environment.ProcessId} on {Environment.MachineName} since {DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}", Encoding.UTF8);
+                }
+                catch (IOException)
+                {
+                    // Only the message of a blocked run would miss it (a full disk is reported by the outputs).
+                }
                 return (new RunLock(stream, path), "");
             }
             catch (IOException) when (DateTime.UtcNow < deadline)

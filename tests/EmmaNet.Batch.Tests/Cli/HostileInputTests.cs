@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Text.Json;
+using EmmaNet.Batch.Tests.Support;
+
+namespace EmmaNet.Batch.Tests.Cli;
+
+/// <summary>
+/// A folder of damaged, odd and hostile inputs, analysed in one run (made and run once for the class); each case's
+/// outcome read from the run journal. The table in docs/hostile-inputs.md lists the same cases.
+/// </summary>
+public sealed class HostileSet : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public HostileSet()
+    {
+        Directory.CreateDirectory(Inputs);
+        string In(string name) => Path.Combine(Inputs, name);
+        void Ffmpeg(string args, string name) => Run("ffmpeg", ["-v", "error", "-y", .. args.Split(' '), In(name)]);
+
+        // A real face clip (1 s) copied under hostile names.
+        Ffmpeg($"-ss 1 -t 1 -i {TestPaths.FacesVideo} -c:v libx264 -preset ultrafast -c:a aac", "face.mp4");
+        foreach (var name in Names)
+        {
+            File.Copy(In("face.mp4"), In(name));
+        }
+        File.Copy(In("face.mp4"), _folder.File("face-clip.dat"));   // wrong extension, named on the command line
+        File.WriteAllBytes(In("empty.mp4"), []);
+        var whole = File.ReadAllBytes(In("face.mp4"));
+        File.WriteAllBytes(In("truncated.mp4"), whole[..(whole.Length / 2)]);
+        Ffmpeg("-f lavfi -i sine=frequency=440:duration=1 -c:a aac", "audio-only.mp4");
+        Ffmpeg("-f lavfi -i testsrc2=size=160x120:rate=30 -frames:v 1 -c:v libx264 -preset ultrafast -pix_fmt yuv420p", "one-frame.mp4");
+        Ffmpeg("-f lavfi -i color=c=red:s=16x16:r=10:d=1 -vf scale=1:1 -c:v ffv1", "one-pixel.mkv");
+        Ffmpeg("-f lavfi -i testsrc2=size=4000x3000:rate=5:duration=1 -c:v libx264 -preset ultrafast -pix_fmt yuv420p", "huge-4000x3000.mp4");
+        File.Copy(TestPaths.MegamindBugy, In("Megamind_bugy.avi"));
+        Directory.CreateSymbolicLink(In("loop"), Inputs);   // a directory link back to its parent
+
+        // "..mp4" is a hidden file (leading dot): folder scans skip hidden files, so it is named on the command line.
+        Result = Emmanet.RunAsync("analyze", Inputs, _folder.File("face-clip.dat"), In("..mp4"), "-o", Output).GetAwaiter().GetResult();
+        Journal = File.ReadAllLines(Path.Combine(Output, "emmanet-journal.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(e => e.GetProperty("event").GetString() == "video")
+            .ToDictionary(e => Path.GetFileName(e.GetProperty("video").GetString()!), e => e);
+    }
+
+    /// <summary>Names that would break a shell, an argument list or a file name sanitiser.</summary>
+    public static readonly string[] Names = ["-rf.mp4", "with space.mp4", "quote'\"s.mp4", "new\nline.mp4", "ünïcødé-视频.mp4", "..mp4"];
+
+    public string Inputs => _folder.File("in");
+
+    public string Output => _folder.File("out");
+
+    public Emmanet.Result Result { get; }
+
+    public Dictionary<string, JsonElement> Journal { get; }
+
+    private static void Run(string program, string[] args)
+    {
+        var psi = new ProcessStartInfo(program) { RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            psi.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(psi)!;
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} failed: {error}");
+        }
+    }
+
+    public void Dispose() => _folder.Dispose();
+}
+
+public sealed class HostileInputTests(HostileSet set) : IClassFixture<HostileSet>
+{
+    private (string Status, string Message, string[] Warnings) Outcome(string name)
+    {
+        Assert.True(set.Journal.ContainsKey(name), $"{name} is not in the journal: {string.Join(", ", set.Journal.Keys)}");
+        var e = set.Journal[name];
+        var message = e.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "";
+        var warnings = e.TryGetProperty("warnings", out var w) && w.ValueKind == JsonValueKind.Array ? w.EnumerateArray().Select(x => x.GetString()!).ToArray() : [];
+        return (e.GetProperty("status").GetString()!, message, warnings);
+    }
+
+    [Fact]
+    public void The_batch_finishes_with_exit_1_and_every_input_accounted_for_once()
+    {
+        Assert.Equal(1, set.Result.ExitCode);
+        // 5 hostile names + face.mp4 + 7 other files in the folder, the .dat and the hidden "..mp4" named explicitly;
+        // the link loop adds nothing.
+        Assert.Equal(15, set.Journal.Count);
+    }
+
+    [Theory]
+    [InlineData("empty.mp4", "empty file (0 bytes)")]
+    [InlineData("truncated.mp4", "not a readable media file")]
+    [InlineData("audio-only.mp4", "not a video: audio only, no video stream")]
+    public void Broken_files_fail_with_one_line_naming_the_file(string name, string cause)
+    {
+        var (status, message, _) = Outcome(name);
+        Assert.Equal("failed", status);
+        Assert.Contains($"{name}: {cause}", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("one-frame.mp4")]
+    [InlineData("one-pixel.mkv")]
+    [InlineData("huge-4000x3000.mp4")]
+    [InlineData("face-clip.dat")]
+    [InlineData("Megamind_bugy.avi")]
+    public void Odd_but_valid_videos_are_analysed(string name)
+    {
+        var (status, message, _) = Outcome(name);
+        Assert.True(status == "done", $"{name}: {status} {message}");
+    }
+
+    [Fact]
+    public void Videos_without_audio_get_a_warning_and_are_analysed()
+    {
+        var (status, _, warnings) = Outcome("Megamind_bugy.avi");
+        Assert.Equal("done", status);
+        Assert.Contains(warnings, w => w.Contains("no audio stream", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Hostile_names_are_analysed_and_their_outputs_stay_inside_the_output_folder()
+    {
+        foreach (var name in HostileSet.Names)
+        {
+            var (status, message, _) = Outcome(name);
+            Assert.True(status == "done", $"{name}: {status} {message}");
+        }
+        // Every output is a plain file directly in the output folder, named from letters, digits, '-', '_' and '.',
+        // never hidden or starting with '-'.
+        var outputs = Directory.EnumerateFiles(set.Output, "*.parquet", SearchOption.AllDirectories).Select(Path.GetFileName).ToList();
+        Assert.All(outputs, o => Assert.Matches("^[A-Za-z0-9_][A-Za-z0-9_.-]*$", o));
+        Assert.Empty(Directory.EnumerateDirectories(set.Output));
+        Assert.Contains("rf.predictions.parquet", outputs);
+        Assert.Contains("with_space.predictions.parquet", outputs);
+        Assert.Contains("new_line.predictions.parquet", outputs);
+        Assert.Contains("video.predictions.parquet", outputs);   // "..mp4": nothing left of the name
+    }
+}
+
+/// <summary>A full disk: a 16 KiB tmpfs as the output folder (needs root to mount; otherwise an output folder that cannot be created).</summary>
+public sealed class FullDiskTests
+{
+    [Fact]
+    public async Task A_full_disk_fails_each_video_with_its_cause_and_leaves_no_partial_file()
+    {
+        using var temp = new TempFolder();
+        var clip = temp.File("clip.mp4");
+        using (var ffmpeg = Process.Start("ffmpeg", ["-v", "error", "-y", "-ss", "1", "-t", "2", "-i", TestPaths.FacesVideo, "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", clip]))
+        {
+            await ffmpeg.WaitForExitAsync();
+        }
+        var mountPoint = Directory.CreateDirectory(temp.File("tiny")).FullName;
+        using var mount = Process.Start(new ProcessStartInfo("mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", mountPoint]) { RedirectStandardError = true })!;
+        await mount.WaitForExitAsync();
+        if (mount.ExitCode != 0)
+        {
+            // Not root: the closest this machine allows is an output folder that cannot be created.
+            var blocked = await Emmanet.RunAsync("analyze", clip, "-o", "/proc/emmanet-cannot-write");
+            Assert.Equal(2, blocked.ExitCode);
+            Assert.Contains("/proc/emmanet-cannot-write: cannot write to the output folder", blocked.Stderr, StringComparison.Ordinal);
+            return;
+        }
+        try
+        {
+            var output = Path.Combine(mountPoint, "out");
+            var copies = Enumerable.Range(0, 3).Select(i => temp.File($"clip{i}.mp4")).ToList();
+            copies.ForEach(c => File.Copy(clip, c));
+            var run = await Emmanet.RunAsync(["analyze", .. copies, "-o", output]);
+            Assert.Equal(1, run.ExitCode);
+            Assert.Contains("cannot write output: No space left on device", run.Stderr, StringComparison.Ordinal);
+            Assert.Empty(Directory.EnumerateFiles(output, ".*.tmp"));
+            foreach (var file in Directory.EnumerateFiles(output, "*.parquet"))
+            {
+                DuckDb.Query($"SELECT count(*) AS n FROM '{file}'");   // whatever made it is complete
+            }
+        }
+        finally
+        {
+            using var umount = Process.Start("umount", [mountPoint]);
+            await umount.WaitForExitAsync();
+        }
+    }
+}
