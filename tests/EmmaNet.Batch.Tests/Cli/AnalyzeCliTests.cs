@@ -51,6 +51,14 @@ public sealed class AnalyzeCliTests(GeneratedClips clips) : IDisposable
     }
 
     [Fact(Timeout = 120000)]
+    public async Task An_output_folder_that_cannot_be_created_cannot_run()
+    {
+        var (code, stderr) = await Emmanet("analyze", clips.Cfr30, "-o", "/proc/emmanet-cannot-write", "--no-fusion");
+        Assert.Equal(2, code);
+        Assert.Contains("/proc/emmanet-cannot-write: cannot write to the output folder", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 120000)]
     public async Task Missing_models_cannot_run_and_say_what_to_do()
     {
         var (code, stderr) = await Emmanet("analyze", clips.Cfr30, "-o", _temp.File("out"), "--models", _temp.Path);
