@@ -72,12 +72,32 @@ internal static class BenchCommand
                     var full = new AnalyzePipeline(new FfmpegVideoSource(), new FrameAnalyzer(detector, expression, pose), logger);
                     var fullOptions = new AnalyzeOptions(output.FullName, Force: true,
                         Features: new FeatureOutput(SubjectChoice.All, new AudioFeatureExtractor(vad), WriteTables: false), Fusion: new PredictionOutput(fusion));
+                    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                     clock.Restart();
-                    outcomes = [.. outcomes, .. await full.RunAsync([input], fullOptions, null, ct)];
+                    var fullOutcomes = await full.RunAsync([input], fullOptions, null, ct);
                     var analyzeSeconds = clock.Elapsed.TotalSeconds;
+                    var cpuUse = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / analyzeSeconds / Environment.ProcessorCount;
+                    outcomes = [.. outcomes, .. fullOutcomes];
                     var fusedWindows = fusion.Windows;
+                    var faces = fullOutcomes.Sum(o => o.Faces);
 
                     var detectSeconds = await TimeDetectorAsync(media, detector, ct);
+                    var (expressionSeconds, poseSeconds) = await TimeExpressionAndPoseAsync(media, detector, expression, pose, faces, ct);
+                    clock.Restart();
+                    await foreach (var _ in new AudioFeatureExtractor(vad).ExtractAsync(media, cancellationToken: ct))
+                    {
+                    }
+                    var audioSeconds = clock.Elapsed.TotalSeconds;
+                    var fusionSeconds = TimeFusion(fusion, 64) * fusedWindows / 1000;
+                    var stages = new Dictionary<string, double>
+                    {
+                        ["decode"] = decodeSeconds,
+                        ["face_detector"] = detectSeconds,
+                        ["expression"] = expressionSeconds,
+                        ["pose"] = poseSeconds,
+                        ["audio"] = audioSeconds,
+                        ["fusion"] = fusionSeconds,
+                    };
                     var fusionMs = FusionBatches.ToDictionary(n => n, n => TimeFusion(fusion, n));
                     if (outcomes.Any(o => o.Status == VideoStatus.Failed))
                     {
@@ -97,7 +117,10 @@ internal static class BenchCommand
                         analyzeSeconds,
                         media.Duration.TotalSeconds / analyzeSeconds,
                         fusedWindows,
-                        fusionMs.ToDictionary(kv => kv.Key.ToString(CultureInfo.InvariantCulture), kv => kv.Value)));
+                        fusionMs.ToDictionary(kv => kv.Key.ToString(CultureInfo.InvariantCulture), kv => kv.Value),
+                        stages,
+                        analyzeSeconds / stages.Values.Max(),
+                        cpuUse));
                 }
                 finally
                 {
@@ -145,6 +168,55 @@ internal static class BenchCommand
     }
 
     /// <summary>
+    /// The expression CNN and PoseNet alone on up to 32 decoded frames (held in memory): the CNN on every face the
+    /// detector finds there, one call per frame as in the pipeline; PoseNet on each frame. Scaled to the whole video:
+    /// per face times the faces the full run found, per frame times the 2 Hz step frames.
+    /// </summary>
+    private static async Task<(double Expression, double Pose)> TimeExpressionAndPoseAsync(MediaInfo media, BlazeFaceDetector detector, ExpressionModel expression, PoseModel pose, long faces, CancellationToken ct)
+    {
+        var frames = new List<VideoFrame>();
+        var aligner = new FaceAligner(ExpressionModel.InputSize);
+        try
+        {
+            await foreach (var frame in new VideoFrameReader(media, FrameSampling.FaceStream).ReadAsync(ct))
+            {
+                frames.Add(frame);
+                if (frames.Count == 32)
+                {
+                    break;
+                }
+            }
+            var crops = frames.Select(f => { var found = detector.Detect([f])[0]; return f.UseAsMat(image => found.Select(d => aligner.Crop(image, d)).ToList()); }).ToList();
+            try
+            {
+                expression.Run(crops[0]);   // warm-up
+                var clock = Stopwatch.StartNew();
+                foreach (var frameCrops in crops)
+                {
+                    expression.Run(frameCrops);
+                }
+                var perFace = clock.Elapsed.TotalSeconds / Math.Max(1, crops.Sum(c => c.Count));
+                pose.Detect(frames.Take(1).ToList());   // warm-up
+                clock.Restart();
+                foreach (var frame in frames)
+                {
+                    pose.Detect([frame]);
+                }
+                var perFrame = clock.Elapsed.TotalSeconds / frames.Count;
+                return (perFace * faces, perFrame * media.Duration.TotalSeconds * 2);
+            }
+            finally
+            {
+                crops.SelectMany(c => c).ToList().ForEach(c => c.Dispose());
+            }
+        }
+        finally
+        {
+            frames.ForEach(f => f.Dispose());
+        }
+    }
+
+    /// <summary>
     /// The fusion network alone: milliseconds per window when <paramref name="batch"/> windows go into one call
     /// (random features with every modality present: the network's work does not depend on the values; median of 5 calls after a warm-up).
     /// </summary>
@@ -174,7 +246,8 @@ internal static class BenchCommand
         double DecodeOnlySeconds, double DetectorOnlySeconds, double PipelineSeconds,
         double PipelineOverDecode, double PipelineOverBusiestStage, double RealTimeFactor, double DetectorFramesPerSecond,
         string ExecutionProvider, int Cores, long PipelinePeakMemoryMiB,
-        double AnalyzeSeconds, double AnalyzeRealTimeFactor, long FusedWindows, Dictionary<string, double> FusionMsPerWindowByBatch);
+        double AnalyzeSeconds, double AnalyzeRealTimeFactor, long FusedWindows, Dictionary<string, double> FusionMsPerWindowByBatch,
+        Dictionary<string, double> StageSeconds, double AnalyzeOverBusiestStage, double AnalyzeCpuUtilisation);
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -196,5 +269,8 @@ internal static class BenchCommand
         Console.WriteLine(string.Create(inv, $"peak memory (decode+pipeline) {r.PipelinePeakMemoryMiB} MiB ({r.Cores} cores)"));
         Console.WriteLine(string.Create(inv, $"full analyze     {r.AnalyzeSeconds,8:F2} s  (features + fusion, every subject: {r.FusedWindows} windows; {r.AnalyzeRealTimeFactor:F2} video s per wall s)"));
         Console.WriteLine("fusion only      " + string.Join(", ", r.FusionMsPerWindowByBatch.Select(kv => string.Create(inv, $"{kv.Value:F3} ms/window at {kv.Key} per call"))));
+        Console.WriteLine("stages alone (s, whole video): " + string.Join(", ", r.StageSeconds.Select(kv => string.Create(inv, $"{kv.Key} {kv.Value:F2}"))));
+        Console.WriteLine(string.Create(inv, $"full analyze / busiest stage   {r.AnalyzeOverBusiestStage:F2}  (busiest: {r.StageSeconds.MaxBy(kv => kv.Value).Key})"));
+        Console.WriteLine(string.Create(inv, $"CPU use during full analyze   {100 * r.AnalyzeCpuUtilisation:F0}% of {r.Cores} cores"));
     }
 }

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Self-contained builds of the `emmanet` command line: dist/linux-x64/ and dist/linux-arm64/ (no .NET needed on the
+# target). The arm64 build is produced here but cannot run here; on Jetson it needs an OpenCvSharpExtern built for
+# the board (no official arm64 runtime package is served), see README "Deployment". Add -p:EmmaNetGpu=true for the
+# GPU ONNX Runtime (x64 only; not served on the build machines).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for rid in linux-x64 linux-arm64; do
+  echo "publish: $rid"
+  dotnet publish src/EmmaNet.Batch.Cli -c Release -r "$rid" --self-contained true -o "dist/$rid" -nologo -v quiet "$@"
+  mkdir -p "dist/$rid/models" && cp models/manifest.json "dist/$rid/models/"   # then: dist/$rid/emmanet models fetch
+done
+ls -1 dist
