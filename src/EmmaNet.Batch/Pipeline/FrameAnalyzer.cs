@@ -45,46 +45,61 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
 
     public FrameResult[] Analyze(IReadOnlyList<VideoFrame> frames)
     {
-        var faces = detector.Detect(frames);
+        // PoseNet does not depend on the faces: it runs on another thread while the detector and the expression CNN
+        // run here (each network has its own session; both only read the frames' pixels).
+        var stepFrames = pose is null ? [] : Enumerable.Range(0, frames.Count).Where(i => IsStepTick(TickOf(frames[i].Timestamp))).ToList();
+        var poses = stepFrames.Count == 0 ? Task.FromResult(Array.Empty<List<Skeleton>>()) : Task.Run(() => pose!.Detect(stepFrames.Select(i => frames[i]).ToList()));
+        IReadOnlyList<FaceDetection>[] faces;
         var expressions = new IReadOnlyList<ExpressionFeatures>?[frames.Count];
-        if (expression is not null)
+        try
         {
-            var crops = new List<OpenCvSharp.Mat>();
-            try
+            faces = detector.Detect(frames);
+            if (expression is not null)
             {
-                for (var i = 0; i < frames.Count; i++)
-                {
-                    if (faces[i].Count > 0)
-                    {
-                        // The crops own their pixels; the frame is only viewed while they are cut.
-                        crops.AddRange(frames[i].UseAsMat(image => faces[i].Select(f => _aligner.Crop(image, f)).ToList()));
-                    }
-                }
-                var all = expression.Run(crops);
-                var next = 0;
-                for (var i = 0; i < frames.Count; i++)
-                {
-                    expressions[i] = all.Skip(next).Take(faces[i].Count).ToList();
-                    next += faces[i].Count;
-                }
-            }
-            finally
-            {
-                crops.ForEach(c => c.Dispose());
+                ReadExpressions(frames, faces, expressions);
             }
         }
-        var people = new List<Skeleton>?[frames.Count];
-        if (pose is not null)
+        finally
         {
-            var stepFrames = Enumerable.Range(0, frames.Count).Where(i => IsStepTick(TickOf(frames[i].Timestamp))).ToList();
-            var found = pose.Detect(stepFrames.Select(i => frames[i]).ToList());
-            for (var j = 0; j < stepFrames.Count; j++)
-            {
-                people[stepFrames[j]] = found[j];
-            }
+            // Never return (and let the frames be released) while PoseNet still reads them.
+            poses.ContinueWith(_ => { }, TaskScheduler.Default).Wait();
+        }
+        var found = poses.GetAwaiter().GetResult();
+        var people = new List<Skeleton>?[frames.Count];
+        for (var j = 0; j < stepFrames.Count; j++)
+        {
+            people[stepFrames[j]] = found[j];
         }
         return Enumerable.Range(0, frames.Count)
             .Select(i => new FrameResult(frames[i].FrameIndex, frames[i].Timestamp, frames[i].Width, frames[i].Height, faces[i], expressions[i], people[i]))
             .ToArray();
+    }
+
+    /// <summary>Every face aligned and read by the expression CNN in one batch.</summary>
+    private void ReadExpressions(IReadOnlyList<VideoFrame> frames, IReadOnlyList<FaceDetection>[] faces, IReadOnlyList<ExpressionFeatures>?[] expressions)
+    {
+        var crops = new List<OpenCvSharp.Mat>();
+        try
+        {
+            for (var i = 0; i < frames.Count; i++)
+            {
+                if (faces[i].Count > 0)
+                {
+                    // The crops own their pixels; the frame is only viewed while they are cut.
+                    crops.AddRange(frames[i].UseAsMat(image => faces[i].Select(f => _aligner.Crop(image, f)).ToList()));
+                }
+            }
+            var all = expression!.Run(crops);
+            var next = 0;
+            for (var i = 0; i < frames.Count; i++)
+            {
+                expressions[i] = all.Skip(next).Take(faces[i].Count).ToList();
+                next += faces[i].Count;
+            }
+        }
+        finally
+        {
+            crops.ForEach(c => c.Dispose());
+        }
     }
 }
