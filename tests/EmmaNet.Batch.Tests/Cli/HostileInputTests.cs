@@ -187,3 +187,69 @@ public sealed class FullDiskTests
         }
     }
 }
+
+/// <summary>
+/// A file nobody may read. Root reads anything, so as root the program runs as the unprivileged user 65534 through
+/// <c>setpriv</c>; that needs the build and the models readable by that user, as they are on the build machines.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class UnreadableFileTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    private static readonly string[] AsNobody = ["--reuid=65534", "--regid=65534", "--clear-groups"];
+
+    [Fact]
+    public async Task An_unreadable_file_fails_with_permission_denied_and_the_batch_goes_on()
+    {
+        using var temp = new TempFolder();
+        File.SetUnixFileMode(temp.Path, (UnixFileMode)0b111_111_111);   // 0777: the unprivileged user writes the output here
+        var locked = temp.File("locked.mp4");
+        File.WriteAllBytes(locked, File.ReadAllBytes(TestPaths.FacesVideo)[..200_000]);
+        File.SetUnixFileMode(locked, UnixFileMode.None);
+        var good = temp.File("good.avi");
+        File.Copy(TestPaths.Megamind, good);
+        File.SetUnixFileMode(good, (UnixFileMode)0b110_100_100);
+
+        var dll = Path.Combine(AppContext.BaseDirectory, "emmanet.dll");
+        string[] command = ["dotnet", dll, "analyze", locked, good, "-o", temp.File("out"), "--no-fusion"];
+        if (Environment.UserName == "root")
+        {
+            if (!RunsAsNobody(["test", "-r", dll]) || !RunsAsNobody(["test", "-r", Path.Combine(TestPaths.Models, "manifest.json")]))
+            {
+                output.WriteLine("the build or the models are not readable by user 65534 here: the unprivileged run cannot start, nothing to check");
+                return;
+            }
+            command = ["setpriv", .. AsNobody, "env", $"HOME={temp.Path}", $"DOTNET_CLI_HOME={temp.Path}", $"EMMANET_MODELS={TestPaths.Models}", .. command];
+        }
+        var psi = new ProcessStartInfo(command[0]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        command.Skip(1).ToList().ForEach(psi.ArgumentList.Add);
+        psi.Environment["EMMANET_MODELS"] = TestPaths.Models;
+        using var process = Process.Start(psi)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains($"{locked}: not a readable media file", await stderr, StringComparison.Ordinal);
+        Assert.Contains("Permission denied", await stderr, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(temp.File("out"), "good.faces.parquet")));
+    }
+
+    private static bool RunsAsNobody(string[] command)
+    {
+        var psi = new ProcessStartInfo("setpriv") { RedirectStandardError = true };
+        foreach (var arg in AsNobody.Concat(command))
+        {
+            psi.ArgumentList.Add(arg);
+        }
+        try
+        {
+            using var process = Process.Start(psi)!;
+            process.WaitForExit();
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;   // no setpriv
+        }
+    }
+}
