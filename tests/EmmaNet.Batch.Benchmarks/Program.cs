@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(EmmaNet.Batch.Benchmarks.KernelBenchmarks).Assembly).Run(args);
