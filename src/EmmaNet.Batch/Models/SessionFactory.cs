@@ -38,7 +38,7 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
             var sessionOptions = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
             try
             {
-                var provider = Configure(sessionOptions, device);
+                var provider = Configure(sessionOptions, device, modelPath);
                 var session = new InferenceSession(modelPath, sessionOptions);
                 // The native session copied what it needs; release the options now rather than to a finalizer.
                 sessionOptions.Dispose();
@@ -67,7 +67,7 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
         throw new ModelException($"{modelPath}: no execution provider could load it");
     }
 
-    private string Configure(SessionOptions sessionOptions, ExecutionDevice device)
+    private string Configure(SessionOptions sessionOptions, ExecutionDevice device, string modelPath)
     {
         switch (device)
         {
@@ -77,6 +77,7 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
                 {
                     throw new DirectoryNotFoundException($"TensorRT engine cache folder {cache} does not exist: create it or pass another with --trt-cache");
                 }
+                var profiles = TensorRtProfiles.For(modelPath);
                 using (var trt = new OrtTensorRTProviderOptions())
                 {
                     var settings = new Dictionary<string, string>
@@ -88,6 +89,10 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
                     if (cache is not null)
                     {
                         settings["trt_engine_cache_path"] = cache;
+                    }
+                    if (profiles is { } p)
+                    {
+                        (settings["trt_profile_min_shapes"], settings["trt_profile_opt_shapes"], settings["trt_profile_max_shapes"]) = p;
                     }
                     trt.UpdateOptions(settings);
                     sessionOptions.AppendExecutionProvider_Tensorrt(trt);
