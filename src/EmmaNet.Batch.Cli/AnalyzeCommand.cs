@@ -37,6 +37,10 @@ internal static class AnalyzeCommand
             {
                 return exit!.Value;
             }
+            if (batchInputs.VideoSource(parse, logger) is not { } videoSource)
+            {
+                return ExitCodes.CouldNotRun;
+            }
 
             var owned = new List<IDisposable>();
             T Own<T>(T item) where T : IDisposable
@@ -56,14 +60,14 @@ internal static class AnalyzeCommand
                     logger.LogInformation("Face detector {Model} on {Provider}", detector.Model.FileName, detector.Model.ExecutionProvider);
                     if (parse.GetValue(noFusion))
                     {
-                        pipeline = new AnalyzePipeline(new FfmpegVideoSource(), detector, logger);
+                        pipeline = new AnalyzePipeline(videoSource, detector, logger);
                     }
                     else
                     {
                         var fusionModel = Own(new FusionModel(parse.GetValue(fusion) ?? Path.Combine(models.Folder, FusionModel.DefaultFileName), sessions));
                         var analyzer = new FrameAnalyzer(detector, Own(new ExpressionModel(models, sessions)), Own(new PoseModel(models, sessions)));
                         var features = new FeatureOutput(parse.GetValue(subject), new AudioFeatureExtractor(Own(new SileroVad(models, sessions))), WriteTables: false);
-                        pipeline = new AnalyzePipeline(new FfmpegVideoSource(), analyzer, logger);
+                        pipeline = new AnalyzePipeline(videoSource, analyzer, logger);
                         if (fusionModel.Mismatch(ExtractorIdentity.FromModels(pipeline.FeatureModels(features))) is { } problem)
                         {
                             throw new ModelException($"{fusionModel.Model.FileName} does not fit these feature extractors: {problem}");

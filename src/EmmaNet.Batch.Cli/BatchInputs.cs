@@ -21,6 +21,8 @@ internal sealed class BatchInputs
 
     public Option<string?> ShardOption { get; } = new("--shard") { Description = "i/n: take only this machine's share of the videos (0 <= i < n); default from JOB_COMPLETION_INDEX + EMMANET_SHARD_COUNT (Kubernetes) or SLURM_ARRAY_TASK_ID/_COUNT (Slurm)" };
 
+    public Option<string> HardwareDecoder { get; } = new("--hwaccel") { Description = "Decode video with ffmpeg's hardware decoder: none (CPU), cuda, vaapi, qsv, vulkan...; checked before the run", DefaultValueFactory = _ => "none" };
+
     public Option<int> WaitLock { get; } = new("--wait-lock") { Description = "Seconds to wait when another run holds the output folder (0: exit at once with code 75)", DefaultValueFactory = _ => 0 };
 
     public void AddTo(Command command)
@@ -31,6 +33,24 @@ internal sealed class BatchInputs
         command.Options.Add(VideosInFlight);
         command.Options.Add(ShardOption);
         command.Options.Add(WaitLock);
+        command.Options.Add(HardwareDecoder);
+    }
+
+    /// <summary>The video source: ffmpeg on the CPU, or with the hardware decoder asked for once it is checked to work here (an error otherwise, never a silent fall back).</summary>
+    public Pipeline.FfmpegVideoSource? VideoSource(ParseResult parse, ILogger logger)
+    {
+        var method = parse.GetValue(HardwareDecoder)!;
+        if (method == "none")
+        {
+            return new Pipeline.FfmpegVideoSource();
+        }
+        if (HardwareDecoding.Check(method) is { } reason)
+        {
+            logger.LogError("--hwaccel {Method}: hardware decoding is not available here ({Reason}); run without --hwaccel to decode on the CPU", method, reason);
+            return null;
+        }
+        logger.LogInformation("Decoding video with ffmpeg -hwaccel {Method}", method);
+        return new Pipeline.FfmpegVideoSource(method);
     }
 
     /// <summary>

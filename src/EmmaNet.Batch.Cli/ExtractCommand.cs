@@ -39,6 +39,10 @@ internal static class ExtractCommand
             {
                 return exit!.Value;
             }
+            if (batchInputs.VideoSource(parse, logger) is not { } videoSource)
+            {
+                return ExitCodes.CouldNotRun;
+            }
 
             var owned = new List<IDisposable>();
             try
@@ -70,7 +74,7 @@ internal static class ExtractCommand
 
                 var options = new AnalyzeOptions(parse.GetValue(batchInputs.Output)!, parse.GetValue(batchInputs.VideosInFlight), Force: parse.GetValue(batchInputs.Force), WriteFaces: false,
                     Features: new FeatureOutput(parse.GetValue(subject), audio));
-                return await PipelineRun.RunAsync("extract", new AnalyzePipeline(new FfmpegVideoSource(), analyzer, logger), batchRun, options, logger, cancellationToken);
+                return await PipelineRun.RunAsync("extract", new AnalyzePipeline(videoSource, analyzer, logger), batchRun, options, logger, cancellationToken);
             }
             finally
             {

@@ -16,10 +16,12 @@ internal static class FfmpegProcess
 {
     private const int ErrorTailLines = 8;
 
-    /// <summary>The full argument list for decoding <paramref name="inputPath"/> with the given output arguments to stdout.</summary>
-    public static List<string> Arguments(string inputPath, IEnumerable<string> outputArguments)
+    /// <summary>The full argument list for decoding <paramref name="inputPath"/> with the given output arguments to stdout (input options, e.g. a hardware decoder, before <c>-i</c>).</summary>
+    public static List<string> Arguments(string inputPath, IEnumerable<string> outputArguments, IEnumerable<string>? inputArguments = null)
     {
-        var args = new List<string> { "-hide_banner", "-nostdin", "-nostats", "-i", "file:" + Path.GetFullPath(inputPath) };
+        var args = new List<string> { "-hide_banner", "-nostdin", "-nostats" };
+        args.AddRange(inputArguments ?? []);
+        args.AddRange(["-i", "file:" + Path.GetFullPath(inputPath)]);
         args.AddRange(outputArguments);
         args.Add("pipe:1");
         return args;
@@ -30,10 +32,11 @@ internal static class FfmpegProcess
         IEnumerable<string> outputArguments,
         Func<Stream, CancellationToken, Task> consume,
         Action<string>? onStderr,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IEnumerable<string>? inputArguments = null)
     {
         var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in Arguments(inputPath, outputArguments))
+        foreach (var arg in Arguments(inputPath, outputArguments, inputArguments))
         {
             psi.ArgumentList.Add(arg);
         }

@@ -15,14 +15,21 @@ public sealed class VideoFrameReader
     private readonly FrameSampling _sampling;
     private readonly ShowInfoTracker _tracker = new();
 
-    public VideoFrameReader(MediaInfo media, FrameSampling sampling)
+    private readonly string? _hardwareDecoder;
+
+    /// <param name="hardwareDecoder">An ffmpeg <c>-hwaccel</c> method (e.g. <c>cuda</c>), or null to decode on the CPU; frames come back to system memory either way.</param>
+    public VideoFrameReader(MediaInfo media, FrameSampling sampling, string? hardwareDecoder = null)
     {
         _media = media;
         _sampling = sampling;
+        _hardwareDecoder = hardwareDecoder;
         (OutputWidth, OutputHeight) = sampling.OutputSize(media.Width, media.Height);
     }
 
     public int OutputWidth { get; }
+
+    /// <summary>ffmpeg's input options: the hardware decoder when one is asked for.</summary>
+    public IReadOnlyList<string> InputArguments => _hardwareDecoder is null ? [] : ["-hwaccel", _hardwareDecoder];
 
     public int OutputHeight { get; }
 
@@ -79,7 +86,7 @@ public sealed class VideoFrameReader
     {
         try
         {
-            await FfmpegProcess.RunAsync(_media.Path, OutputArguments, (stream, ct) => PumpFramesAsync(stream, writer, ct), _tracker.OnLine, cancellationToken);
+            await FfmpegProcess.RunAsync(_media.Path, OutputArguments, (stream, ct) => PumpFramesAsync(stream, writer, ct), _tracker.OnLine, cancellationToken, InputArguments);
             writer.TryComplete();
         }
         catch (Exception ex)

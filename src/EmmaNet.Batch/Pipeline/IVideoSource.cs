@@ -11,14 +11,14 @@ public interface IVideoSource
     IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameSampling sampling, Action<long> decodedFrames, CancellationToken cancellationToken);
 }
 
-/// <summary>ffprobe and ffmpeg through FFMpegCore.</summary>
-public sealed class FfmpegVideoSource : IVideoSource
+/// <summary>ffprobe (through FFMpegCore) and ffmpeg; with <paramref name="hardwareDecoder"/>, ffmpeg decodes with that <c>-hwaccel</c> method (check it first with <see cref="HardwareDecoding.Check"/>).</summary>
+public sealed class FfmpegVideoSource(string? hardwareDecoder = null) : IVideoSource
 {
     public Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken) => MediaProber.ProbeAsync(path, cancellationToken);
 
     public async IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameSampling sampling, Action<long> decodedFrames, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var reader = new VideoFrameReader(media, sampling);
+        var reader = new VideoFrameReader(media, sampling, hardwareDecoder);
         await foreach (var frame in reader.ReadAsync(cancellationToken))
         {
             yield return frame;

@@ -59,6 +59,23 @@ public sealed class AnalyzeCliTests(GeneratedClips clips) : IDisposable
     }
 
     [Fact(Timeout = 120000)]
+    public async Task Hardware_decoding_is_checked_before_the_run_and_never_falls_back_silently()
+    {
+        var output = _temp.File("hw");
+        var (code, stderr) = await Emmanet("analyze", clips.Cfr30, "-o", output, "--hwaccel", "cuda", "--no-fusion");
+        if (Batch.Decoding.HardwareDecoding.Check("cuda") is null)
+        {
+            // A machine with a CUDA device: ffmpeg decodes on it.
+            Assert.True(code == 0, stderr);
+            Assert.Contains("Decoding video with ffmpeg -hwaccel cuda", stderr, StringComparison.Ordinal);
+            return;
+        }
+        Assert.Equal(2, code);
+        Assert.Contains("--hwaccel cuda: hardware decoding is not available here", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact(Timeout = 120000)]
     public async Task Missing_models_cannot_run_and_say_what_to_do()
     {
         var (code, stderr) = await Emmanet("analyze", clips.Cfr30, "-o", _temp.File("out"), "--models", _temp.Path);

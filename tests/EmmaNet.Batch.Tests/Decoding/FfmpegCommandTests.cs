@@ -23,6 +23,15 @@ public sealed class FfmpegCommandTests
     }
 
     [Fact]
+    public void A_hardware_decoder_goes_before_the_input()
+    {
+        var media = new MediaInfo("/v/a.mp4", TimeSpan.FromSeconds(10), 1280, 720, 30, 0, "h264", true, 48000, TimeSpan.FromSeconds(10));
+        var reader = new VideoFrameReader(media, FrameSampling.FaceStream, "cuda");
+        var args = FfmpegProcess.Arguments(media.Path, reader.OutputArguments, reader.InputArguments);
+        Assert.Equal(["-hide_banner", "-nostdin", "-nostats", "-hwaccel", "cuda", "-i", "file:/v/a.mp4"], args.Take(7));
+    }
+
+    [Fact]
     public void Unknown_frame_rate_selects_on_the_tick_itself() =>
         Assert.Equal("isnan(prev_t)+gt(floor((t+0)*2),floor((prev_t+0)*2))", FrameSampling.ContextStream.SelectExpression(0));
 }
