@@ -73,10 +73,12 @@ internal static class BenchCommand
                     var fullOptions = new AnalyzeOptions(output.FullName, Force: true,
                         Features: new FeatureOutput(SubjectChoice.All, new AudioFeatureExtractor(vad), WriteTables: false), Fusion: new PredictionOutput(fusion));
                     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+                    var childrenBefore = ChildrenCpuSeconds();
                     clock.Restart();
                     var fullOutcomes = await full.RunAsync([input], fullOptions, null, ct);
                     var analyzeSeconds = clock.Elapsed.TotalSeconds;
                     var cpuUse = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / analyzeSeconds / Environment.ProcessorCount;
+                    var ffmpegUse = (ChildrenCpuSeconds() - childrenBefore) / analyzeSeconds / Environment.ProcessorCount;
                     outcomes = [.. outcomes, .. fullOutcomes];
                     var fusedWindows = fusion.Windows;
                     var faces = fullOutcomes.Sum(o => o.Faces);
@@ -120,7 +122,8 @@ internal static class BenchCommand
                         fusionMs.ToDictionary(kv => kv.Key.ToString(CultureInfo.InvariantCulture), kv => kv.Value),
                         stages,
                         analyzeSeconds / stages.Values.Max(),
-                        cpuUse));
+                        cpuUse,
+                        ffmpegUse));
                 }
                 finally
                 {
@@ -164,6 +167,25 @@ internal static class BenchCommand
         finally
         {
             frames.ForEach(f => f.Dispose());
+        }
+    }
+
+    /// <summary>
+    /// CPU seconds of this process's finished children (the ffmpeg decoders, once waited for): /proc/self/stat's
+    /// cutime + cstime, in clock ticks of 1/100 s (Linux's USER_HZ). 0 where /proc is missing.
+    /// </summary>
+    private static double ChildrenCpuSeconds()
+    {
+        try
+        {
+            var stat = File.ReadAllText("/proc/self/stat");
+            // Fields after the command name (which may hold spaces) start at the last ')': state is field 3.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture)) / 100.0;
+        }
+        catch (IOException)
+        {
+            return 0;
         }
     }
 
@@ -247,7 +269,7 @@ internal static class BenchCommand
         double PipelineOverDecode, double PipelineOverBusiestStage, double RealTimeFactor, double DetectorFramesPerSecond,
         string ExecutionProvider, int Cores, long PipelinePeakMemoryMiB,
         double AnalyzeSeconds, double AnalyzeRealTimeFactor, long FusedWindows, Dictionary<string, double> FusionMsPerWindowByBatch,
-        Dictionary<string, double> StageSeconds, double AnalyzeOverBusiestStage, double AnalyzeCpuUtilisation);
+        Dictionary<string, double> StageSeconds, double AnalyzeOverBusiestStage, double AnalyzeCpuUtilisation, double AnalyzeFfmpegCpuUtilisation);
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -271,6 +293,6 @@ internal static class BenchCommand
         Console.WriteLine("fusion only      " + string.Join(", ", r.FusionMsPerWindowByBatch.Select(kv => string.Create(inv, $"{kv.Value:F3} ms/window at {kv.Key} per call"))));
         Console.WriteLine("stages alone (s, whole video): " + string.Join(", ", r.StageSeconds.Select(kv => string.Create(inv, $"{kv.Key} {kv.Value:F2}"))));
         Console.WriteLine(string.Create(inv, $"full analyze / busiest stage   {r.AnalyzeOverBusiestStage:F2}  (busiest: {r.StageSeconds.MaxBy(kv => kv.Value).Key})"));
-        Console.WriteLine(string.Create(inv, $"CPU use during full analyze   {100 * r.AnalyzeCpuUtilisation:F0}% of {r.Cores} cores"));
+        Console.WriteLine(string.Create(inv, $"CPU use during full analyze   {100 * r.AnalyzeCpuUtilisation:F0}% of {r.Cores} cores by emmanet, {100 * r.AnalyzeFfmpegCpuUtilisation:F0}% by its ffmpeg processes"));
     }
 }
