@@ -58,6 +58,20 @@ public sealed record ExpressionMetrics(double[] F1, double Accuracy, double Macr
     }
 
     /// <summary>Temporal stability (the paper's eq. 12): the share of consecutive ticks whose predicted label does not change.</summary>
-    public static double Stability(IReadOnlyList<int> predicted) =>
-        predicted.Count < 2 ? 1 : (double)Enumerable.Range(1, predicted.Count - 1).Count(i => predicted[i] == predicted[i - 1]) / (predicted.Count - 1);
+    public static double Stability(IReadOnlyList<int> predicted) => Stability([predicted]);
+
+    /// <summary>Stability pooled over several sequences: the pairs of consecutive ticks within each, counted together (1 when there is none).</summary>
+    public static double Stability(IEnumerable<IReadOnlyList<int>> sequences)
+    {
+        var (pairs, same) = (0, 0);
+        foreach (var p in sequences)
+        {
+            for (var i = 1; i < p.Count; i++)
+            {
+                pairs++;
+                same += p[i] == p[i - 1] ? 1 : 0;
+            }
+        }
+        return pairs == 0 ? 1 : (double)same / pairs;
+    }
 }

@@ -252,7 +252,8 @@ public sealed class FusionNetwork
     /// </summary>
     /// <remarks>With <paramref name="targets"/> (a distribution over the classes per window, e.g. a teacher's), the cross-entropy is taken
     /// against them instead of the one-hot labels; a class weight then applies as the target-weighted mean of the weights.</remarks>
-    public double Loss(IReadOnlyList<FusionWindow> run, IReadOnlyList<int> labels, LossSettings settings, Random? dropout, bool backward, IReadOnlyList<double[]>? targets = null)
+    /// <param name="observe">Told each window's output (validation scores its predictions from the same forward pass).</param>
+    public double Loss(IReadOnlyList<FusionWindow> run, IReadOnlyList<int> labels, LossSettings settings, Random? dropout, bool backward, IReadOnlyList<double[]>? targets = null, Action<int, FusionOutput>? observe = null)
     {
         var n = run.Count;
         var outputs = new FusionOutput[n];
@@ -260,6 +261,7 @@ public sealed class FusionNetwork
         for (var i = 0; i < n; i++)
         {
             outputs[i] = Forward(run[i], dropout, out caches[i]);
+            observe?.Invoke(i, outputs[i]);
         }
         double loss = 0;
         var dLogits = new double[n][];

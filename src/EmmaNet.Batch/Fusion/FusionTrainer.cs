@@ -89,8 +89,7 @@ public sealed class FusionTrainer(FusionNetwork network, TrainingOptions options
                 optimizer.Step();
                 total += losses.Sum();
             }
-            var f1 = Evaluate(network, valid).MacroF1;
-            var validLoss = valid.Count == 0 ? 0 : valid.Average(r => network.Loss(r.Windows, r.Labels, loss, null, backward: false, r.Targets));
+            var (f1, validLoss) = Validate(network, valid, loss);
             var entry = new EpochReport(epoch, total / Math.Max(1, train.Count), f1, validLoss, optimizer.LearningRate);
             history.Add(entry);
             report?.Invoke(entry);
@@ -115,6 +114,23 @@ public sealed class FusionTrainer(FusionNetwork network, TrainingOptions options
         }
         Restore(network, bestValues);
         return history;
+    }
+
+    /// <summary>Validation macro F1 and mean loss per run, from one forward pass over each window.</summary>
+    private static (double MacroF1, double Loss) Validate(FusionNetwork network, IReadOnlyList<LabelledRun> runs, LossSettings loss)
+    {
+        var truth = new List<int>();
+        var predicted = new List<int>();
+        double total = 0;
+        foreach (var run in runs)
+        {
+            total += network.Loss(run.Windows, run.Labels, loss, null, backward: false, run.Targets, (i, output) =>
+            {
+                truth.Add(run.Labels[i]);
+                predicted.Add(Array.IndexOf(output.Probabilities, output.Probabilities.Max()));
+            });
+        }
+        return (ExpressionMetrics.Compute(truth, predicted).MacroF1, runs.Count == 0 ? 0 : total / runs.Count);
     }
 
     public static ExpressionMetrics Evaluate(FusionNetwork network, IReadOnlyList<LabelledRun> runs)

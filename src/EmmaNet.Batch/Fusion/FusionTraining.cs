@@ -67,9 +67,7 @@ public static class FusionTraining
         });
         var truth = runs.SelectMany(r => r.Labels).ToList();
         var metrics = ExpressionMetrics.Compute(truth, predicted.SelectMany(p => p).ToList());
-        var pairs = predicted.Sum(p => Math.Max(0, p.Length - 1));
-        var same = predicted.Sum(p => Enumerable.Range(1, Math.Max(0, p.Length - 1)).Count(i => p[i] == p[i - 1]));
-        return new EvaluationRow(split, metrics, pairs == 0 ? 1 : (double)same / pairs);
+        return new EvaluationRow(split, metrics, ExpressionMetrics.Stability(predicted));
     }
 
     /// <summary>Weights n / (classes * n_c) for the classes present (mean about 1), 1 for absent classes.</summary>
