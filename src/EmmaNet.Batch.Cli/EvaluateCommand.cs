@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using EmmaNet.Batch.Evaluation;
+using EmmaNet.Batch.Output;
 using Microsoft.Extensions.Logging;
 
 namespace EmmaNet.Batch.Cli;
@@ -49,12 +50,12 @@ internal static class EvaluateCommand
                 Console.Write(Confusion(overall));
                 if (parse.GetValue(json) is { } jsonPath)
                 {
-                    Write(jsonPath, JsonSerializer.Serialize(new
+                    await AtomicFile.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(new
                     {
                         classes = ResultsTable.Classes,
                         videos = videos.Select(v => Json(v.Name, v.Metrics)),
                         overall = Json("all frames", overall),
-                    }, Indented));
+                    }, Indented), cancellationToken);
                 }
                 if (parse.GetValue(csv) is { } csvPath)
                 {
@@ -63,7 +64,7 @@ internal static class EvaluateCommand
                     {
                         text.Append(CultureInfo.InvariantCulture, $"{name},{m.Count},{string.Join(",", m.F1.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))},{m.Accuracy.ToString("R", CultureInfo.InvariantCulture)},{m.MacroF1.ToString("R", CultureInfo.InvariantCulture)}\n");
                     }
-                    Write(csvPath, text.ToString());
+                    await AtomicFile.WriteAllTextAsync(csvPath, text.ToString(), cancellationToken);
                 }
                 return ExitCodes.Success;
             }
@@ -105,13 +106,6 @@ internal static class EvaluateCommand
             text.AppendLine();
         }
         return text.ToString();
-    }
-
-    private static void Write(string path, string text)
-    {
-        var temp = path + ".part";
-        File.WriteAllText(temp, text);
-        File.Move(temp, path, overwrite: true);
     }
 }
 

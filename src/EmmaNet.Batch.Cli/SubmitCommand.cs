@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EmmaNet.Batch.Evaluation;
+using EmmaNet.Batch.Output;
 using Microsoft.Extensions.Logging;
 
 namespace EmmaNet.Batch.Cli;
@@ -59,9 +60,7 @@ internal static class SubmitCommand
                     problems.ForEach(p => logger.LogError("{Problem}", p));
                     return ExitCodes.CouldNotRun;
                 }
-                var temp = outputPath + ".part";
-                await File.WriteAllLinesAsync(temp, lines, cancellationToken);
-                File.Move(temp, outputPath, overwrite: true);
+                await AtomicFile.WriteAllTextAsync(outputPath, string.Join('\n', lines) + "\n", cancellationToken);
                 logger.LogInformation("Wrote {File}: {Rows} rows for {People} people", outputPath, lines.Count - 1, exampleFile.Rows.Select(r => r.Person).Distinct().Count());
                 return ExitCodes.Success;
             }

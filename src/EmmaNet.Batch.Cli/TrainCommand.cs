@@ -5,6 +5,7 @@ using EmmaNet.Batch.Evaluation;
 using EmmaNet.Batch.Faces;
 using EmmaNet.Batch.Fusion;
 using EmmaNet.Batch.Onnx;
+using EmmaNet.Batch.Output;
 using Microsoft.Extensions.Logging;
 
 namespace EmmaNet.Batch.Cli;
@@ -137,7 +138,7 @@ internal static class TrainCommand
             var description = string.Create(CultureInfo.InvariantCulture,
                 $"Aff-Wild2 EXPR annotations, fold {best.Fold} of {Math.Max(1, folds)}, held-out Avg F1 {best.HeldOut.Metrics.MacroF1:F3}{(best.Validation is { } bv ? $", validation Avg F1 {bv.Metrics.MacroF1:F3}" : "")}");
             Save(best.Network, extractors, description);
-            WriteReport(rows, description);
+            await WriteReportAsync(rows, description, cancellationToken);
             return ExitCodes.Success;
         }
 
@@ -167,7 +168,7 @@ internal static class TrainCommand
             var description = string.Create(CultureInfo.InvariantCulture,
                 $"distilled from the face expression CNN ({extractors.GetValueOrDefault("face_expression", "?")}) on {tracks.Sum(t => t.LabelledCount)} ticks of {tracks.Select(t => t.VideoId).Distinct().Count()} video(s), {epochs} epochs run; agreement with the teacher on held-out tracks: Avg F1 {rows[1].Metrics.MacroF1:F3}, accuracy {rows[1].Metrics.Accuracy:F3}; not trained on human labels");
             Save(network, extractors, description);
-            WriteReport(rows, description);
+            await WriteReportAsync(rows, description, cancellationToken);
             return ExitCodes.Success;
         }
 
@@ -182,7 +183,7 @@ internal static class TrainCommand
             logger.LogInformation("Wrote {Path}: {Description}", output, description);
         }
 
-        private void WriteReport(IEnumerable<EvaluationRow> rows, string description)
+        private async Task WriteReportAsync(IEnumerable<EvaluationRow> rows, string description, CancellationToken cancellationToken)
         {
             if (reportPath is null)
             {
@@ -205,9 +206,7 @@ internal static class TrainCommand
                     count = r.Metrics.Count,
                 }),
             }, Indented);
-            var temp = reportPath + ".part";
-            File.WriteAllText(temp, json);
-            File.Move(temp, reportPath, overwrite: true);
+            await AtomicFile.WriteAllTextAsync(reportPath, json, cancellationToken);
         }
     }
 }

@@ -56,6 +56,18 @@ public sealed class AtomicFile : IAsyncDisposable
         }
     }
 
+    /// <summary>Writes a whole file atomically (reports, submissions, pictures).</summary>
+    public static async Task WriteAllBytesAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        await using var file = new AtomicFile(path);
+        await file.Stream.WriteAsync(bytes, cancellationToken);
+        await file.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Writes a whole text file (UTF-8, no byte-order mark) atomically.</summary>
+    public static Task WriteAllTextAsync(string path, string text, CancellationToken cancellationToken) =>
+        WriteAllBytesAsync(path, System.Text.Encoding.UTF8.GetBytes(text), cancellationToken);
+
     /// <summary>This machine's name as it appears in temp file names (dots replaced, so names split cleanly).</summary>
     public static string Host { get; } = Environment.MachineName.Replace('.', '_');
 

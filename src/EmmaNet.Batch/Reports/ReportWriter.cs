@@ -45,18 +45,18 @@ public static class ReportWriter
                 continue;
             }
             var picture = stem + ".timeline.png";
-            await WriteAtomicAsync(Path.Combine(outputFolder, picture), TimelinePicture.Render(video), cancellationToken);
+            await AtomicFile.WriteAllBytesAsync(Path.Combine(outputFolder, picture), TimelinePicture.Render(video), cancellationToken);
             var page = stem + ".html";
-            await WriteAtomicAsync(Path.Combine(outputFolder, page), Encoding.UTF8.GetBytes(VideoPage(video, picture)), cancellationToken);
+            await AtomicFile.WriteAllTextAsync(Path.Combine(outputFolder, page), VideoPage(video, picture), cancellationToken);
             pages.Add(Path.Combine(outputFolder, page));
             videos.Add((video, page));
         }
         if (videos.Count > 0)
         {
-            await WriteAtomicAsync(Path.Combine(outputFolder, "distribution.png"), Distribution(videos.Select(v => v.Video).ToList()), cancellationToken);
+            await AtomicFile.WriteAllBytesAsync(Path.Combine(outputFolder, "distribution.png"), Distribution(videos.Select(v => v.Video).ToList()), cancellationToken);
         }
         var index = Path.Combine(outputFolder, "index.html");
-        await WriteAtomicAsync(index, Encoding.UTF8.GetBytes(IndexPage(analyzeFolder, videos, failures)), cancellationToken);
+        await AtomicFile.WriteAllTextAsync(index, IndexPage(analyzeFolder, videos, failures), cancellationToken);
         pages.Insert(0, index);
         return new ReportOutcome(pages, failures);
     }
@@ -163,11 +163,4 @@ public static class ReportWriter
     }
 
     private static string Html(string text) => WebUtility.HtmlEncode(text);
-
-    private static async Task WriteAtomicAsync(string path, byte[] bytes, CancellationToken cancellationToken)
-    {
-        await using var file = new AtomicFile(path);
-        await file.Stream.WriteAsync(bytes, cancellationToken);
-        await file.CommitAsync(cancellationToken);
-    }
 }
