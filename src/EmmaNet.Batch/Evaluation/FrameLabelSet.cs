@@ -1,6 +1,4 @@
 using EmmaNet.Batch.Output;
-using Parquet;
-using Parquet.Schema;
 
 namespace EmmaNet.Batch.Evaluation;
 
@@ -26,12 +24,7 @@ public sealed record FrameLabelSet(string Key, string Source, int[] Labels, long
         var result = new Dictionary<string, FrameLabelSet>(StringComparer.Ordinal);
         foreach (var file in paths.SelectMany(p => Directory.Exists(p) ? Directory.EnumerateFiles(p, "*" + PredictionTables.PredictionsSuffix, SearchOption.AllDirectories) : [p]).Order(StringComparer.Ordinal))
         {
-            await using var reader = await ParquetReader.CreateAsync(file, cancellationToken: cancellationToken);
-            var meta = reader.CustomMetadata;
-            if (meta.GetValueOrDefault(OutputMetadata.Prefix + "schema") != PredictionTables.PredictionsSchema)
-            {
-                throw new InvalidDataException($"{file}: not an analyze predictions file (schema {PredictionTables.PredictionsSchema})");
-            }
+            var (columns, meta) = await ParquetColumns.ReadAsync(file, PredictionTables.PredictionsSchema, "an analyze predictions file", cancellationToken, LabelColumns);
             var choice = meta.GetValueOrDefault(OutputMetadata.Prefix + "subject_choice", "");
             if (choice == "all")
             {
@@ -41,22 +34,12 @@ public sealed record FrameLabelSet(string Key, string Source, int[] Labels, long
             var key = KeyOf(meta[OutputMetadata.Prefix + "video_id"], choice);
             var frameCount = long.Parse(meta[OutputMetadata.Prefix + "video_frame_count"], System.Globalization.CultureInfo.InvariantCulture);
             var labels = Enumerable.Repeat(None, (int)frameCount).ToArray();
-            var fields = reader.Schema.GetDataFields();
-            var frameField = fields.Single(f => f.Name == "frame_index");
-            var labelField = fields.Single(f => f.Name == "label_index");
-            for (var g = 0; g < reader.RowGroupCount; g++)
+            var frames = columns["frame_index"];
+            for (var i = 0; i < frames.Length; i++)
             {
-                using var group = reader.OpenRowGroupReader(g);
-                var frames = new long[group.RowCount];
-                var values = new int[group.RowCount];
-                await group.ReadAsync<long>(frameField, frames, cancellationToken: cancellationToken);
-                await group.ReadAsync<int>(labelField, values, cancellationToken: cancellationToken);
-                for (var i = 0; i < frames.Length; i++)
+                if (frames[i] is { } f && f >= 0 && f < labels.Length)
                 {
-                    if (frames[i] >= 0 && frames[i] < labels.Length)
-                    {
-                        labels[frames[i]] = values[i];
-                    }
+                    labels[(long)f] = (int)columns["label_index"][i]!.Value;
                 }
             }
             if (result.TryGetValue(key, out var other))
@@ -67,6 +50,8 @@ public sealed record FrameLabelSet(string Key, string Source, int[] Labels, long
         }
         return result;
     }
+
+    private static readonly HashSet<string> LabelColumns = new(StringComparer.Ordinal) { "frame_index", "label_index" };
 
     /// <summary>A submission file's rows as label sets, one per person (frame n of <c>&lt;person&gt;/&lt;n&gt;.jpg</c> is index n - 1).</summary>
     public static Dictionary<string, FrameLabelSet> FromSubmission(SubmissionFile submission) =>

@@ -9,7 +9,8 @@ public static class ParquetColumns
     private static readonly Type[] Numeric = [typeof(float), typeof(double), typeof(int), typeof(long), typeof(bool)];
 
     /// <summary>A missing file or one whose <c>emmanet.schema</c> is not <paramref name="schema"/> is an error naming the file and <paramref name="what"/> it should be.</summary>
-    public static async Task<(Dictionary<string, double?[]> Columns, Dictionary<string, string> Metadata)> ReadAsync(string path, string schema, string what, CancellationToken cancellationToken)
+    /// <param name="only">Read only these columns (null: every numeric or boolean column).</param>
+    public static async Task<(Dictionary<string, double?[]> Columns, Dictionary<string, string> Metadata)> ReadAsync(string path, string schema, string what, CancellationToken cancellationToken, IReadOnlySet<string>? only = null)
     {
         if (!File.Exists(path))
         {
@@ -30,7 +31,7 @@ public static class ParquetColumns
         {
             throw new InvalidDataException($"{path}: not {what} (schema '{found}', expected '{schema}')");
         }
-        var fields = reader.Schema.GetDataFields().Where(f => Numeric.Contains(f.ClrType)).ToArray();
+        var fields = reader.Schema.GetDataFields().Where(f => Numeric.Contains(f.ClrType) && (only is null || only.Contains(f.Name))).ToArray();
         var columns = fields.ToDictionary(f => f.Name, _ => new List<double?>(), StringComparer.Ordinal);
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
