@@ -32,62 +32,46 @@ internal static class AnalyzeCommand
         {
             using var logging = common.Logging(parse);
             var logger = logging.CreateLogger("emmanet");
-            var (batchRun, exit) = batchInputs.Scan(parse, logger);
-            if (batchRun is null)
+            var (batchRun, videoSource, exit) = batchInputs.Prepare(parse, logger);
+            if (batchRun is null || videoSource is null)
             {
-                return exit!.Value;
-            }
-            if (batchInputs.VideoSource(parse, logger) is not { } videoSource)
-            {
-                return ExitCodes.CouldNotRun;
+                return exit;
             }
 
-            var owned = new List<IDisposable>();
-            T Own<T>(T item) where T : IDisposable
-            {
-                owned.Add(item);
-                return item;
-            }
+            using var owned = new Owned();
+            var options = new AnalyzeOptions(parse.GetValue(batchInputs.Output)!, parse.GetValue(batchInputs.VideosInFlight), parse.GetValue(batch), Force: parse.GetValue(batchInputs.Force));
+            AnalyzePipeline pipeline;
             try
             {
-                var options = new AnalyzeOptions(parse.GetValue(batchInputs.Output)!, parse.GetValue(batchInputs.VideosInFlight), parse.GetValue(batch), Force: parse.GetValue(batchInputs.Force));
-                AnalyzePipeline pipeline;
-                try
+                var models = ModelStore.Open(parse.GetValue(common.Models));
+                var sessions = new SessionFactory(common.Execution(parse), logger);
+                var detector = owned.Add(new BlazeFaceDetector(models, sessions));
+                logger.LogInformation("Face detector {Model} on {Provider}", detector.Model.FileName, detector.Model.ExecutionProvider);
+                if (parse.GetValue(noFusion))
                 {
-                    var models = ModelStore.Open(parse.GetValue(common.Models));
-                    var sessions = new SessionFactory(common.Execution(parse), logger);
-                    var detector = Own(new BlazeFaceDetector(models, sessions));
-                    logger.LogInformation("Face detector {Model} on {Provider}", detector.Model.FileName, detector.Model.ExecutionProvider);
-                    if (parse.GetValue(noFusion))
-                    {
-                        pipeline = new AnalyzePipeline(videoSource, detector, logger);
-                    }
-                    else
-                    {
-                        var fusionModel = Own(new FusionModel(parse.GetValue(fusion) ?? Path.Combine(models.Folder, FusionModel.DefaultFileName), sessions));
-                        var analyzer = new FrameAnalyzer(detector, Own(new ExpressionModel(models, sessions)), Own(new PoseModel(models, sessions)));
-                        var features = new FeatureOutput(parse.GetValue(subject), new AudioFeatureExtractor(Own(new SileroVad(models, sessions))), WriteTables: false);
-                        pipeline = new AnalyzePipeline(videoSource, analyzer, logger);
-                        if (fusionModel.Mismatch(ExtractorIdentity.FromModels(pipeline.FeatureModels(features))) is { } problem)
-                        {
-                            throw new ModelException($"{fusionModel.Model.FileName} does not fit these feature extractors: {problem}");
-                        }
-                        logger.LogInformation("Fusion model {Model} ({Variant}, T = {Steps}) on {Provider}: {Training}",
-                            fusionModel.Model.FileName, fusionModel.Variant, fusionModel.Steps, fusionModel.Model.ExecutionProvider, fusionModel.Training);
-                        options = options with { Features = features, Fusion = new PredictionOutput(fusionModel, Math.Max(1, parse.GetValue(fusionBatch))) };
-                    }
+                    pipeline = new AnalyzePipeline(videoSource, detector, logger);
                 }
-                catch (ModelException ex)
+                else
                 {
-                    logger.LogError("{Message}", ex.Message);
-                    return ExitCodes.CouldNotRun;
+                    var fusionModel = owned.Add(new FusionModel(parse.GetValue(fusion) ?? Path.Combine(models.Folder, FusionModel.DefaultFileName), sessions));
+                    var analyzer = new FrameAnalyzer(detector, owned.Add(new ExpressionModel(models, sessions)), owned.Add(new PoseModel(models, sessions)));
+                    var features = new FeatureOutput(parse.GetValue(subject), new AudioFeatureExtractor(owned.Add(new SileroVad(models, sessions))), WriteTables: false);
+                    pipeline = new AnalyzePipeline(videoSource, analyzer, logger);
+                    if (fusionModel.Mismatch(ExtractorIdentity.FromModels(pipeline.FeatureModels(features))) is { } problem)
+                    {
+                        throw new ModelException($"{fusionModel.Model.FileName} does not fit these feature extractors: {problem}");
+                    }
+                    logger.LogInformation("Fusion model {Model} ({Variant}, T = {Steps}) on {Provider}: {Training}",
+                        fusionModel.Model.FileName, fusionModel.Variant, fusionModel.Steps, fusionModel.Model.ExecutionProvider, fusionModel.Training);
+                    options = options with { Features = features, Fusion = new PredictionOutput(fusionModel, Math.Max(1, parse.GetValue(fusionBatch))) };
                 }
-                return await PipelineRun.RunAsync("analyze", pipeline, batchRun, options, logger, cancellationToken);
             }
-            finally
+            catch (ModelException ex)
             {
-                owned.ForEach(o => o.Dispose());
+                logger.LogError("{Message}", ex.Message);
+                return ExitCodes.CouldNotRun;
             }
+            return await PipelineRun.RunAsync("analyze", pipeline, batchRun, options, logger, cancellationToken);
         });
         return command;
     }

@@ -36,8 +36,19 @@ internal sealed class BatchInputs
         command.Options.Add(HardwareDecoder);
     }
 
+    /// <summary>What a batch command starts from: this shard's videos and the video source, or the exit code when it cannot start.</summary>
+    public (BatchRun? Run, Pipeline.FfmpegVideoSource? Source, int ExitCode) Prepare(ParseResult parse, ILogger logger)
+    {
+        var (run, exit) = Scan(parse, logger);
+        if (run is null)
+        {
+            return (null, null, exit!.Value);
+        }
+        return VideoSource(parse, logger) is { } source ? (run, source, ExitCodes.Success) : (null, null, ExitCodes.CouldNotRun);
+    }
+
     /// <summary>The video source: ffmpeg on the CPU, or with the hardware decoder asked for once it is checked to work here (an error otherwise, never a silent fall back).</summary>
-    public Pipeline.FfmpegVideoSource? VideoSource(ParseResult parse, ILogger logger)
+    private Pipeline.FfmpegVideoSource? VideoSource(ParseResult parse, ILogger logger)
     {
         var method = parse.GetValue(HardwareDecoder)!;
         if (method == "none")
@@ -57,7 +68,7 @@ internal sealed class BatchInputs
     /// The videos given, this shard's share of them: missing paths reported one line each; no video at all (in any
     /// shard) or a bad shard is an exit code. A shard with no video of its own is not an error.
     /// </summary>
-    public (BatchRun? Run, int? ExitCode) Scan(ParseResult parse, ILogger logger)
+    private (BatchRun? Run, int? ExitCode) Scan(ParseResult parse, ILogger logger)
     {
         Shard shard;
         try

@@ -34,52 +34,36 @@ internal static class ExtractCommand
         {
             using var logging = common.Logging(parse);
             var logger = logging.CreateLogger("emmanet");
-            var (batchRun, exit) = batchInputs.Scan(parse, logger);
-            if (batchRun is null)
+            var (batchRun, videoSource, exit) = batchInputs.Prepare(parse, logger);
+            if (batchRun is null || videoSource is null)
             {
-                return exit!.Value;
+                return exit;
             }
-            if (batchInputs.VideoSource(parse, logger) is not { } videoSource)
+
+            using var owned = new Owned();
+            FrameAnalyzer analyzer;
+            AudioFeatureExtractor audio;
+            try
             {
+                var models = ModelStore.Open(parse.GetValue(common.Models));
+                var sessions = new SessionFactory(common.Execution(parse), logger);
+                var detector = owned.Add(new BlazeFaceDetector(models, sessions));
+                var expression = owned.Add(new ExpressionModel(models, sessions));
+                IPoseEstimator pose = parse.GetValue(openPose) is { } openPosePath ? owned.Add(new OpenPoseModel(openPosePath, sessions)) : owned.Add(new PoseModel(models, sessions));
+                var vad = owned.Add(new SileroVad(models, sessions));
+                var cnn = parse.GetValue(deepSpectrum) is { } cnnPath ? owned.Add(new DeepSpectrumModel(cnnPath, sessions, parse.GetValue(deepSpectrumOutput)!)) : null;
+                analyzer = new FrameAnalyzer(detector, expression, pose);
+                audio = new AudioFeatureExtractor(vad, cnn);
+            }
+            catch (ModelException ex)
+            {
+                logger.LogError("{Message}", ex.Message);
                 return ExitCodes.CouldNotRun;
             }
 
-            var owned = new List<IDisposable>();
-            try
-            {
-                FrameAnalyzer analyzer;
-                AudioFeatureExtractor audio;
-                try
-                {
-                    var models = ModelStore.Open(parse.GetValue(common.Models));
-                    var sessions = new SessionFactory(common.Execution(parse), logger);
-                    T Own<T>(T item) where T : IDisposable
-                    {
-                        owned.Add(item);
-                        return item;
-                    }
-                    var detector = Own(new BlazeFaceDetector(models, sessions));
-                    var expression = Own(new ExpressionModel(models, sessions));
-                    IPoseEstimator pose = parse.GetValue(openPose) is { } openPosePath ? Own(new OpenPoseModel(openPosePath, sessions)) : Own(new PoseModel(models, sessions));
-                    var vad = Own(new SileroVad(models, sessions));
-                    var cnn = parse.GetValue(deepSpectrum) is { } cnnPath ? Own(new DeepSpectrumModel(cnnPath, sessions, parse.GetValue(deepSpectrumOutput)!)) : null;
-                    analyzer = new FrameAnalyzer(detector, expression, pose);
-                    audio = new AudioFeatureExtractor(vad, cnn);
-                }
-                catch (ModelException ex)
-                {
-                    logger.LogError("{Message}", ex.Message);
-                    return ExitCodes.CouldNotRun;
-                }
-
-                var options = new AnalyzeOptions(parse.GetValue(batchInputs.Output)!, parse.GetValue(batchInputs.VideosInFlight), Force: parse.GetValue(batchInputs.Force), WriteFaces: false,
-                    Features: new FeatureOutput(parse.GetValue(subject), audio));
-                return await PipelineRun.RunAsync("extract", new AnalyzePipeline(videoSource, analyzer, logger), batchRun, options, logger, cancellationToken);
-            }
-            finally
-            {
-                owned.ForEach(o => o.Dispose());
-            }
+            var options = new AnalyzeOptions(parse.GetValue(batchInputs.Output)!, parse.GetValue(batchInputs.VideosInFlight), Force: parse.GetValue(batchInputs.Force), WriteFaces: false,
+                Features: new FeatureOutput(parse.GetValue(subject), audio));
+            return await PipelineRun.RunAsync("extract", new AnalyzePipeline(videoSource, analyzer, logger), batchRun, options, logger, cancellationToken);
         });
         return command;
     }

@@ -28,8 +28,8 @@ public static class FrameLabels
             if (!wholeVideo)
             {
                 from = predicted[0].FrameIndex;
-                var after = ticks.FirstOrDefault(t => t.Tick > predicted[^1].Tick);
-                to = after.FrameIndex > 0 ? after.FrameIndex : frames;
+                var after = ticks.Where(t => t.Tick > predicted[^1].Tick).Select(t => (long?)t.FrameIndex).FirstOrDefault();
+                to = after ?? frames;
             }
             var next = 0;
             for (var f = from; f < to; f++)
