@@ -77,7 +77,9 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
                 {
                     throw new DirectoryNotFoundException($"TensorRT engine cache folder {cache} does not exist: create it or pass another with --trt-cache");
                 }
-                var profiles = TensorRtProfiles.For(modelPath);
+                // Parsing the model for its profiles is only worth it where TensorRT can load it (with the CPU package,
+                // appending the provider below fails and the reason is logged as before).
+                var profiles = OrtEnv.Instance().GetAvailableProviders().Contains("TensorrtExecutionProvider") ? TensorRtProfiles.For(modelPath) : null;
                 using (var trt = new OrtTensorRTProviderOptions())
                 {
                     var settings = new Dictionary<string, string>
