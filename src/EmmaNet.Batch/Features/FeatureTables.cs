@@ -62,16 +62,22 @@ public static class FeatureTables
         var meta = new Dictionary<string, string>(metadata)
         {
             [OutputMetadata.Prefix + "schema"] = Schema,
-            [OutputMetadata.Prefix + "subject_choice"] = Name(choice),
-            [OutputMetadata.Prefix + "subjects"] = string.Join(",", features.Subjects),
-            [OutputMetadata.Prefix + "video_frame_count"] = features.FrameCount.ToString(CultureInfo.InvariantCulture),
-            [OutputMetadata.Prefix + "face_stream_hz"] = "6",
             [OutputMetadata.Prefix + "step_hz"] = "2",
             [OutputMetadata.Prefix + "expression_classes"] = string.Join(",", ExpressionModel.ClassNames),
         };
+        AddSubjects(meta, choice, features);
         // Ticks first: the steps file, written last, marks the pair complete.
         await ticks.WriteAsync(TicksPath(folder, stem, choice), meta, cancellationToken);
         await steps.WriteAsync(StepsPath(folder, stem, choice), meta, cancellationToken);
+    }
+
+    /// <summary>Whose rows a per-subject output holds, shared by the features and the predictions: the subject choice, the subjects, the video's frame count and the face-stream rate.</summary>
+    public static void AddSubjects(IDictionary<string, string> metadata, SubjectChoice choice, VideoFeatures features)
+    {
+        metadata[OutputMetadata.Prefix + "subject_choice"] = Name(choice);
+        metadata[OutputMetadata.Prefix + "subjects"] = string.Join(",", features.Subjects);
+        metadata[OutputMetadata.Prefix + "video_frame_count"] = features.FrameCount.ToString(CultureInfo.InvariantCulture);
+        metadata[OutputMetadata.Prefix + "face_stream_hz"] = "6";
     }
 
     /// <summary>The expression log-probability columns, in the model's class order.</summary>

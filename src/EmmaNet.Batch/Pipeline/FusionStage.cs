@@ -71,10 +71,7 @@ internal sealed class FusionStage(PredictionOutput fusion, AnalyzeOptions option
         var frames = FrameLabels.Hold(series.TickFrames, ticks, item.Features.FrameCount, wholeVideo: options.Features!.Subject != Faces.SubjectChoice.All).ToList();
         var inv = CultureInfo.InvariantCulture;
         var metadata = OutputMetadata.For(PredictionTables.PredictionsSchema, job.Input.VideoId, job.Media!, _models);
-        metadata[OutputMetadata.Prefix + "subject_choice"] = FeatureTables.Name(options.Features!.Subject);
-        metadata[OutputMetadata.Prefix + "subjects"] = string.Join(",", item.Features.Subjects);
-        metadata[OutputMetadata.Prefix + "video_frame_count"] = item.Features.FrameCount.ToString(inv);
-        metadata[OutputMetadata.Prefix + "face_stream_hz"] = "6";
+        FeatureTables.AddSubjects(metadata, options.Features!.Subject, item.Features);
         metadata[OutputMetadata.Prefix + "fusion.variant"] = fusion.Model.Variant;
         metadata[OutputMetadata.Prefix + "fusion.steps"] = fusion.Model.Steps.ToString(inv);
         metadata[OutputMetadata.Prefix + "fusion.classes"] = string.Join(",", fusion.Model.Classes);
