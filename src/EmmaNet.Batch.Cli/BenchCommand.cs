@@ -18,8 +18,11 @@ namespace EmmaNet.Batch.Cli;
 /// <c>emmanet bench &lt;video&gt;</c>: decode-only time (ffmpeg at the face-stream sampling, frames dropped), the
 /// detection pipeline (<c>analyze --no-fusion</c>), the full <c>analyze</c> (features and fusion), then the face
 /// detector alone and the fusion network alone (time per window at several batch sizes), all in one process on one
-/// input so the ratios hold on a noisy machine. Peak memory is read after the detection pipeline, before the
-/// detector-only stage holds frames on purpose. Prints a table, or JSON with <c>--json</c>.
+/// input so the ratios hold on a noisy machine. The detector and PoseNet alone are timed on their fitted inputs and
+/// on the square inputs they had before; with <c>--baseline</c> the full analyze also runs as it did before the speed
+/// work (square inputs, PoseNet after the faces on one thread), so before and after come from one run. Peak memory is read after
+/// the detection pipeline, before the detector-only stage holds frames on purpose. Prints a table, or JSON with
+/// <c>--json</c>.
 /// </summary>
 internal static class BenchCommand
 {
@@ -29,8 +32,9 @@ internal static class BenchCommand
     {
         var video = new Argument<string>("video") { Description = "Video to measure (default: samples/media/faces.mp4)", Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => Path.Combine("samples", "media", "faces.mp4") };
         var json = new Option<bool>("--json") { Description = "Machine-readable output" };
+        var baseline = new Option<bool>("--baseline") { Description = "Also run the full analyze as before the speed work (square detector and PoseNet inputs, PoseNet after the faces) and report the ratio" };
         var common = new CommonOptions();
-        var command = new Command("bench", "Measure decode-only, detector-only, fusion-only and pipeline times on one video") { video, json };
+        var command = new Command("bench", "Measure decode-only, detector-only, fusion-only and pipeline times on one video") { video, json, baseline };
         common.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -43,8 +47,10 @@ internal static class BenchCommand
                 var models = ModelStore.Open(parse.GetValue(common.Models));
                 var sessions = new SessionFactory(common.Execution(parse), logger);
                 using var detector = new BlazeFaceDetector(models, sessions);
+                using var squareDetector = new BlazeFaceDetector(models, sessions, new BlazeFaceOptions(FitToFrame: false));
                 using var expression = new ExpressionModel(models, sessions);
                 using var pose = new PoseModel(models, sessions);
+                using var squarePose = new PoseModel(models, sessions, fitToFrame: false);
                 using var vad = new SileroVad(models, sessions);
                 using var fusion = new FusionModel(Path.Combine(models.Folder, FusionModel.DefaultFileName), sessions);
 
@@ -83,8 +89,18 @@ internal static class BenchCommand
                     var fusedWindows = fusion.Windows;
                     var faces = fullOutcomes.Sum(o => o.Faces);
 
+                    double? baselineSeconds = null;
+                    if (parse.GetValue(baseline))
+                    {
+                        var before = new AnalyzePipeline(new FfmpegVideoSource(), new FrameAnalyzer(squareDetector, expression, squarePose, poseBesideFaces: false), logger);
+                        clock.Restart();
+                        outcomes = [.. outcomes, .. await before.RunAsync([input], fullOptions, null, ct)];
+                        baselineSeconds = clock.Elapsed.TotalSeconds;
+                    }
+
                     var detectSeconds = await TimeDetectorAsync(media, detector, ct);
-                    var (expressionSeconds, poseSeconds) = await TimeExpressionAndPoseAsync(media, detector, expression, pose, faces, ct);
+                    var squareDetectSeconds = await TimeDetectorAsync(media, squareDetector, ct);
+                    var (expressionSeconds, poseSeconds, squarePoseSeconds) = await TimeExpressionAndPoseAsync(media, detector, expression, pose, squarePose, faces, ct);
                     clock.Restart();
                     await foreach (var _ in new AudioFeatureExtractor(vad).ExtractAsync(media, cancellationToken: ct))
                     {
@@ -123,7 +139,11 @@ internal static class BenchCommand
                         stages,
                         analyzeSeconds / stages.Values.Max(),
                         cpuUse,
-                        ffmpegUse));
+                        ffmpegUse,
+                        squareDetectSeconds,
+                        squarePoseSeconds,
+                        baselineSeconds,
+                        analyzeSeconds / baselineSeconds));
                 }
                 finally
                 {
@@ -194,7 +214,7 @@ internal static class BenchCommand
     /// detector finds there, one call per frame as in the pipeline; PoseNet on each frame. Scaled to the whole video:
     /// per face times the faces the full run found, per frame times the 2 Hz step frames.
     /// </summary>
-    private static async Task<(double Expression, double Pose)> TimeExpressionAndPoseAsync(MediaInfo media, BlazeFaceDetector detector, ExpressionModel expression, PoseModel pose, long faces, CancellationToken ct)
+    private static async Task<(double Expression, double Pose, double SquarePose)> TimeExpressionAndPoseAsync(MediaInfo media, BlazeFaceDetector detector, ExpressionModel expression, PoseModel pose, PoseModel squarePose, long faces, CancellationToken ct)
     {
         var frames = new List<VideoFrame>();
         var aligner = new FaceAligner(ExpressionModel.InputSize);
@@ -218,14 +238,17 @@ internal static class BenchCommand
                     expression.Run(frameCrops);
                 }
                 var perFace = clock.Elapsed.TotalSeconds / Math.Max(1, crops.Sum(c => c.Count));
-                pose.Detect(frames.Take(1).ToList());   // warm-up
-                clock.Restart();
-                foreach (var frame in frames)
+                double PoseSeconds(PoseModel model)
                 {
-                    pose.Detect([frame]);
+                    model.Detect(frames.Take(1).ToList());   // warm-up
+                    var poseClock = Stopwatch.StartNew();
+                    foreach (var frame in frames)
+                    {
+                        model.Detect([frame]);
+                    }
+                    return poseClock.Elapsed.TotalSeconds / frames.Count * media.Duration.TotalSeconds * 2;
                 }
-                var perFrame = clock.Elapsed.TotalSeconds / frames.Count;
-                return (perFace * faces, perFrame * media.Duration.TotalSeconds * 2);
+                return (perFace * faces, PoseSeconds(pose), PoseSeconds(squarePose));
             }
             finally
             {
@@ -269,7 +292,8 @@ internal static class BenchCommand
         double PipelineOverDecode, double PipelineOverBusiestStage, double RealTimeFactor, double DetectorFramesPerSecond,
         string ExecutionProvider, int Cores, long PipelinePeakMemoryMiB,
         double AnalyzeSeconds, double AnalyzeRealTimeFactor, long FusedWindows, Dictionary<string, double> FusionMsPerWindowByBatch,
-        Dictionary<string, double> StageSeconds, double AnalyzeOverBusiestStage, double AnalyzeCpuUtilisation, double AnalyzeFfmpegCpuUtilisation);
+        Dictionary<string, double> StageSeconds, double AnalyzeOverBusiestStage, double AnalyzeCpuUtilisation, double AnalyzeFfmpegCpuUtilisation,
+        double DetectorSquareInputSeconds, double PoseSquareInputSeconds, double? BaselineAnalyzeSeconds, double? AnalyzeOverBaseline);
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -294,5 +318,11 @@ internal static class BenchCommand
         Console.WriteLine("stages alone (s, whole video): " + string.Join(", ", r.StageSeconds.Select(kv => string.Create(inv, $"{kv.Key} {kv.Value:F2}"))));
         Console.WriteLine(string.Create(inv, $"full analyze / busiest stage   {r.AnalyzeOverBusiestStage:F2}  (busiest: {r.StageSeconds.MaxBy(kv => kv.Value).Key})"));
         Console.WriteLine(string.Create(inv, $"CPU use during full analyze   {100 * r.AnalyzeCpuUtilisation:F0}% of {r.Cores} cores by emmanet, {100 * r.AnalyzeFfmpegCpuUtilisation:F0}% by its ffmpeg processes"));
+        Console.WriteLine(string.Create(inv, $"detector alone, fitted / square input {r.DetectorOnlySeconds / r.DetectorSquareInputSeconds:F2}  ({r.DetectorOnlySeconds:F2} s / {r.DetectorSquareInputSeconds:F2} s)"));
+        Console.WriteLine(string.Create(inv, $"pose alone, fitted / square input     {r.StageSeconds["pose"] / r.PoseSquareInputSeconds:F2}  ({r.StageSeconds["pose"]:F2} s / {r.PoseSquareInputSeconds:F2} s)"));
+        if (r.BaselineAnalyzeSeconds is { } before)
+        {
+            Console.WriteLine(string.Create(inv, $"full analyze before the speed work {before,6:F2} s  (square inputs, PoseNet after the faces); after / before {r.AnalyzeOverBaseline:F2}"));
+        }
     }
 }

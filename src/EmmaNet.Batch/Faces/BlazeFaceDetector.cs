@@ -1,22 +1,23 @@
 using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Imaging;
 using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
 
 namespace EmmaNet.Batch.Faces;
 
 /// <summary>
-/// BlazeFace through ONNX Runtime (FORMATS.md section 5). Each frame is letterboxed into the square NHWC RGB input
-/// scaled to [-1, 1]; the 896 anchors are decoded, scored with a sigmoid, merged by weighted NMS and mapped back to
-/// frame pixels. With a symbolic batch dimension, up to <see cref="BlazeFaceOptions.FramesPerCall"/> frames go in one
-/// call; a model with a fixed batch of 1 is called per frame behind the same API.
+/// BlazeFace through ONNX Runtime (FORMATS.md section 5). Each frame is letterboxed into the NHWC RGB input scaled
+/// to [-1, 1]: fitted to the frame (256x192 for 16:9, <see cref="Letterbox.Fitted"/>) when the model's size is symbolic and
+/// <see cref="BlazeFaceOptions.FitToFrame"/> holds, else the nominal square. The anchors of that input size are
+/// decoded, scored with a sigmoid, merged by weighted NMS and mapped back to frame pixels. With a symbolic batch
+/// dimension, up to <see cref="BlazeFaceOptions.FramesPerCall"/> frames of one input size go in one call; a model with
+/// a fixed batch of 1 is called per frame behind the same API.
 /// </summary>
 public sealed class BlazeFaceDetector : IFaceDetector
 {
     private const int Regressors = 16;
-    private static readonly float[] Anchors = BlazeFaceAnchors.Create();
-    private static readonly int AnchorCount = Anchors.Length / 2;
 
     private readonly InferenceSession _session;
     private readonly BlazeFaceOptions _options;
@@ -25,6 +26,8 @@ public sealed class BlazeFaceDetector : IFaceDetector
     private readonly string[] _boxOutputs;
     private readonly int _size;
     private readonly int _framesPerCall;
+    private readonly bool _fitToFrame;
+    private readonly Dictionary<(int Width, int Height), float[]> _anchors = [];
     private float[] _input = [];
     private readonly Mat _resized = new();
 
@@ -38,11 +41,13 @@ public sealed class BlazeFaceDetector : IFaceDetector
             var input = _session.InputMetadata.Single();
             _inputName = input.Key;
             var dims = input.Value.Dimensions;
-            if (dims.Length != 4 || dims[3] != 3 || dims[1] != dims[2] || dims[1] <= 0)
+            var nominal = ImageSize.Nominal(_session.ModelMetadata.CustomMetadataMap) ?? (dims[1], dims[2]);
+            if (dims.Length != 4 || dims[3] != 3 || nominal.Height != nominal.Width || nominal.Height <= 0)
             {
-                throw new ModelException($"{path}: expected a BlazeFace input [N,S,S,3], found [{string.Join(",", dims)}]");
+                throw new ModelException($"{path}: expected a BlazeFace input [N,S,S,3] or [N,H,W,3] of a square nominal size, found [{string.Join(",", dims)}]");
             }
-            _size = dims[1];
+            _size = nominal.Height;
+            _fitToFrame = dims[1] < 0 && dims[2] < 0 && _options.FitToFrame;
             _framesPerCall = dims[0] > 0 ? 1
                 : _options.FramesPerCall > 0 ? _options.FramesPerCall
                 : SessionFactory.DefaultImagesPerCall(provider);
@@ -61,52 +66,73 @@ public sealed class BlazeFaceDetector : IFaceDetector
 
     public ModelIdentity Model { get; }
 
+    /// <summary>The nominal (square) input size: 256 for the back model, 128 for the front one.</summary>
     public int InputSize => _size;
+
+    /// <summary>The input a frame of this size is letterboxed into.</summary>
+    public Letterbox InputFor(int frameWidth, int frameHeight) => _fitToFrame
+        ? Letterbox.Fitted(frameWidth, frameHeight, _size, BlazeFaceAnchors.CoarsestStride(_size))
+        : Letterbox.For(frameWidth, frameHeight, _size);
 
     public IReadOnlyList<FaceDetection>[] Detect(IReadOnlyList<VideoFrame> frames)
     {
         var results = new IReadOnlyList<FaceDetection>[frames.Count];
-        var step = _framesPerCall;
-        for (var start = 0; start < frames.Count; start += step)
+        var boxes = frames.Select(f => InputFor(f.Width, f.Height)).ToArray();
+        for (var start = 0; start < frames.Count;)
         {
-            var count = Math.Min(step, frames.Count - start);
-            var perImage = _size * _size * 3;
+            // One call takes consecutive frames whose inputs have the same size (videos in flight may differ).
+            var (width, height) = (boxes[start].InputWidth, boxes[start].InputHeight);
+            var count = 1;
+            while (count < _framesPerCall && start + count < frames.Count && boxes[start + count].InputWidth == width && boxes[start + count].InputHeight == height)
+            {
+                count++;
+            }
+            var perImage = width * height * 3;
             if (_input.Length < count * perImage)
             {
                 _input = new float[count * perImage];
             }
-            var boxes = new Letterbox[count];
             for (var i = 0; i < count; i++)
             {
-                boxes[i] = Letterbox.FillRgb(frames[start + i], _size, _input.AsSpan(i * perImage, perImage), _resized);
+                Letterbox.FillRgb(frames[start + i], boxes[start + i], _input.AsSpan(i * perImage, perImage), _resized);
             }
-            RunAndDecode(count, boxes, results.AsSpan(start, count));
+            RunAndDecode(count, boxes.AsSpan(start, count), results.AsSpan(start, count));
+            start += count;
         }
         return results;
     }
 
-    private void RunAndDecode(int count, Letterbox[] boxes, Span<IReadOnlyList<FaceDetection>> results)
+    private void RunAndDecode(int count, ReadOnlySpan<Letterbox> boxes, Span<IReadOnlyList<FaceDetection>> results)
     {
-        using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _input.AsMemory(0, count * _size * _size * 3), [count, _size, _size, 3]);
+        var (width, height) = (boxes[0].InputWidth, boxes[0].InputHeight);
+        if (!_anchors.TryGetValue((width, height), out var anchors))
+        {
+            _anchors[(width, height)] = anchors = BlazeFaceAnchors.Create(width, height, _size);
+        }
+        using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _input.AsMemory(0, count * width * height * 3), [count, height, width, 3]);
         var names = _scoreOutputs.Concat(_boxOutputs).ToArray();
         using var runOptions = new RunOptions();
         using var outputs = _session.Run(runOptions, [_inputName], [input], names);
         var layers = _scoreOutputs.Length;
+        // Scores and boxes each ordered finer grid (more anchors) first, as the anchors are.
+        long AnchorsOf(int output) => outputs[output].GetTensorTypeAndShape().Shape[1];
+        var scoreLayers = Enumerable.Range(0, layers).OrderByDescending(AnchorsOf).ToArray();
+        var boxLayers = Enumerable.Range(layers, layers).OrderByDescending(AnchorsOf).ToArray();
+        if (scoreLayers.Sum(AnchorsOf) * 2 != anchors.Length || !scoreLayers.Select(AnchorsOf).SequenceEqual(boxLayers.Select(AnchorsOf)))
+        {
+            throw new ModelException($"{Model.FileName}: outputs cover [{string.Join(", ", scoreLayers.Concat(boxLayers).Select(AnchorsOf))}] anchors for a {width}x{height} input, expected {anchors.Length / 2} in scores and boxes");
+        }
         for (var image = 0; image < count; image++)
         {
             var candidates = new List<FaceDetection>();
             var anchorBase = 0;
             for (var layer = 0; layer < layers; layer++)
             {
-                var scores = outputs[layer].GetTensorDataAsSpan<float>();
-                var regress = outputs[layers + layer].GetTensorDataAsSpan<float>();
+                var scores = outputs[scoreLayers[layer]].GetTensorDataAsSpan<float>();
+                var regress = outputs[boxLayers[layer]].GetTensorDataAsSpan<float>();
                 var anchorsInLayer = scores.Length / count;
-                DecodeLayer(scores.Slice(image * anchorsInLayer, anchorsInLayer), regress.Slice(image * anchorsInLayer * Regressors, anchorsInLayer * Regressors), anchorBase, boxes[image], candidates);
+                DecodeLayer(scores.Slice(image * anchorsInLayer, anchorsInLayer), regress.Slice(image * anchorsInLayer * Regressors, anchorsInLayer * Regressors), anchors, anchorBase, boxes[image], candidates);
                 anchorBase += anchorsInLayer;
-            }
-            if (anchorBase != AnchorCount)
-            {
-                throw new ModelException($"{Model.FileName}: outputs cover {anchorBase} anchors, expected {AnchorCount}");
             }
             results[image] = WeightedNms.Apply(candidates, _options.IouThreshold)
                 .Where(f => f.Width >= _options.MinFaceSide)
@@ -114,9 +140,11 @@ public sealed class BlazeFaceDetector : IFaceDetector
         }
     }
 
-    private void DecodeLayer(ReadOnlySpan<float> scores, ReadOnlySpan<float> regress, int anchorBase, Letterbox box, List<FaceDetection> candidates)
+    private void DecodeLayer(ReadOnlySpan<float> scores, ReadOnlySpan<float> regress, float[] anchors, int anchorBase, Letterbox box, List<FaceDetection> candidates)
     {
-        float size = _size;
+        // Regressions are in input pixels, relative to the anchor centre.
+        float width = box.InputWidth;
+        float height = box.InputHeight;
         for (var i = 0; i < scores.Length; i++)
         {
             var score = 1f / (1f + MathF.Exp(-Math.Clamp(scores[i], -100f, 100f)));
@@ -124,18 +152,18 @@ public sealed class BlazeFaceDetector : IFaceDetector
             {
                 continue;
             }
-            var ax = Anchors[(anchorBase + i) * 2];
-            var ay = Anchors[(anchorBase + i) * 2 + 1];
+            var ax = anchors[(anchorBase + i) * 2];
+            var ay = anchors[(anchorBase + i) * 2 + 1];
             var r = regress.Slice(i * Regressors, Regressors);
-            var cx = r[0] / size + ax;
-            var cy = r[1] / size + ay;
-            var w = r[2] / size;
-            var h = r[3] / size;
+            var cx = r[0] / width + ax;
+            var cy = r[1] / height + ay;
+            var w = r[2] / width;
+            var h = r[3] / height;
             var keypoints = new float[FaceDetection.KeypointCount * 2];
             for (var k = 0; k < FaceDetection.KeypointCount; k++)
             {
-                keypoints[k * 2] = Clamp(box.ToFrameX(r[4 + k * 2] / size + ax), box.FrameWidth);
-                keypoints[k * 2 + 1] = Clamp(box.ToFrameY(r[5 + k * 2] / size + ay), box.FrameHeight);
+                keypoints[k * 2] = Clamp(box.ToFrameX(r[4 + k * 2] / width + ax), box.FrameWidth);
+                keypoints[k * 2 + 1] = Clamp(box.ToFrameY(r[5 + k * 2] / height + ay), box.FrameHeight);
             }
             candidates.Add(new FaceDetection(
                 Clamp(box.ToFrameX(cx - w / 2), box.FrameWidth),
@@ -151,8 +179,8 @@ public sealed class BlazeFaceDetector : IFaceDetector
 
     private static string[] OutputsWithLastDim(List<KeyValuePair<string, NodeMetadata>> outputs, int lastDim, string path)
     {
+        // In the model's order; RunAndDecode orders the layers by their anchor counts, which may be symbolic here.
         var names = outputs.Where(o => o.Value.Dimensions.Length == 3 && o.Value.Dimensions[2] == lastDim)
-            .OrderByDescending(o => o.Value.Dimensions[1]) // the 16x16 layer (512 anchors) first, as the anchors are ordered
             .Select(o => o.Key).ToArray();
         if (names.Length != BlazeFaceAnchors.Layers.Length)
         {

@@ -12,12 +12,18 @@ namespace EmmaNet.Batch.Faces;
 /// Frames per ONNX Runtime call when the model's batch is symbolic; 0 picks by provider: 1 on CPU (measured faster
 /// and lighter there, docs/benchmarks.md), 16 on CUDA/TensorRT.
 /// </param>
+/// <param name="FitToFrame">
+/// With a model of symbolic input size, letterbox each frame into the smallest input that holds it with the cells
+/// where the nominal square has them (256x192 for 16:9) rather than the square: a quarter less work for 16:9. False
+/// keeps the square (the earlier behaviour, for <c>bench</c>'s comparison).
+/// </param>
 public sealed record BlazeFaceOptions(
     string ModelId = BlazeFaceOptions.BackModelId,
     float ScoreThreshold = 0.5f,
     float IouThreshold = 0.3f,
     float MinFaceSide = 8,
-    int FramesPerCall = 0)
+    int FramesPerCall = 0,
+    bool FitToFrame = true)
 {
     public const string BackModelId = "blazeface-back-256";
     public const string FrontModelId = "blazeface-front-128";

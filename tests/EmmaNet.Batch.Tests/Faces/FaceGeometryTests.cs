@@ -8,7 +8,7 @@ public sealed class FaceGeometryTests
     [Fact]
     public void Anchors_follow_the_blazeface_layout()
     {
-        var anchors = BlazeFaceAnchors.Create();
+        var anchors = BlazeFaceAnchors.Create(256, 256, 256);
         Assert.Equal(896 * 2, anchors.Length);
         // First: cell (0,0) of the 16x16 grid, twice.
         Assert.Equal([0.5f / 16, 0.5f / 16, 0.5f / 16, 0.5f / 16], anchors[..4]);
@@ -19,6 +19,35 @@ public sealed class FaceGeometryTests
         Assert.Equal(0.5f / 8, anchors[512 * 2]);
         Assert.Equal(7.5f / 8, anchors[^2]);
         Assert.Equal(7.5f / 8, anchors[^1]);
+    }
+
+    [Fact]
+    public void Anchors_of_a_wide_input_keep_the_cell_size()
+    {
+        // 256x160 (a 16:9 frame fitted for the back model): 16x10 cells of 16 px with 2 anchors, 8x5 of 32 px with 6.
+        var anchors = BlazeFaceAnchors.Create(256, 160, 256);
+        Assert.Equal(((16 * 10 * 2) + (8 * 5 * 6)) * 2, anchors.Length);
+        Assert.Equal([0.5f / 16, 0.5f / 10], anchors[..2]);
+        Assert.Equal([15.5f / 16, 9.5f / 10], anchors[(((16 * 10 * 2) - 1) * 2)..(16 * 10 * 2 * 2)]);
+        Assert.Equal([7.5f / 8, 4.5f / 5], anchors[^2..]);
+        Assert.Equal(32, BlazeFaceAnchors.CoarsestStride(256));
+    }
+
+    [Theory]
+    [InlineData(1280, 720, 256, 32, 0, 256, 192)]
+    [InlineData(720, 1280, 256, 32, 0, 192, 256)]
+    [InlineData(768, 576, 256, 32, 0, 256, 192)]
+    [InlineData(1280, 720, 385, 16, 1, 385, 225)]
+    [InlineData(4000, 100, 256, 32, 0, 256, 64)]
+    [InlineData(1, 1, 256, 32, 0, 256, 256)]
+    public void Fitted_inputs_hold_the_scaled_frame_in_the_smallest_allowed_size(int width, int height, int longSide, int multiple, int plus, int inputWidth, int inputHeight)
+    {
+        var box = Letterbox.Fitted(width, height, longSide, multiple, plus);
+        Assert.Equal((inputWidth, inputHeight), (box.InputWidth, box.InputHeight));
+        Assert.True(box.ScaledWidth <= box.InputWidth && box.ScaledHeight <= box.InputHeight);
+        Assert.Equal(0, box.ToFrameX((float)box.PadX / box.InputWidth), 2);
+        Assert.Equal(width, box.ToFrameX((float)(box.PadX + box.ScaledWidth) / box.InputWidth), 1);
+        Assert.Equal(height, box.ToFrameY((float)(box.PadY + box.ScaledHeight) / box.InputHeight), 1);
     }
 
     [Theory]

@@ -78,6 +78,55 @@ public sealed class BlazeFaceBatchTests(ModelFixture models)
 [Collection(ModelsCollection.Name)]
 public sealed class BlazeFaceDetectorBatchTests(ModelFixture models)
 {
+    [Theory]
+    [InlineData("faces.mp4", 256, 192)]
+    [InlineData("Megamind.avi", 256, 192)]
+    public async Task A_fitted_input_finds_the_faces_of_the_square_input(string sample, int width, int height)
+    {
+        using var square = new Batch.Faces.BlazeFaceDetector(models.Store, models.Sessions, new Batch.Faces.BlazeFaceOptions(FitToFrame: false));
+        var media = await MediaProber.ProbeAsync(Path.Combine(TestPaths.SampleMedia, sample), CancellationToken.None);
+        Assert.Equal((width, height), (models.Detector.InputFor(media.Width, media.Height).InputWidth, models.Detector.InputFor(media.Width, media.Height).InputHeight));
+        var frames = new List<VideoFrame>();
+        try
+        {
+            await foreach (var frame in new VideoFrameReader(media, FrameSampling.ContextStream).ReadAsync())
+            {
+                frames.Add(frame);
+            }
+            var fitted = models.Detector.Detect(frames);
+            var squared = square.Detect(frames);
+            var (faces, found, ious) = (0, 0, new List<double>());
+            for (var i = 0; i < frames.Count; i++)
+            {
+                foreach (var face in squared[i])
+                {
+                    faces++;
+                    var best = fitted[i].Select(f => Iou(face, f)).DefaultIfEmpty(0).Max();
+                    found += best >= 0.5 ? 1 : 0;
+                    ious.Add(best);
+                }
+                Assert.InRange(fitted[i].Count, squared[i].Count - 1, squared[i].Count + 1);
+            }
+            var median = ious.Order().ElementAt(ious.Count / 2);
+            Console.WriteLine($"{sample}: {found}/{faces} faces found again, median IoU {median:F3}, {fitted.Sum(f => f.Count)} fitted vs {faces} square");
+            Assert.True(faces >= 20, $"{faces} faces with the square input");
+            Assert.True(found >= faces * 0.95, $"{found} of {faces} faces found again with the fitted input");
+            Assert.True(median >= 0.9, $"median IoU {median:F3}");
+        }
+        finally
+        {
+            frames.ForEach(f => f.Dispose());
+        }
+
+        static double Iou(Batch.Faces.FaceDetection a, Batch.Faces.FaceDetection b)
+        {
+            var w = Math.Max(0, Math.Min(a.X2, b.X2) - Math.Max(a.X1, b.X1));
+            var h = Math.Max(0, Math.Min(a.Y2, b.Y2) - Math.Max(a.Y1, b.Y1));
+            var inter = w * h;
+            return inter / ((a.Width * a.Height) + (b.Width * b.Height) - inter);
+        }
+    }
+
     [Fact]
     public async Task Eight_frames_per_call_find_the_same_faces_as_one_per_call()
     {

@@ -48,6 +48,53 @@ public sealed class PoseOnRealMediaTests(ModelFixture models)
             Assert.Contains(PeopleAt10s, box => confident.All(k => k.X >= box.X1 - margin && k.X <= box.X2 + margin && k.Y >= box.Y1 - margin && k.Y <= box.Y2 + margin));
         }
     }
+
+    [Theory]
+    [InlineData("vtest.avi", 385, 289)]
+    [InlineData("faces.mp4", 385, 225)]
+    public async Task A_fitted_input_finds_the_people_of_the_square_input_at_the_same_places(string sample, int width, int height)
+    {
+        using var fitted = new PoseModel(models.Store, models.Sessions);
+        using var square = new PoseModel(models.Store, models.Sessions, fitToFrame: false);
+        var media = await MediaProber.ProbeAsync(Path.Combine(TestPaths.SampleMedia, sample), CancellationToken.None);
+        var box = fitted.InputFor(media.Width, media.Height);
+        Assert.Equal((width, height), (box.InputWidth, box.InputHeight));
+        Assert.Equal((385, 385), (square.InputFor(media.Width, media.Height).InputWidth, square.InputFor(media.Width, media.Height).InputHeight));
+
+        var distances = new List<double>();
+        var (people, matched) = (0, 0);
+        await foreach (var frame in new VideoFrameReader(media, FrameSampling.ContextStream).ReadAsync())
+        {
+            using (frame)
+            {
+                if (frame.Timestamp > 20)
+                {
+                    break;
+                }
+                var fromFitted = fitted.Detect([frame])[0];
+                foreach (var person in square.Detect([frame])[0].Where(p => p.Keypoints.Count(k => k.Score >= 0.5f) >= 5))
+                {
+                    people++;
+                    var nearest = fromFitted.Select(other => Distances(person, other)).Where(d => d.Count >= 3).MinBy(d => Median(d));
+                    if (nearest is not null)
+                    {
+                        matched++;
+                        distances.AddRange(nearest);
+                    }
+                }
+            }
+        }
+        Assert.True(people >= 10, $"{people} confident people in the square input's first 20 s");
+        Assert.True(matched >= people * 0.9, $"{matched} of {people} found again with the fitted input");
+        var median = Median(distances);
+        Console.WriteLine($"{sample}: {matched}/{people} people, median keypoint distance {median:F2} px");
+        Assert.True(median <= 2.0, $"median keypoint distance {median:F2} px");
+
+        static List<double> Distances(Skeleton a, Skeleton b) =>
+            a.Keypoints.Zip(b.Keypoints).Where(p => p.First.Score >= 0.5f && p.Second.Score >= 0.5f)
+                .Select(p => Math.Sqrt(Math.Pow(p.First.X - p.Second.X, 2) + Math.Pow(p.First.Y - p.Second.Y, 2))).ToList();
+        static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+    }
 }
 
 public sealed class PoseDecodingTests

@@ -14,8 +14,9 @@ namespace EmmaNet.Batch.Models.Conversion;
 /// </summary>
 public static class TfjsToOnnx
 {
-    public static ModelProto Convert(TfjsGraphModel model, IReadOnlyList<ConvertedOutput> outputs, string modelId) =>
-        new Converter(model).Run(outputs, modelId);
+    /// <param name="symbolicSize">Make a 4-D input's height and width symbolic (a fully convolutional network then runs at any input size).</param>
+    public static ModelProto Convert(TfjsGraphModel model, IReadOnlyList<ConvertedOutput> outputs, string modelId, bool symbolicSize = false) =>
+        new Converter(model, symbolicSize).Run(outputs, modelId);
 
     /// <summary>A converted value: its ONNX name, its shape in TensorFlow's (NHWC) terms (-1 unknown), and whether the ONNX tensor is NCHW.</summary>
     private sealed record Value(string Name, long[] Shape, bool Nchw)
@@ -23,7 +24,7 @@ public static class TfjsToOnnx
         public int Rank => Shape.Length;
     }
 
-    private sealed class Converter(TfjsGraphModel model)
+    private sealed class Converter(TfjsGraphModel model, bool symbolicSize)
     {
         private static readonly long[] ToNchw = [0, 3, 1, 2];
         private static readonly long[] ToNhwc = [0, 2, 3, 1];
@@ -122,6 +123,11 @@ public static class TfjsToOnnx
         private Value Placeholder(TfjsNode node)
         {
             var shape = node.Shape("shape") ?? throw new ModelException($"{model.Path}: graph input '{node.Name}' has no shape");
+            if (symbolicSize && shape.Length == 4)
+            {
+                _b.Metadata[ImageSize.NominalKey] = $"{shape[1]}x{shape[2]}";
+                shape = [shape[0], -1, -1, shape[3]];
+            }
             _b.AddInput(node.Name, DataType.Float, shape.Select((d, i) => i == 0 ? "N" : Dim(d, node.Name, i)).ToArray());
             var input = new Value(node.Name, [-1, .. shape[1..]], Nchw: false);
             return shape.Length == 4 ? input with { Name = Nchw(input), Nchw = true } : input;
