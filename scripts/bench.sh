@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Throughput and memory figures (not tests), on the 720p sample and on a 1-minute and a 10-minute input made by
 # looping it:
-#  1. `emmanet bench`: decode-only vs detector-only vs the detection pipeline vs full analyze, and the fusion network
-#     alone, in one process per input;
+#  1. `emmanet bench --baseline`: decode-only, each stage alone (fitted and square inputs), the detection pipeline,
+#     the full analyze and the full analyze as before the speed work, in one process per input;
 #  2. `emmanet analyze --no-fusion` (detections) on each input in its own process under a hard limit on the managed
 #     heap (192 MiB), then the full `analyze` (features and fusion) under 256 MiB: a run whose memory outgrew its
 #     limit would fail; the peak resident memory of each run is printed.
@@ -18,7 +18,7 @@ for minutes in 1 10; do
 done
 for f in "${inputs[@]}"; do
   echo "== bench $f"
-  scripts/emmanet bench "$f" "$@" 2>/dev/null
+  scripts/emmanet bench "$f" --baseline "$@" 2>/dev/null
 done
 for f in "${inputs[@]}"; do
   echo "== analyze --no-fusion $f with the managed heap capped at 192 MiB"

@@ -80,9 +80,12 @@ internal static class BenchCommand
                         Features: new FeatureOutput(SubjectChoice.All, new AudioFeatureExtractor(vad), WriteTables: false), Fusion: new PredictionOutput(fusion));
                     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                     var childrenBefore = ChildrenCpuSeconds();
+                    var (allocatedBefore, gen2Before) = (GC.GetTotalAllocatedBytes(), GC.CollectionCount(2));
                     clock.Restart();
                     var fullOutcomes = await full.RunAsync([input], fullOptions, null, ct);
                     var analyzeSeconds = clock.Elapsed.TotalSeconds;
+                    var allocatedMiB = (GC.GetTotalAllocatedBytes() - allocatedBefore) / (1024.0 * 1024.0);
+                    var gen2 = GC.CollectionCount(2) - gen2Before;
                     var cpuUse = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / analyzeSeconds / Environment.ProcessorCount;
                     var ffmpegUse = (ChildrenCpuSeconds() - childrenBefore) / analyzeSeconds / Environment.ProcessorCount;
                     outcomes = [.. outcomes, .. fullOutcomes];
@@ -117,6 +120,16 @@ internal static class BenchCommand
                         ["fusion"] = fusionSeconds,
                     };
                     var fusionMs = FusionBatches.ToDictionary(n => n, n => TimeFusion(fusion, n));
+                    // What each stage gets through per second alone: frames, faces, 2 Hz frames, audio seconds, windows.
+                    var throughput = new Dictionary<string, (double PerSecond, string Unit)>
+                    {
+                        ["decode"] = (frames / decodeSeconds, "frames"),
+                        ["face_detector"] = (frames / detectSeconds, "frames"),
+                        ["expression"] = (faces / expressionSeconds, "faces"),
+                        ["pose"] = (media.Duration.TotalSeconds * 2 / poseSeconds, "frames"),
+                        ["audio"] = (media.Duration.TotalSeconds / audioSeconds, "audio s"),
+                        ["fusion"] = (fusedWindows / fusionSeconds, "windows"),
+                    };
                     if (outcomes.Any(o => o.Status == VideoStatus.Failed))
                     {
                         logger.LogError("{Message}", outcomes.First(o => o.Status == VideoStatus.Failed).Message);
@@ -137,9 +150,14 @@ internal static class BenchCommand
                         fusedWindows,
                         fusionMs.ToDictionary(kv => kv.Key.ToString(CultureInfo.InvariantCulture), kv => kv.Value),
                         stages,
+                        throughput.ToDictionary(kv => kv.Key, kv => kv.Value.PerSecond),
+                        throughput.ToDictionary(kv => kv.Key, kv => kv.Value.Unit),
                         analyzeSeconds / stages.Values.Max(),
+                        analyzeSeconds / (stages.Values.Sum() / Environment.ProcessorCount),
                         cpuUse,
                         ffmpegUse,
+                        allocatedMiB,
+                        gen2,
                         squareDetectSeconds,
                         squarePoseSeconds,
                         baselineSeconds,
@@ -292,8 +310,9 @@ internal static class BenchCommand
         double PipelineOverDecode, double PipelineOverBusiestStage, double RealTimeFactor, double DetectorFramesPerSecond,
         string ExecutionProvider, int Cores, long PipelinePeakMemoryMiB,
         double AnalyzeSeconds, double AnalyzeRealTimeFactor, long FusedWindows, Dictionary<string, double> FusionMsPerWindowByBatch,
-        Dictionary<string, double> StageSeconds, double AnalyzeOverBusiestStage, double AnalyzeCpuUtilisation, double AnalyzeFfmpegCpuUtilisation,
-        double DetectorSquareInputSeconds, double PoseSquareInputSeconds, double? BaselineAnalyzeSeconds, double? AnalyzeOverBaseline);
+        Dictionary<string, double> StageSeconds, Dictionary<string, double> StagePerSecond, Dictionary<string, string> StageUnits,
+        double AnalyzeOverBusiestStage, double AnalyzeOverStagesSharingTheCores, double AnalyzeCpuUtilisation, double AnalyzeFfmpegCpuUtilisation,
+        double AnalyzeAllocatedMiB, int AnalyzeGen2Collections, double DetectorSquareInputSeconds, double PoseSquareInputSeconds, double? BaselineAnalyzeSeconds, double? AnalyzeOverBaseline);
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -316,8 +335,11 @@ internal static class BenchCommand
         Console.WriteLine(string.Create(inv, $"full analyze     {r.AnalyzeSeconds,8:F2} s  (features + fusion, every subject: {r.FusedWindows} windows; {r.AnalyzeRealTimeFactor:F2} video s per wall s)"));
         Console.WriteLine("fusion only      " + string.Join(", ", r.FusionMsPerWindowByBatch.Select(kv => string.Create(inv, $"{kv.Value:F3} ms/window at {kv.Key} per call"))));
         Console.WriteLine("stages alone (s, whole video): " + string.Join(", ", r.StageSeconds.Select(kv => string.Create(inv, $"{kv.Key} {kv.Value:F2}"))));
+        Console.WriteLine("stages alone (per second): " + string.Join(", ", r.StagePerSecond.Select(kv => string.Create(inv, $"{kv.Key} {kv.Value:F0} {r.StageUnits[kv.Key]}"))));
         Console.WriteLine(string.Create(inv, $"full analyze / busiest stage   {r.AnalyzeOverBusiestStage:F2}  (busiest: {r.StageSeconds.MaxBy(kv => kv.Value).Key})"));
+        Console.WriteLine(string.Create(inv, $"full analyze / (sum of stages alone / {r.Cores} cores)  {r.AnalyzeOverStagesSharingTheCores:F2}  (1.0: every stage's work spread over all cores with nothing lost)"));
         Console.WriteLine(string.Create(inv, $"CPU use during full analyze   {100 * r.AnalyzeCpuUtilisation:F0}% of {r.Cores} cores by emmanet, {100 * r.AnalyzeFfmpegCpuUtilisation:F0}% by its ffmpeg processes"));
+        Console.WriteLine(string.Create(inv, $"managed allocations in full analyze {r.AnalyzeAllocatedMiB:F0} MiB ({r.AnalyzeAllocatedMiB / r.ProcessedFrames:F2} MiB per 6 Hz frame), {r.AnalyzeGen2Collections} gen-2 collections"));
         Console.WriteLine(string.Create(inv, $"detector alone, fitted / square input {r.DetectorOnlySeconds / r.DetectorSquareInputSeconds:F2}  ({r.DetectorOnlySeconds:F2} s / {r.DetectorSquareInputSeconds:F2} s)"));
         Console.WriteLine(string.Create(inv, $"pose alone, fitted / square input     {r.StageSeconds["pose"] / r.PoseSquareInputSeconds:F2}  ({r.StageSeconds["pose"]:F2} s / {r.PoseSquareInputSeconds:F2} s)"));
         if (r.BaselineAnalyzeSeconds is { } before)

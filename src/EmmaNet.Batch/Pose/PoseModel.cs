@@ -30,6 +30,9 @@ public sealed class PoseModel : IPoseEstimator
     private readonly Dictionary<(int Rows, int Cols), PoseNetDecoder> _decoders = [];
     private readonly Mat _resized = new();
 
+    // Reused across calls (a 385x225 input is 1 MB, a large-object allocation per frame otherwise).
+    private float[] _inputBuffer = [];
+
     public PoseModel(ModelStore models, SessionFactory sessions, bool fitToFrame = true)
     {
         var path = models.Resolve(ModelId);
@@ -70,12 +73,15 @@ public sealed class PoseModel : IPoseEstimator
                 count++;
             }
             var perImage = width * height * 3;
-            var input = new float[count * perImage];
+            if (_inputBuffer.Length < count * perImage)
+            {
+                _inputBuffer = new float[count * perImage];
+            }
             for (var i = 0; i < count; i++)
             {
-                Letterbox.FillRgb(frames[start + i], boxes[start + i], input.AsSpan(i * perImage, perImage), _resized);
+                Letterbox.FillRgb(frames[start + i], boxes[start + i], _inputBuffer.AsSpan(i * perImage, perImage), _resized);
             }
-            using var value = OrtValue.CreateTensorValueFromMemory(input, [count, height, width, 3]);
+            using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _inputBuffer.AsMemory(0, count * perImage), [count, height, width, 3]);
             using var outputs = _session.Run(_runOptions, [_input], [value], ["heatmaps", "offsets", "displacement_fwd", "displacement_bwd"]);
             var (rows, cols) = (((height - 1) / Stride) + 1, ((width - 1) / Stride) + 1);
             if (!_decoders.TryGetValue((rows, cols), out var decoder))
