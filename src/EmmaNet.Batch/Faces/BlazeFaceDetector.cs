@@ -78,32 +78,31 @@ public sealed class BlazeFaceDetector : IFaceDetector
     {
         var results = new IReadOnlyList<FaceDetection>[frames.Count];
         var boxes = frames.Select(f => InputFor(f.Width, f.Height)).ToArray();
-        for (var start = 0; start < frames.Count;)
+        foreach (var call in Letterbox.Calls(boxes, _framesPerCall))
         {
-            // One call takes consecutive frames whose inputs have the same size (videos in flight may differ).
-            var (width, height) = (boxes[start].InputWidth, boxes[start].InputHeight);
-            var count = 1;
-            while (count < _framesPerCall && start + count < frames.Count && boxes[start + count].InputWidth == width && boxes[start + count].InputHeight == height)
+            var perImage = boxes[call[0]].InputWidth * boxes[call[0]].InputHeight * 3;
+            if (_input.Length < call.Length * perImage)
             {
-                count++;
+                _input = new float[call.Length * perImage];
             }
-            var perImage = width * height * 3;
-            if (_input.Length < count * perImage)
+            for (var i = 0; i < call.Length; i++)
             {
-                _input = new float[count * perImage];
+                Letterbox.FillRgb(frames[call[i]], boxes[call[i]], _input.AsSpan(i * perImage, perImage), _resized);
             }
-            for (var i = 0; i < count; i++)
+            var found = RunAndDecode(call.Select(i => boxes[i]).ToArray());
+            for (var i = 0; i < call.Length; i++)
             {
-                Letterbox.FillRgb(frames[start + i], boxes[start + i], _input.AsSpan(i * perImage, perImage), _resized);
+                results[call[i]] = found[i];
             }
-            RunAndDecode(count, boxes.AsSpan(start, count), results.AsSpan(start, count));
-            start += count;
         }
         return results;
     }
 
-    private void RunAndDecode(int count, ReadOnlySpan<Letterbox> boxes, Span<IReadOnlyList<FaceDetection>> results)
+    /// <summary>One call on the frames filled into the input buffer (all of one input size), decoded per frame.</summary>
+    private IReadOnlyList<FaceDetection>[] RunAndDecode(Letterbox[] boxes)
     {
+        var count = boxes.Length;
+        var results = new IReadOnlyList<FaceDetection>[count];
         var (width, height) = (boxes[0].InputWidth, boxes[0].InputHeight);
         if (!_anchors.TryGetValue((width, height), out var anchors))
         {
@@ -138,6 +137,7 @@ public sealed class BlazeFaceDetector : IFaceDetector
                 .Where(f => f.Width >= _options.MinFaceSide)
                 .ToList();
         }
+        return results;
     }
 
     private void DecodeLayer(ReadOnlySpan<float> scores, ReadOnlySpan<float> regress, float[] anchors, int anchorBase, Letterbox box, List<FaceDetection> candidates)

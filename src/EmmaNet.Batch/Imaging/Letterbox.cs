@@ -87,6 +87,15 @@ public readonly record struct Letterbox(int FrameWidth, int FrameHeight, int Inp
             return box;
         });
 
+    /// <summary>
+    /// Frames (by index) grouped into network calls of at most <paramref name="perCall"/>, each call one input size:
+    /// videos of different shapes decoded at once share a batch, so their frames interleave.
+    /// </summary>
+    public static IEnumerable<int[]> Calls(IReadOnlyList<Letterbox> boxes, int perCall) =>
+        Enumerable.Range(0, boxes.Count)
+            .GroupBy(i => (boxes[i].InputWidth, boxes[i].InputHeight))
+            .SelectMany(size => size.Chunk(perCall));
+
     /// <summary>Normalised (0..1) input x to frame pixels.</summary>
     public float ToFrameX(float normalisedX) => (normalisedX * InputWidth - PadX) * FrameWidth / ScaledWidth;
 

@@ -63,25 +63,19 @@ public sealed class PoseModel : IPoseEstimator
     {
         var result = new List<Skeleton>[frames.Count];
         var boxes = frames.Select(f => InputFor(f.Width, f.Height)).ToArray();
-        for (var start = 0; start < frames.Count;)
+        foreach (var call in Letterbox.Calls(boxes, _imagesPerCall))
         {
-            // One call takes consecutive frames whose inputs have the same size (videos in flight may differ).
-            var (width, height) = (boxes[start].InputWidth, boxes[start].InputHeight);
-            var count = 1;
-            while (count < _imagesPerCall && start + count < frames.Count && boxes[start + count].InputWidth == width && boxes[start + count].InputHeight == height)
-            {
-                count++;
-            }
+            var (width, height) = (boxes[call[0]].InputWidth, boxes[call[0]].InputHeight);
             var perImage = width * height * 3;
-            if (_inputBuffer.Length < count * perImage)
+            if (_inputBuffer.Length < call.Length * perImage)
             {
-                _inputBuffer = new float[count * perImage];
+                _inputBuffer = new float[call.Length * perImage];
             }
-            for (var i = 0; i < count; i++)
+            for (var i = 0; i < call.Length; i++)
             {
-                Letterbox.FillRgb(frames[start + i], boxes[start + i], _inputBuffer.AsSpan(i * perImage, perImage), _resized);
+                Letterbox.FillRgb(frames[call[i]], boxes[call[i]], _inputBuffer.AsSpan(i * perImage, perImage), _resized);
             }
-            using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _inputBuffer.AsMemory(0, count * perImage), [count, height, width, 3]);
+            using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _inputBuffer.AsMemory(0, call.Length * perImage), [call.Length, height, width, 3]);
             using var outputs = _session.Run(_runOptions, [_input], [value], ["heatmaps", "offsets", "displacement_fwd", "displacement_bwd"]);
             var (rows, cols) = (((height - 1) / Stride) + 1, ((width - 1) / Stride) + 1);
             if (!_decoders.TryGetValue((rows, cols), out var decoder))
@@ -89,7 +83,7 @@ public sealed class PoseModel : IPoseEstimator
                 _decoders[(rows, cols)] = decoder = new PoseNetDecoder(rows, cols, Stride);
             }
             var cells = rows * cols;
-            for (var i = 0; i < count; i++)
+            for (var i = 0; i < call.Length; i++)
             {
                 var poses = decoder.Multiple(
                     outputs[0].GetTensorDataAsSpan<float>().Slice(i * cells * 17, cells * 17),
@@ -97,12 +91,11 @@ public sealed class PoseModel : IPoseEstimator
                     outputs[2].GetTensorDataAsSpan<float>().Slice(i * cells * 32, cells * 32),
                     outputs[3].GetTensorDataAsSpan<float>().Slice(i * cells * 32, cells * 32),
                     maxPoses);
-                var box = boxes[start + i];
-                result[start + i] = poses.Where(p => p.Score >= minPoseScore)
+                var box = boxes[call[i]];
+                result[call[i]] = poses.Where(p => p.Score >= minPoseScore)
                     .Select(p => p with { Keypoints = p.Keypoints.Select(k => new Keypoint(box.ToFrameX(k.X / width), box.ToFrameY(k.Y / height), k.Score)).ToArray() })
                     .ToList();
             }
-            start += count;
         }
         return result;
     }

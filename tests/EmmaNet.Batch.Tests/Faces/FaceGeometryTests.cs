@@ -50,6 +50,17 @@ public sealed class FaceGeometryTests
         Assert.Equal(height, box.ToFrameY((float)(box.PadY + box.ScaledHeight) / box.InputHeight), 1);
     }
 
+    [Fact]
+    public void Calls_group_frames_by_input_size_keep_their_order_and_hold_at_most_the_limit()
+    {
+        var wide = Letterbox.Fitted(1280, 720, 256, 32);
+        var portrait = Letterbox.Fitted(720, 1280, 256, 32);
+        Letterbox[] boxes = [wide, portrait, wide, wide, portrait, wide];
+        var calls = Letterbox.Calls(boxes, perCall: 2).ToList();
+        Assert.Equal([[0, 2], [3, 5], [1, 4]], calls);
+        Assert.Equal([[0], [1], [2], [3], [4], [5]], Letterbox.Calls(boxes, perCall: 1).OrderBy(c => c[0]).ToList());
+    }
+
     [Theory]
     [InlineData(1280, 720)]
     [InlineData(720, 1280)]

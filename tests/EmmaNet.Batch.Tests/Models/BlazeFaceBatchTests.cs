@@ -128,20 +128,36 @@ public sealed class BlazeFaceDetectorBatchTests(ModelFixture models)
     }
 
     [Fact]
-    public async Task Eight_frames_per_call_find_the_same_faces_as_one_per_call()
+    public async Task Eight_frames_per_call_find_the_same_faces_as_one_per_call_with_two_videos_interleaved()
     {
         using var batched = new Batch.Faces.BlazeFaceDetector(models.Store, models.Sessions, new Batch.Faces.BlazeFaceOptions(FramesPerCall: 8));
-        var media = await MediaProber.ProbeAsync(TestPaths.FacesVideo, CancellationToken.None);
+        var faces = new List<VideoFrame>();
+        var squares = new List<VideoFrame>();
         var frames = new List<VideoFrame>();
         try
         {
-            await foreach (var frame in new VideoFrameReader(media, FrameSampling.ContextStream).ReadAsync())
+            // Two shapes (the 16:9 face sample and its central 720x720 square: two input sizes, faces in both)
+            // interleaved, as two videos in flight share a batch.
+            await foreach (var frame in new VideoFrameReader(await MediaProber.ProbeAsync(TestPaths.FacesVideo, CancellationToken.None), FrameSampling.ContextStream).ReadAsync())
             {
-                frames.Add(frame);
+                faces.Add(frame);
+                squares.Add(frame.UseAsMat(image =>
+                {
+                    using var square = new OpenCvSharp.Mat(image, new OpenCvSharp.Rect(280, 0, 720, 720)).Clone();
+                    var pixels = new byte[720 * 720 * 3];
+                    System.Runtime.InteropServices.Marshal.Copy(square.Data, pixels, 0, pixels.Length);
+                    return VideoFrame.FromPixels(pixels, 720, 720, frame.FrameIndex, frame.Timestamp);
+                }));
             }
+            for (var i = 0; i < faces.Count; i++)
+            {
+                frames.AddRange(faces.Skip(i).Take(1).Concat(squares.Skip(i).Take(1)));
+            }
+            Assert.Equal(2, frames.Select(f => batched.InputFor(f.Width, f.Height)).Select(b => (b.InputWidth, b.InputHeight)).Distinct().Count());
             var one = models.Detector.Detect(frames);
             var eight = batched.Detect(frames);
             Assert.Equal(one.Length, eight.Length);
+            Assert.True(one.Where((_, i) => i % 2 == 1).Sum(f => f.Count) >= faces.Count, "the square crops hold faces too");
             for (var i = 0; i < one.Length; i++)
             {
                 Assert.Equal(one[i].Count, eight[i].Count);
@@ -155,7 +171,7 @@ public sealed class BlazeFaceDetectorBatchTests(ModelFixture models)
         }
         finally
         {
-            frames.ForEach(f => f.Dispose());
+            faces.Concat(squares).ToList().ForEach(f => f.Dispose());
         }
     }
 }
