@@ -24,6 +24,10 @@ public sealed class BlazeFaceDetector : IFaceDetector
     private readonly string _inputName;
     private readonly string[] _scoreOutputs;
     private readonly string[] _boxOutputs;
+    private readonly string[] _outputNames;
+
+    // Held for the detector's lifetime: a RunOptions made inline can be finalized by the GC while Run still uses it.
+    private readonly RunOptions _runOptions = new();
     private readonly int _size;
     private readonly int _framesPerCall;
     private readonly bool _fitToFrame;
@@ -54,10 +58,12 @@ public sealed class BlazeFaceDetector : IFaceDetector
             var outputs = _session.OutputMetadata.ToList();
             _scoreOutputs = OutputsWithLastDim(outputs, 1, path);
             _boxOutputs = OutputsWithLastDim(outputs, Regressors, path);
+            _outputNames = [.. _scoreOutputs, .. _boxOutputs];
             Model = new ModelIdentity(_options.ModelId, Path.GetFileName(path), models.Manifest.Get(_options.ModelId).Sha256, provider);
         }
         catch
         {
+            _runOptions.Dispose();
             _session.Dispose();
             _resized.Dispose();
             throw;
@@ -109,17 +115,15 @@ public sealed class BlazeFaceDetector : IFaceDetector
             _anchors[(width, height)] = anchors = BlazeFaceAnchors.Create(width, height, _size);
         }
         using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _input.AsMemory(0, count * width * height * 3), [count, height, width, 3]);
-        var names = _scoreOutputs.Concat(_boxOutputs).ToArray();
-        using var runOptions = new RunOptions();
-        using var outputs = _session.Run(runOptions, [_inputName], [input], names);
+        using var outputs = _session.Run(_runOptions, [_inputName], [input], _outputNames);
         var layers = _scoreOutputs.Length;
         // Scores and boxes each ordered finer grid (more anchors) first, as the anchors are.
-        long AnchorsOf(int output) => outputs[output].GetTensorTypeAndShape().Shape[1];
-        var scoreLayers = Enumerable.Range(0, layers).OrderByDescending(AnchorsOf).ToArray();
-        var boxLayers = Enumerable.Range(layers, layers).OrderByDescending(AnchorsOf).ToArray();
-        if (scoreLayers.Sum(AnchorsOf) * 2 != anchors.Length || !scoreLayers.Select(AnchorsOf).SequenceEqual(boxLayers.Select(AnchorsOf)))
+        var anchorCounts = outputs.Select(o => o.GetTensorTypeAndShape().Shape[1]).ToArray();
+        var scoreLayers = Enumerable.Range(0, layers).OrderByDescending(o => anchorCounts[o]).ToArray();
+        var boxLayers = Enumerable.Range(layers, layers).OrderByDescending(o => anchorCounts[o]).ToArray();
+        if (scoreLayers.Sum(o => anchorCounts[o]) * 2 != anchors.Length || !scoreLayers.Select(o => anchorCounts[o]).SequenceEqual(boxLayers.Select(o => anchorCounts[o])))
         {
-            throw new ModelException($"{Model.FileName}: outputs cover [{string.Join(", ", scoreLayers.Concat(boxLayers).Select(AnchorsOf))}] anchors for a {width}x{height} input, expected {anchors.Length / 2} in scores and boxes");
+            throw new ModelException($"{Model.FileName}: outputs cover [{string.Join(", ", anchorCounts)}] anchors for a {width}x{height} input, expected {anchors.Length / 2} in scores and boxes");
         }
         for (var image = 0; image < count; image++)
         {
@@ -191,6 +195,7 @@ public sealed class BlazeFaceDetector : IFaceDetector
 
     public void Dispose()
     {
+        _runOptions.Dispose();
         _session.Dispose();
         _resized.Dispose();
     }

@@ -33,7 +33,7 @@ public readonly record struct Letterbox(int FrameWidth, int FrameHeight, int Inp
         (int Side, int Pad) Fit(int scaled, int squarePad)
         {
             var pad = squarePad % multiple;
-            var needed = Math.Max(pad + scaled, (longSide + 3) / 4);
+            var needed = Math.Max(pad + scaled, SmallestFittedSide(longSide));
             var side = (((needed - plus + multiple - 1) / multiple) * multiple) + plus;
             return side >= longSide ? (longSide, squarePad) : (side, pad);
         }
@@ -42,9 +42,8 @@ public readonly record struct Letterbox(int FrameWidth, int FrameHeight, int Inp
         return square with { InputWidth = width, InputHeight = height, PadX = padX, PadY = padY };
     }
 
-    /// <summary>Letterboxes a frame into a square NHWC RGB input; see <see cref="FillRgb(VideoFrame, Letterbox, Span{float}, Mat)"/>.</summary>
-    public static Letterbox FillRgb(VideoFrame frame, int inputSize, Span<float> input, Mat scratch) =>
-        FillRgb(frame, For(frame.Width, frame.Height, inputSize), input, scratch);
+    /// <summary>The smallest side <see cref="Fitted"/> gives: a quarter of the long side (the TensorRT profiles' minimum).</summary>
+    public static int SmallestFittedSide(int longSide) => (longSide + 3) / 4;
 
     /// <summary>
     /// Letterboxes a frame into an NHWC RGB network input of <paramref name="box"/>'s size, scaled to [-1, 1]

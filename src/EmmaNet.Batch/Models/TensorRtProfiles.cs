@@ -50,7 +50,7 @@ public static class TensorRtProfiles
                     return null;
                 }
                 max[d - 1] = size;
-                min[d - 1] = dims[d].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? size : (size + 3) / 4;
+                min[d - 1] = dims[d].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? size : Imaging.Letterbox.SmallestFittedSide((int)size);
             }
             shapes.Add((input.Name, min, max));
         }
