@@ -41,10 +41,12 @@ internal static class TrainCommand
         var classWeights = new Option<bool>("--class-weights") { Description = "Weight the cross-entropy by inverse class frequency" };
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same model)", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "Threads computing gradients (0: all cores; the result does not depend on it)", DefaultValueFactory = _ => 0 };
+        var checkpoints = new Option<string?>("--checkpoints") { Description = "Folder of the per-epoch checkpoints (default: <output>.checkpoints; removed when training ends)" };
+        var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run from its checkpoints (same settings and features, else refused)" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Debug logging" };
         var command = new Command("train", "Train the EMMA-Net fusion network on extracted features and export it as ONNX")
         {
-            features, labels, distill, output, report, subject, folds, variant, steps, hidden, bidirectional, epochs, batch, runLength, learningRate, recWeight, smoothWeight, classWeights, seed, threads, verbose,
+            features, labels, distill, output, report, subject, folds, variant, steps, hidden, bidirectional, epochs, batch, runLength, learningRate, recWeight, smoothWeight, classWeights, seed, threads, checkpoints, resume, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -55,7 +57,9 @@ internal static class TrainCommand
                 Threads: parse.GetValue(threads) is > 0 and var t ? t : Environment.ProcessorCount,
                 Loss: new LossSettings(parse.GetValue(recWeight), parse.GetValue(smoothWeight)));
             var settings = new TrainingSettings(config, options, parse.GetValue(runLength), parse.GetValue(classWeights));
-            var job = new TrainJob(parse.GetValue(features)!, parse.GetValue(output)!, parse.GetValue(report), settings, logger);
+            var outputPath = parse.GetValue(output)!;
+            var checkpointFolder = parse.GetValue(checkpoints) ?? Path.ChangeExtension(Path.GetFullPath(outputPath), null) + ".checkpoints";
+            var job = new TrainJob(parse.GetValue(features)!, outputPath, parse.GetValue(report), settings, new TrainRun(checkpointFolder, parse.GetValue(resume), options.Epochs, logger, cancellationToken), logger);
             try
             {
                 if (parse.GetValue(distill))
@@ -69,6 +73,11 @@ internal static class TrainCommand
                 }
                 return await job.AnnotatedAsync(labelFolder, parse.GetValue(subject), parse.GetValue(folds), cancellationToken);
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("Cancelled: every finished epoch is in {Folder}; run the same command with --resume to continue", checkpointFolder);
+                return ExitCodes.Cancelled;
+            }
             catch (Exception ex) when (ex is IOException or FormatException or InvalidDataException or InvalidOperationException or ArgumentException or UnauthorizedAccessException)
             {
                 logger.LogError("{Message}", ex.Message);
@@ -78,7 +87,7 @@ internal static class TrainCommand
         return command;
     }
 
-    private sealed class TrainJob(string features, string output, string? reportPath, TrainingSettings settings, ILogger logger)
+    private sealed class TrainJob(string features, string output, string? reportPath, TrainingSettings settings, TrainRun run, ILogger logger)
     {
         public async Task<int> AnnotatedAsync(string labelFolder, SubjectChoice subject, int folds, CancellationToken cancellationToken)
         {
@@ -106,9 +115,11 @@ internal static class TrainCommand
             logger.LogInformation("Training on {Tracks} tracks ({Labelled} labelled ticks), validation {Valid} tracks ({ValidLabelled}), {Folds} fold(s), variant {Variant}",
                 train.Count, train.Sum(t => t.LabelledCount), valid.Count, valid.Sum(t => t.LabelledCount), folds, settings.Config.Variant);
 
+            var foldCount = Math.Max(1, folds);
+            var dataIdentity = TrainRun.FeaturesIdentity(features);
             var outcomes = new List<FoldOutcome>();
-            foreach (var outcome in FusionTraining.CrossValidate(train, trainFiles, valid, folds, settings, (fold, e) => logger.LogInformation(
-                "fold {Fold} epoch {Epoch}: loss {Loss:F4}, held-out loss {Held:F4}, macro F1 {F1:F3}, learning rate {Rate:g3}", fold, e.Epoch, e.TrainLoss, e.ValidLoss, e.ValidMacroF1, e.LearningRate)))
+            foreach (var outcome in FusionTraining.CrossValidate(train, trainFiles, valid, folds, settings, (fold, e) => run.LogEpoch(fold, foldCount, e),
+                fold => run.Control($"fold-{fold}", fold, foldCount, dataIdentity)))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 outcomes.Add(outcome);
@@ -138,7 +149,8 @@ internal static class TrainCommand
             var description = string.Create(CultureInfo.InvariantCulture,
                 $"Aff-Wild2 EXPR annotations, fold {best.Fold} of {Math.Max(1, folds)}, held-out Avg F1 {best.HeldOut.Metrics.MacroF1:F3}{(best.Validation is { } bv ? $", validation Avg F1 {bv.Metrics.MacroF1:F3}" : "")}");
             Save(best.Network, extractors, description);
-            await WriteReportAsync(rows, description, cancellationToken);
+            await WriteReportAsync(rows, description, outcomes.Select(o => (o.Fold, o.History)), cancellationToken);
+            run.Finished();
             return ExitCodes.Success;
         }
 
@@ -160,15 +172,16 @@ internal static class TrainCommand
             logger.LogInformation("Distilling the face CNN into the fusion network: {Train} tracks ({Ticks} ticks), {Held} held out ({HeldTicks})",
                 train.Count, train.Sum(t => t.LabelledCount), held.Count, held.Sum(t => t.LabelledCount));
             var distill = settings with { Options = settings.Options with { SelectOnLoss = true } };
-            var (network, epochs) = FusionTraining.Train(train, held, distill, e => logger.LogInformation(
-                "epoch {Epoch}: loss {Loss:F4}, held-out loss {Held:F4}, agreement macro F1 {F1:F3}, learning rate {Rate:g3}", e.Epoch, e.TrainLoss, e.ValidLoss, e.ValidMacroF1, e.LearningRate));
+            var (network, history) = FusionTraining.Train(train, held, distill, e => run.LogEpoch(1, 1, e), run.Control("distill", 1, 1, TrainRun.FeaturesIdentity(features)));
+            var epochs = history.Count;
             var rows = new[] { FusionTraining.Evaluate("teacher, train", network, train, settings), FusionTraining.Evaluate("teacher, held-out", network, held, settings) };
             Console.Write(ResultsTable.Format(rows.Select(r => (r.Split, r.Metrics, (double?)r.Stability))));
             Console.WriteLine("(agreement with the face CNN's argmax mapped to ABAW classes, not accuracy against human labels)");
             var description = string.Create(CultureInfo.InvariantCulture,
                 $"distilled from the face expression CNN ({extractors.GetValueOrDefault("face_expression", "?")}) on {tracks.Sum(t => t.LabelledCount)} ticks of {tracks.Select(t => t.VideoId).Distinct().Count()} video(s), {epochs} epochs run; agreement with the teacher on held-out tracks: Avg F1 {rows[1].Metrics.MacroF1:F3}, accuracy {rows[1].Metrics.Accuracy:F3}; not trained on human labels");
             Save(network, extractors, description);
-            await WriteReportAsync(rows, description, cancellationToken);
+            await WriteReportAsync(rows, description, [(1, history)], cancellationToken);
+            run.Finished();
             return ExitCodes.Success;
         }
 
@@ -183,19 +196,53 @@ internal static class TrainCommand
             logger.LogInformation("Wrote {Path}: {Description}", output, description);
         }
 
-        private async Task WriteReportAsync(IEnumerable<EvaluationRow> rows, string description, CancellationToken cancellationToken)
+        private async Task WriteReportAsync(IEnumerable<EvaluationRow> rows, string description, IEnumerable<(int Fold, IReadOnlyList<EpochReport> History)> folds, CancellationToken cancellationToken)
         {
             if (reportPath is null)
             {
                 return;
             }
+            var (c, o) = (settings.Config, settings.Options);
+            var loss = o.Loss ?? new LossSettings();
             var json = JsonSerializer.Serialize(new
             {
                 model = Path.GetFullPath(output),
                 training = description,
-                variant = settings.Config.Variant.ToString().ToLowerInvariant(),
-                steps = settings.Config.Steps,
+                variant = c.Variant.ToString().ToLowerInvariant(),
+                steps = c.Steps,
                 classes = ResultsTable.Classes,
+                settings = new
+                {
+                    hidden = c.Hidden,
+                    layers = c.Layers,
+                    bidirectional_context = c.BidirectionalContext,
+                    key_size = c.KeySize,
+                    head_hidden = c.HeadHidden,
+                    dropout = c.Dropout,
+                    face_size = c.FaceSize,
+                    audio_size = c.AudioSize,
+                    pose_size = c.PoseSize,
+                    epochs_max = o.Epochs,
+                    runs_per_batch = o.RunsPerBatch,
+                    run_length = settings.RunLength,
+                    learning_rate = o.LearningRate,
+                    weight_decay = o.WeightDecay,
+                    patience = o.Patience,
+                    stop_patience = o.StopPatience,
+                    seed = o.Seed,
+                    threads = o.Threads,
+                    rec_weight = loss.ReconstructionWeight,
+                    smooth_weight = loss.SmoothWeight,
+                    class_weights = settings.ClassWeights,
+                    precision = "float32 batched (shards of " + Fusion.Batched.BatchedFusionNetwork.ShardWindows + " windows)",
+                },
+                folds = folds.Select(f => new
+                {
+                    fold = f.Fold,
+                    epochs = f.History.Count,
+                    seconds = f.History.Sum(e => e.Seconds),
+                    history = f.History.Select(e => new { epoch = e.Epoch, train_loss = e.TrainLoss, valid_loss = e.ValidLoss, valid_macro_f1 = e.ValidMacroF1, learning_rate = e.LearningRate, seconds = e.Seconds }),
+                }),
                 rows = rows.Select(r => new
                 {
                     split = r.Split,

@@ -72,17 +72,18 @@ public static class CueExperiment
             KeySize: 8, HeadHidden: 32, Dropout: 0.1, Variant: variant, BidirectionalContext: s.BidirectionalContext);
         var network = new FusionNetwork(config, s.Seed);
         LabelledRun Single(CueWindow w) => new([w.Window], [w.Label]);
-        var trainer = new FusionTrainer(network, new TrainingOptions(Epochs: s.Epochs, RunsPerBatch: 16, LearningRate: 3e-3, Patience: 4, StopPatience: 8, Seed: s.Seed,
+        var trainer = new FusionTrainer(network, new TrainingOptions(Epochs: s.Epochs, RunsPerBatch: 16, LearningRate: 3e-3, Patience: 4, StopPatience: 8, Seed: s.Seed, Threads: Environment.ProcessorCount,
             Loss: new LossSettings(ReconstructionWeight: 0.05, SmoothWeight: 0)));
         trainer.Train(train.Select(Single).ToList(), valid.Select(Single).ToList(), report);
 
         var metrics = FusionTrainer.Evaluate(network, test.Select(Single).ToList());
         var cued = test.Where(w => w.CueModality > 0).ToList();
-        var atCue = cued.Count(w =>
+        var outputs = new Batched.BatchedFusionNetwork(network, Environment.ProcessorCount).Forward(cued.Select(Single).ToList(), new LossSettings());
+        var atCue = cued.Where((w, i) =>
         {
-            var attention = network.Predict(w.Window).Attention[w.CueModality];
+            var attention = outputs[i].Attention[w.CueModality];
             return Array.IndexOf(attention, attention.Max()) == w.CueStep;
-        });
+        }).Count();
         return new CueResult(variant, metrics.MacroF1, metrics.Accuracy, cued.Count == 0 ? 0 : (double)atCue / cued.Count);
     }
 }

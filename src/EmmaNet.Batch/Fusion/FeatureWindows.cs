@@ -28,7 +28,7 @@ public static class FeatureWindows
     public static TickWindow At(FeatureSeries series, TickInput tick, int steps)
     {
         var rows = series.Steps[tick.Subject];
-        var first = (int)Math.Round(tick.Time / AudioTimeline.StepSeconds) - (steps / 2);
+        var first = FirstStep(tick, steps);
         var face = new double[steps][];
         var audio = new double[steps][];
         var pose = new double[steps][];
@@ -48,6 +48,37 @@ public static class FeatureWindows
             }
         }
         return new TickWindow(tick.Subject, tick.Tick, tick.FrameIndex, tick.Time, first, new FusionWindow(face, audio, pose, ToDouble(tick.Face), present));
+    }
+
+    /// <summary>The window's first step: k0 - T/2, k0 the step nearest the tick.</summary>
+    public static int FirstStep(TickInput tick, int steps) => (int)Math.Round(tick.Time / AudioTimeline.StepSeconds) - (steps / 2);
+
+    /// <summary>The window of one tick straight into a batch slot (float32, no <see cref="FusionWindow"/> made): what training reads.</summary>
+    public static void CopyTo(FeatureSeries series, TickInput tick, Batched.WindowBatch batch, int slot)
+    {
+        var rows = series.Steps[tick.Subject];
+        var first = FirstStep(tick, batch.Steps);
+        for (var t = 0; t < batch.Steps; t++)
+        {
+            var face = batch.FaceStep(slot, t);
+            var audio = batch.AudioStep(slot, t);
+            var pose = batch.PoseStep(slot, t);
+            if (rows.TryGetValue(first + t, out var row))
+            {
+                row.Face.CopyTo(face);
+                row.Audio.CopyTo(audio);
+                row.Pose.CopyTo(pose);
+                batch.SetPresent(slot, t, row.FacePresent, row.AudioPresent, row.PosePresent);
+            }
+            else
+            {
+                face.Clear();
+                audio.Clear();
+                pose.Clear();
+                batch.SetPresent(slot, t, false, false, false);
+            }
+        }
+        tick.Face.CopyTo(batch.FaceNowOf(slot));
     }
 
     /// <summary>Reads <c>extract</c>'s tables of one video and builds every window.</summary>

@@ -78,6 +78,8 @@ public sealed class FusionNetwork
 
     internal (Param W1, Param B1, Param W2, Param B2) Head => (_w1, _b1, _w2, _b2);
 
+    internal (IReadOnlyList<Param> Weights, IReadOnlyList<Param> Biases) Decoders => (_dec, _decB);
+
     /// <summary>The parameters this variant uses (the rest stay untouched and are not exported).</summary>
     public IReadOnlyList<Param> Params
     {

@@ -1,4 +1,8 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
 using EmmaNet.Batch.Evaluation;
+using EmmaNet.Batch.Fusion.Batched;
 
 namespace EmmaNet.Batch.Fusion;
 
@@ -11,7 +15,7 @@ public sealed record LabelledRun(IReadOnlyList<FusionWindow> Windows, IReadOnlyL
 /// <param name="RunsPerBatch">Runs per optimiser step (the paper's batch of 4).</param>
 /// <param name="Patience">Epochs without a better validation macro F1 before the learning rate is halved.</param>
 /// <param name="StopPatience">Epochs without a better validation macro F1 before training stops.</param>
-/// <param name="Threads">Replicas computing gradients in parallel (results do not depend on it).</param>
+/// <param name="Threads">Threads computing shards of each batch in parallel (results do not depend on it).</param>
 /// <param name="SelectOnLoss">Judge epochs by validation loss (lower is better) instead of validation macro F1: for
 /// distillation, where agreement with the teacher saturates early while the fit to its distributions still improves.</param>
 public sealed record TrainingOptions(
@@ -26,77 +30,93 @@ public sealed record TrainingOptions(
     LossSettings? Loss = null,
     bool SelectOnLoss = false);
 
-public sealed record EpochReport(int Epoch, double TrainLoss, double ValidMacroF1, double ValidLoss, double LearningRate);
+/// <summary>One finished epoch: mean training loss per run, validation macro F1 and loss, the learning rate it ran at, and its wall time.</summary>
+public sealed record EpochReport(int Epoch, double TrainLoss, double ValidMacroF1, double ValidLoss, double LearningRate, double Seconds = 0);
+
+/// <summary>Where a training run stands, reported after every batch.</summary>
+public sealed record TrainingProgress(int Epoch, int Epochs, int Batch, int Batches, double EpochSeconds, double MeanEpochSeconds, EpochReport? Last);
+
+/// <summary>How a long training run is driven: cancellation (checked before every batch), progress, and the per-epoch checkpoint.</summary>
+/// <param name="Checkpoint">Written after every finished epoch; null: none.</param>
+/// <param name="Resume">Continue from <paramref name="Checkpoint"/> when it exists (its identity must match this run's).</param>
+/// <param name="DataIdentity">Extra identity of the data (e.g. the feature files) that a resumed checkpoint must match.</param>
+public sealed record TrainingControl(
+    IProgress<TrainingProgress>? Progress = null,
+    string? Checkpoint = null,
+    bool Resume = false,
+    string? DataIdentity = null,
+    CancellationToken Cancellation = default);
 
 /// <summary>
-/// Trains a <see cref="FusionNetwork"/> (EMMA-NET.md section 4): AdamW over shuffled runs, the learning rate halved
-/// when validation macro F1 stops improving, early stopping, the best epoch's weights kept. Deterministic for a seed:
-/// each run's dropout has its own seed and replicas' gradients are summed in a fixed order, so the thread count does
-/// not change the result.
+/// Trains a <see cref="FusionNetwork"/> (EMMA-NET.md section 4) on the float32 batched fast path
+/// (<see cref="BatchedFusionNetwork"/>): AdamW over shuffled runs, the learning rate halved when the validation score
+/// stops improving, early stopping, the best epoch's values kept and stored back into the network. Deterministic for
+/// a seed whatever the thread count: each epoch's order and each run's dropout come from the seed, and a batch's
+/// shards are summed in a fixed order. With a checkpoint, Ctrl-C (the cancellation) stops before the next batch and
+/// the last finished epoch stays on disk; a resumed run continues exactly where that epoch ended.
 /// </summary>
 public sealed class FusionTrainer(FusionNetwork network, TrainingOptions options)
 {
-    public List<EpochReport> Train(IReadOnlyList<LabelledRun> train, IReadOnlyList<LabelledRun> valid, Action<EpochReport>? report = null)
+    public List<EpochReport> Train(IReadOnlyList<LabelledRun> train, IReadOnlyList<LabelledRun> valid, Action<EpochReport>? report = null, TrainingControl? control = null)
     {
+        control ??= new TrainingControl();
         var loss = options.Loss ?? new LossSettings();
-        var optimizer = new AdamW(network.Params, weightDecay: options.WeightDecay) { LearningRate = options.LearningRate };
-        var replicas = Enumerable.Range(0, Math.Max(1, options.Threads)).Select(_ => new FusionNetwork(network.Config)).ToArray();
-        var shuffle = new Random(options.Seed);
-        var order = Enumerable.Range(0, train.Count).ToArray();
+        var fast = new BatchedFusionNetwork(network, options.Threads);
+        var values = fast.Parameters.Values;
+        var optimizer = new AdamW(fast.Parameters, options.WeightDecay) { LearningRate = options.LearningRate };
+        var identity = Identity(train, valid, loss, control.DataIdentity);
         var history = new List<EpochReport>();
         var best = double.NegativeInfinity;
-        var bestValues = Snapshot(network);
-        var sinceBest = 0;
-        var sinceDecay = 0;
-        for (var epoch = 1; epoch <= options.Epochs; epoch++)
+        var bestValues = values.ToArray();
+        var (sinceBest, sinceDecay, firstEpoch) = (0, 0, 1);
+        if (control.Resume && control.Checkpoint is { } path && File.Exists(path))
         {
-            shuffle.Shuffle(order);
-            double total = 0;
-            for (var start = 0; start < order.Length; start += options.RunsPerBatch)
+            var saved = TrainingCheckpoint.Load(path);
+            if (TrainingCheckpoint.Mismatch(saved.Identity, identity) is { } problem)
             {
-                var batch = order.Skip(start).Take(options.RunsPerBatch).ToArray();
-                foreach (var r in replicas)
-                {
-                    CopyValues(network, r);
-                }
-                // Each run's gradient goes to its own buffer; the buffers are summed in run order, so the result does
-                // not depend on how runs were spread over threads.
-                var losses = new double[batch.Length];
-                var runGrads = new double[batch.Length][];
-                Parallel.For(0, replicas.Length, new ParallelOptions { MaxDegreeOfParallelism = replicas.Length }, ri =>
-                {
-                    for (var b = ri; b < batch.Length; b += replicas.Length)
-                    {
-                        var run = train[batch[b]];
-                        replicas[ri].ZeroGrad();
-                        losses[b] = replicas[ri].Loss(run.Windows, run.Labels, loss, new Random(unchecked((options.Seed * 1_000_003) + (epoch * 10_007) + batch[b])), backward: true, run.Targets);
-                        runGrads[b] = replicas[ri].Params.SelectMany(p => p.Grad).ToArray();
-                    }
-                });
-                network.ZeroGrad();
-                var target = network.Params;
-                foreach (var grads in runGrads)
-                {
-                    var at = 0;
-                    foreach (var p in target)
-                    {
-                        for (var i = 0; i < p.Grad.Length; i++)
-                        {
-                            p.Grad[i] += grads[at++] / batch.Length;
-                        }
-                    }
-                }
-                optimizer.Step();
-                total += losses.Sum();
+                throw new InvalidDataException($"{path}: the checkpoint belongs to another training run ({problem}); delete it or train without --resume");
             }
-            var (f1, validLoss) = Validate(network, valid, loss);
-            var entry = new EpochReport(epoch, total / Math.Max(1, train.Count), f1, validLoss, optimizer.LearningRate);
+            saved.Values.CopyTo(values, 0);
+            saved.M.CopyTo(optimizer.M, 0);
+            saved.V.CopyTo(optimizer.V, 0);
+            (optimizer.LearningRate, optimizer.Steps) = (saved.LearningRate, saved.OptimizerSteps);
+            (best, bestValues, sinceBest, sinceDecay, firstEpoch) = (saved.Best, saved.BestValues, saved.SinceBest, saved.SinceDecay, saved.Epoch + 1);
+            history.AddRange(saved.History);
+            if (saved.Finished)
+            {
+                firstEpoch = int.MaxValue;
+            }
+            fast.Refresh();
+        }
+        var batches = (train.Count + options.RunsPerBatch - 1) / options.RunsPerBatch;
+        var runLosses = new double[options.RunsPerBatch];
+        var finished = firstEpoch == int.MaxValue;
+        for (var epoch = firstEpoch; epoch <= options.Epochs && !finished; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            var order = Enumerable.Range(0, train.Count).ToArray();
+            new Random(unchecked((options.Seed * 7_919) + epoch)).Shuffle(order);
+            double total = 0;
+            for (var batch = 0; batch < batches; batch++)
+            {
+                control.Cancellation.ThrowIfCancellationRequested();
+                var members = order.Skip(batch * options.RunsPerBatch).Take(options.RunsPerBatch).ToArray();
+                var runs = members.Select(i => train[i]).ToArray();
+                var seeds = members.Select(i => unchecked((options.Seed * 1_000_003) + (epoch * 10_007) + i)).ToArray();
+                var grad = fast.Gradient(runs, seeds, loss, runLosses);
+                optimizer.Step(grad);
+                fast.Refresh();
+                total += runLosses.AsSpan(0, runs.Length).ToArray().Sum();
+                control.Progress?.Report(new TrainingProgress(epoch, options.Epochs, batch + 1, batches, clock.Elapsed.TotalSeconds, MeanSeconds(history), history.LastOrDefault()));
+            }
+            var (f1, validLoss) = Validate(fast, valid, loss);
+            var entry = new EpochReport(epoch, total / Math.Max(1, train.Count), f1, validLoss, optimizer.LearningRate, clock.Elapsed.TotalSeconds);
             history.Add(entry);
             report?.Invoke(entry);
             var score = options.SelectOnLoss ? -validLoss : f1;
             if (score > best + 1e-9)
             {
-                (best, bestValues, sinceBest, sinceDecay) = (score, Snapshot(network), 0, 0);
+                (best, bestValues, sinceBest, sinceDecay) = (score, values.ToArray(), 0, 0);
             }
             else
             {
@@ -106,67 +126,109 @@ public sealed class FusionTrainer(FusionNetwork network, TrainingOptions options
                     optimizer.LearningRate /= 2;
                     sinceDecay = 0;
                 }
-                if (sinceBest >= options.StopPatience)
+                finished = sinceBest >= options.StopPatience;
+            }
+            finished |= epoch == options.Epochs;
+            if (control.Checkpoint is { } checkpoint)
+            {
+                new TrainingCheckpoint
                 {
-                    break;
-                }
+                    Identity = identity, Epoch = epoch, Finished = finished, LearningRate = optimizer.LearningRate, OptimizerSteps = optimizer.Steps,
+                    Best = best, SinceBest = sinceBest, SinceDecay = sinceDecay, History = history,
+                    Values = values, M = optimizer.M, V = optimizer.V, BestValues = bestValues,
+                }.Save(checkpoint);
             }
         }
-        Restore(network, bestValues);
+        fast.Parameters.Store(bestValues);
         return history;
     }
 
-    /// <summary>Validation macro F1 and mean loss per run, from one forward pass over each window.</summary>
-    private static (double MacroF1, double Loss) Validate(FusionNetwork network, IReadOnlyList<LabelledRun> runs, LossSettings loss)
+    /// <summary>Every labelled window's predicted class, scored (forward only, batched, in parallel).</summary>
+    public static ExpressionMetrics Evaluate(FusionNetwork network, IReadOnlyList<LabelledRun> runs, int threads = 2)
     {
-        var truth = new List<int>();
-        var predicted = new List<int>();
-        double total = 0;
-        foreach (var run in runs)
-        {
-            total += network.Loss(run.Windows, run.Labels, loss, null, backward: false, run.Targets, (i, output) =>
-            {
-                truth.Add(run.Labels[i]);
-                predicted.Add(Array.IndexOf(output.Probabilities, output.Probabilities.Max()));
-            });
-        }
-        return (ExpressionMetrics.Compute(truth, predicted).MacroF1, runs.Count == 0 ? 0 : total / runs.Count);
+        var predicted = Predict(network, runs, threads);
+        return ExpressionMetrics.Compute(runs.SelectMany(r => r.Labels).ToList(), predicted.SelectMany(p => p).ToList());
     }
 
-    public static ExpressionMetrics Evaluate(FusionNetwork network, IReadOnlyList<LabelledRun> runs)
+    /// <summary>Each run's predicted classes (argmax), in order.</summary>
+    public static int[][] Predict(FusionNetwork network, IReadOnlyList<LabelledRun> runs, int threads = 2)
     {
-        var truth = new List<int>();
-        var predicted = new List<int>();
+        var outputs = new BatchedFusionNetwork(network, threads).Forward(runs, new LossSettings());
+        return outputs.Select(o => ArgMaxRows(o.Probabilities, network.Config.Classes)).ToArray();
+    }
+
+    /// <summary>Validation macro F1 and mean loss per run, from one forward pass over each window.</summary>
+    private static (double MacroF1, double Loss) Validate(BatchedFusionNetwork fast, IReadOnlyList<LabelledRun> runs, LossSettings loss)
+    {
+        if (runs.Count == 0)
+        {
+            return (0, 0);
+        }
+        var outputs = fast.Forward(runs, loss);
+        var predicted = outputs.SelectMany(o => ArgMaxRows(o.Probabilities, fast.Config.Classes)).ToList();
+        var truth = runs.SelectMany(r => r.Labels).ToList();
+        return (ExpressionMetrics.Compute(truth, predicted).MacroF1, outputs.Sum(o => o.Loss) / runs.Count);
+    }
+
+    private static int[] ArgMaxRows(float[] rows, int width)
+    {
+        var result = new int[rows.Length / width];
+        for (var i = 0; i < result.Length; i++)
+        {
+            var row = rows.AsSpan(i * width, width);
+            var best = 0;
+            for (var k = 1; k < width; k++)
+            {
+                if (row[k] > row[best])
+                {
+                    best = k;
+                }
+            }
+            result[i] = best;
+        }
+        return result;
+    }
+
+    private static double MeanSeconds(List<EpochReport> history) => history.Count == 0 ? 0 : history.Average(h => h.Seconds);
+
+    /// <summary>The settings and data a checkpoint must match to be resumed (the epoch limit and the thread count may change).</summary>
+    private SortedDictionary<string, string> Identity(IReadOnlyList<LabelledRun> train, IReadOnlyList<LabelledRun> valid, LossSettings loss, string? data)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        return new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["config"] = network.Config.ToString(),
+            ["options"] = (options with { Epochs = 0, Threads = 0, Loss = null }).ToString(),
+            ["loss"] = string.Create(inv, $"rec {loss.ReconstructionWeight}, smooth {loss.SmoothWeight}, class weights {(loss.ClassWeights is { } w ? string.Join(' ', w.Select(x => x.ToString("R", inv))) : "none")}"),
+            ["train"] = Summary(train),
+            ["valid"] = Summary(valid),
+            ["data"] = data ?? "",
+        };
+    }
+
+    /// <summary>Runs, windows and a hash of every label and soft target.</summary>
+    private static string Summary(IReadOnlyList<LabelledRun> runs)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> buffer = stackalloc byte[8];
         foreach (var run in runs)
         {
-            for (var i = 0; i < run.Windows.Count; i++)
+            BitConverter.TryWriteBytes(buffer, run.Labels.Count);
+            hash.AppendData(buffer[..4]);
+            foreach (var label in run.Labels)
             {
-                var p = network.Predict(run.Windows[i]).Probabilities;
-                truth.Add(run.Labels[i]);
-                predicted.Add(Array.IndexOf(p, p.Max()));
+                BitConverter.TryWriteBytes(buffer, label);
+                hash.AppendData(buffer[..4]);
+            }
+            foreach (var target in run.Targets ?? [])
+            {
+                foreach (var v in target)
+                {
+                    BitConverter.TryWriteBytes(buffer, v);
+                    hash.AppendData(buffer);
+                }
             }
         }
-        return ExpressionMetrics.Compute(truth, predicted);
-    }
-
-    private static void CopyValues(FusionNetwork from, FusionNetwork to)
-    {
-        var source = from.Params;
-        var target = to.Params;
-        for (var p = 0; p < source.Count; p++)
-        {
-            source[p].Value.CopyTo(target[p].Value, 0);
-        }
-    }
-
-    private static double[][] Snapshot(FusionNetwork network) => network.Params.Select(p => p.Value.ToArray()).ToArray();
-
-    private static void Restore(FusionNetwork network, double[][] values)
-    {
-        var ps = network.Params;
-        for (var p = 0; p < ps.Count; p++)
-        {
-            values[p].CopyTo(ps[p].Value, 0);
-        }
+        return $"{runs.Count} runs, {runs.Sum(r => r.Windows.Count)} windows, labels sha256 {Convert.ToHexStringLower(hash.GetHashAndReset())[..16]}";
     }
 }

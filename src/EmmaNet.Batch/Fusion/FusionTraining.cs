@@ -9,19 +9,22 @@ public sealed record EvaluationRow(string Split, ExpressionMetrics Metrics, doub
 public sealed record TrainingSettings(FusionConfig Config, TrainingOptions Options, int RunLength = 8, bool ClassWeights = false);
 
 /// <summary>One fold of <c>train</c>: the model, its held-out fold's row and, when there is one, the official validation split's row.</summary>
-public sealed record FoldOutcome(int Fold, FusionNetwork Network, EvaluationRow HeldOut, EvaluationRow? Validation, int Epochs);
+public sealed record FoldOutcome(int Fold, FusionNetwork Network, EvaluationRow HeldOut, EvaluationRow? Validation, IReadOnlyList<EpochReport> History)
+{
+    public int Epochs => History.Count;
+}
 
 /// <summary>Training and evaluation of the fusion network on labelled tracks (EMMA-NET.md sections 4-5).</summary>
 public static class FusionTraining
 {
-    public static (FusionNetwork Network, int Epochs) Train(IReadOnlyList<LabelledTrack> train, IReadOnlyList<LabelledTrack> valid, TrainingSettings settings, Action<EpochReport>? report = null)
+    public static (FusionNetwork Network, List<EpochReport> History) Train(IReadOnlyList<LabelledTrack> train, IReadOnlyList<LabelledTrack> valid, TrainingSettings settings, Action<EpochReport>? report = null, TrainingControl? control = null)
     {
         var network = new FusionNetwork(settings.Config, settings.Options.Seed);
         var options = settings.ClassWeights
             ? settings.Options with { Loss = (settings.Options.Loss ?? new LossSettings()) with { ClassWeights = InverseFrequencyWeights(train) } }
             : settings.Options;
-        var history = new FusionTrainer(network, options).Train(Runs(train, settings), Runs(valid, settings), report);
-        return (network, history.Count);
+        var history = new FusionTrainer(network, options).Train(Runs(train, settings), Runs(valid, settings), report, control);
+        return (network, history);
     }
 
     /// <summary>
@@ -29,13 +32,14 @@ public static class FusionTraining
     /// folds, stops early on its own fold, and is scored on that fold and on <paramref name="validation"/>. With one
     /// fold, the model trains on all of <paramref name="train"/> and stops early on <paramref name="validation"/>.
     /// </summary>
-    public static IEnumerable<FoldOutcome> CrossValidate(IReadOnlyList<LabelledTrack> train, IReadOnlyList<ExprAnnotation> trainFiles, IReadOnlyList<LabelledTrack> validation, int folds, TrainingSettings settings, Action<int, EpochReport>? report = null)
+    /// <param name="control">Each fold's training control (its own checkpoint), by fold number from 1.</param>
+    public static IEnumerable<FoldOutcome> CrossValidate(IReadOnlyList<LabelledTrack> train, IReadOnlyList<ExprAnnotation> trainFiles, IReadOnlyList<LabelledTrack> validation, int folds, TrainingSettings settings, Action<int, EpochReport>? report = null, Func<int, TrainingControl>? control = null)
     {
         if (folds <= 1)
         {
-            var (network, epochs) = Train(train, validation, settings, r => report?.Invoke(1, r));
+            var (network, history) = Train(train, validation, settings, r => report?.Invoke(1, r), control?.Invoke(1));
             var row = Evaluate("validation", network, validation, settings);
-            yield return new FoldOutcome(1, network, row, row, epochs);
+            yield return new FoldOutcome(1, network, row, row, history);
             yield break;
         }
         var withTracks = trainFiles.Where(f => train.Any(t => t.Name == f.Name)).ToList();
@@ -50,21 +54,17 @@ public static class FusionTraining
             var held = train.Where(t => heldNames.Contains(t.Name)).ToList();
             var rest = train.Where(t => !heldNames.Contains(t.Name)).ToList();
             var fold = k + 1;
-            var (network, epochs) = Train(rest, held, settings, r => report?.Invoke(fold, r));
+            var (network, history) = Train(rest, held, settings, r => report?.Invoke(fold, r), control?.Invoke(fold));
             yield return new FoldOutcome(fold, network, Evaluate($"fold {fold} held-out", network, held, settings),
-                validation.Count > 0 ? Evaluate($"fold {fold} validation", network, validation, settings) : null, epochs);
+                validation.Count > 0 ? Evaluate($"fold {fold} validation", network, validation, settings) : null, history);
         }
     }
 
-    /// <summary>Predicts every labelled tick (in parallel over runs; the result does not depend on it) and scores them; ECU over consecutive ticks within runs.</summary>
+    /// <summary>Predicts every labelled tick (batched, in parallel; the result does not depend on it) and scores them; ECU over consecutive ticks within runs.</summary>
     public static EvaluationRow Evaluate(string split, FusionNetwork network, IReadOnlyList<LabelledTrack> tracks, TrainingSettings settings)
     {
         var runs = Runs(tracks, settings);
-        var predicted = new int[runs.Count][];
-        Parallel.For(0, runs.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.Options.Threads) }, r =>
-        {
-            predicted[r] = runs[r].Windows.Select(w => ArgMax(network.Predict(w).Probabilities)).ToArray();
-        });
+        var predicted = FusionTrainer.Predict(network, runs, Math.Max(1, settings.Options.Threads));
         var truth = runs.SelectMany(r => r.Labels).ToList();
         var metrics = ExpressionMetrics.Compute(truth, predicted.SelectMany(p => p).ToList());
         return new EvaluationRow(split, metrics, ExpressionMetrics.Stability(predicted));
@@ -85,6 +85,4 @@ public static class FusionTraining
 
     private static List<LabelledRun> Runs(IReadOnlyList<LabelledTrack> tracks, TrainingSettings settings) =>
         tracks.SelectMany(t => t.Runs(settings.Config.Steps, settings.RunLength)).ToList();
-
-    private static int ArgMax(double[] values) => Array.IndexOf(values, values.Max());
 }

@@ -36,9 +36,21 @@ public sealed record LabelledTrack(string Name, string VideoId, FeatureSeries Se
         }
     }
 
-    /// <summary>Windows made on each access: a training set holds features (floats, shared by overlapping windows), not windows.</summary>
-    private sealed class LazyWindows(FeatureSeries series, TickInput[] ticks, int steps) : IReadOnlyList<FusionWindow>
+    /// <summary>
+    /// Views of windows: a training set holds features once (floats, shared by overlapping windows), not windows. The
+    /// trainer copies each window straight into its batch; a <see cref="FusionWindow"/> is made only when indexed.
+    /// </summary>
+    private sealed class LazyWindows(FeatureSeries series, TickInput[] ticks, int steps) : IReadOnlyList<FusionWindow>, Batched.IBatchWindows
     {
+        public void CopyTo(int index, Batched.WindowBatch batch, int slot)
+        {
+            if (batch.Steps != steps)
+            {
+                throw new ArgumentException($"windows of {steps} steps cannot fill a batch of {batch.Steps}", nameof(batch));
+            }
+            FeatureWindows.CopyTo(series, ticks[index], batch, slot);
+        }
+
         public FusionWindow this[int index] => FeatureWindows.At(series, ticks[index], steps).Window;
 
         public int Count => ticks.Length;

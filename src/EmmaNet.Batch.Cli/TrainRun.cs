@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using EmmaNet.Batch.Fusion;
+using Microsoft.Extensions.Logging;
+
+namespace EmmaNet.Batch.Cli;
+
+/// <summary>
+/// What makes <c>train</c> behave like a long job: one checkpoint per fold in <paramref name="folder"/> (resumed with
+/// <c>--resume</c>, replaced otherwise, removed when training ends), a live progress line on a terminal, and an
+/// epoch log line with the time left.
+/// </summary>
+internal sealed class TrainRun(string folder, bool resume, int maxEpochs, ILogger logger, CancellationToken cancellationToken)
+{
+    private readonly Stopwatch _sinceDrawn = Stopwatch.StartNew();
+    private readonly List<double> _epochSeconds = new();
+
+    public TrainingControl Control(string name, int fold, int folds, string dataIdentity)
+    {
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, name + ".ckpt");
+        if (File.Exists(path))
+        {
+            if (resume)
+            {
+                logger.LogInformation("Resuming {Name} from {Path}", name, path);
+            }
+            else
+            {
+                logger.LogWarning("Replacing the checkpoint {Path} of an earlier run (give --resume to continue it instead)", path);
+                File.Delete(path);
+            }
+        }
+        IProgress<TrainingProgress>? progress = ConsoleProgress.IsInteractive ? new Line(this, fold, folds) : null;
+        return new TrainingControl(progress, path, resume, dataIdentity, cancellationToken);
+    }
+
+    public void LogEpoch(int fold, int folds, EpochReport e)
+    {
+        _epochSeconds.Add(e.Seconds);
+        if (ConsoleProgress.IsInteractive)
+        {
+            Console.Error.Write("\r\u001b[K");
+        }
+        logger.LogInformation("fold {Fold}/{Folds} epoch {Epoch}/{Epochs}: loss {Loss:F4}, held-out loss {Held:F4}, macro F1 {F1:F3}, learning rate {Rate:g3}, {Seconds:F1} s; at most {Left} left",
+            fold, folds, e.Epoch, maxEpochs, e.TrainLoss, e.ValidLoss, e.ValidMacroF1, e.LearningRate, e.Seconds, Left(fold, folds, e.Epoch, 0));
+    }
+
+    /// <summary>Training ended and its outputs are written: the checkpoints have nothing left to resume.</summary>
+    public void Finished()
+    {
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>The features a checkpoint was trained on: every Parquet file of the folder, by name and content (SHA-256).</summary>
+    public static string FeaturesIdentity(string features)
+    {
+        using var all = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var files = Directory.EnumerateFiles(features, "*.parquet").Order(StringComparer.Ordinal).ToList();
+        foreach (var file in files)
+        {
+            all.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetFileName(file)));
+            using var stream = File.OpenRead(file);
+            all.AppendData(SHA256.HashData(stream));
+        }
+        return $"{files.Count} feature files, sha256 {Convert.ToHexStringLower(all.GetHashAndReset())[..16]}";
+    }
+
+    /// <summary>Upper bound of the time left (early stopping may end folds sooner), from the mean epoch time so far.</summary>
+    private string Left(int fold, int folds, int epoch, double intoEpoch)
+    {
+        if (_epochSeconds.Count == 0)
+        {
+            return "(after the first epoch)";
+        }
+        var epochs = (maxEpochs - epoch) + ((folds - fold) * maxEpochs);
+        var seconds = Math.Max(0, (epochs * _epochSeconds.Average()) - intoEpoch);
+        var span = TimeSpan.FromSeconds(seconds);
+        return span.TotalHours >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalHours} h {span.Minutes:00} min") : string.Create(CultureInfo.InvariantCulture, $"{span.Minutes} min {span.Seconds:00} s");
+    }
+
+    /// <summary>The live line on a terminal, redrawn at most four times a second.</summary>
+    private sealed class Line(TrainRun run, int fold, int folds) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress p)
+        {
+            if (run._sinceDrawn.ElapsedMilliseconds < 250 && p.Batch != p.Batches)
+            {
+                return;
+            }
+            run._sinceDrawn.Restart();
+            var last = p.Last is { } e ? string.Create(CultureInfo.InvariantCulture, $", last epoch: held-out loss {e.ValidLoss:F4}, macro F1 {e.ValidMacroF1:F3}") : "";
+            var left = run._epochSeconds.Count == 0 ? "" : ", at most " + run.Left(fold, folds, p.Epoch - 1, p.EpochSeconds) + " left";
+            Console.Error.Write(string.Create(CultureInfo.InvariantCulture, $"\r\u001b[Kfold {fold}/{folds} epoch {p.Epoch}/{p.Epochs} batch {p.Batch}/{p.Batches} ({100.0 * p.Batch / p.Batches:F0}%){last}{left}"));
+        }
+    }
+}
