@@ -63,7 +63,7 @@ public sealed class FusionTrainer(FusionNetwork network, TrainingOptions options
         var loss = options.Loss ?? new LossSettings();
         var fast = new BatchedFusionNetwork(network, options.Threads);
         var values = fast.Parameters.Values;
-        var optimizer = new AdamW(fast.Parameters, options.WeightDecay) { LearningRate = options.LearningRate };
+        var optimizer = new AdamW(fast.Parameters, options.WeightDecay, options.Threads) { LearningRate = options.LearningRate };
         var identity = Identity(train, valid, loss, control.DataIdentity);
         var history = new List<EpochReport>();
         var best = double.NegativeInfinity;

@@ -107,7 +107,7 @@ public static class TrainingBenchmark
         var fast = new BatchedFusionNetwork(new FusionNetwork(config, seed: 1), threads);
         var losses = new double[4];
         var gradient = Throughput(runs, 4, seconds, batch => fast.Gradient(batch, Seeds(batch.Length), loss, losses));
-        var optimizer = new AdamW(fast.Parameters) { LearningRate = 1e-4 };
+        var optimizer = new AdamW(fast.Parameters, threads: threads) { LearningRate = 1e-4 };
         var step = Throughput(runs, 4, seconds, batch =>
         {
             optimizer.Step(fast.Gradient(batch, Seeds(batch.Length), loss, losses));

@@ -38,3 +38,41 @@ public sealed class BenchCliTests
         Assert.Equal(4, r.GetProperty("fusion_ms_per_window_by_batch").EnumerateObject().Count());
     }
 }
+
+/// <summary>
+/// <c>emmanet bench-train --json</c> on a small generated set: the reference and the fast path both measured, every
+/// ratio consistent with the figures it comes from, and a feature set whose memory per tick is the features' own size
+/// (windows are views: copying each window's 12 steps would cost about 27 KB per tick). No speed is asserted.
+/// </summary>
+public sealed class BenchTrainCliTests
+{
+    [Fact]
+    public async Task Bench_train_reports_both_paths_the_memory_and_the_projection_consistently()
+    {
+        var result = await Emmanet.RunAsync("bench-train", "--json", "--hidden", "16", "--memory-ticks", "6000", "--seconds", "0.3");
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var r = JsonDocument.Parse(result.Stdout).RootElement;
+        double Get(JsonElement e, string name) => e.GetProperty(name).GetDouble();
+        var (reference, fast) = (r.GetProperty("reference"), r.GetProperty("fast"));
+        var flops = Get(r, "forward_flops_per_window") + Get(r, "backward_flops_per_window");
+        foreach (var s in new[] { reference, fast })
+        {
+            Assert.True(Get(s, "gradient_windows_per_second") > 0 && Get(s, "forward_windows_per_second") > 0 && Get(s, "peak_memory_mi_b") > 0);
+            Assert.Equal(Get(s, "gradient_windows_per_second") * flops / 1e9, Get(s, "gigaflops_per_second"), 6);
+        }
+        Assert.Equal(Get(fast, "gradient_windows_per_second") / Get(reference, "gradient_windows_per_second"), Get(r, "speedup"), 6);
+        Assert.Equal(Get(fast, "forward_windows_per_second") / Get(reference, "forward_windows_per_second"), Get(r, "forward_speedup"), 6);
+        Assert.Equal(Get(fast, "gradient_windows_per_second") / (Get(r, "fast_one_thread_gradient_windows_per_second") * Get(r, "threads")), Get(r, "parallel_efficiency"), 6);
+
+        var p = r.GetProperty("projection");
+        Assert.Equal(117_000, p.GetProperty("ticks").GetInt32());
+        double Hours(JsonElement s) => 5 * 40 * ((0.8 * 117_000 / Get(s, "step_windows_per_second")) + (0.2 * 117_000 / Get(s, "forward_windows_per_second"))) / 3600;
+        Assert.Equal(Hours(reference), Get(p, "reference_hours"), 6);
+        Assert.Equal(Hours(fast), Get(p, "fast_hours"), 6);
+
+        Assert.Equal(6000, r.GetProperty("memory_ticks").GetInt32());
+        Assert.True(r.GetProperty("memory_windows").GetInt32() > 4000);
+        // Per tick: its face (263 floats) and a third of a step (263 + 256 + 51 floats) = 1812 bytes of features.
+        Assert.InRange(Get(r, "bytes_per_tick"), 1812, 1.5 * 1812);
+    }
+}

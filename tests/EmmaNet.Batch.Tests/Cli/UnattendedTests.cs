@@ -121,7 +121,7 @@ public sealed class UnattendedTests(FaceClips clips) : IClassFixture<FaceClips>,
         {
             // --force makes every attempt redo all four videos, so each kill lands in real work (loading models,
             // decoding, writing or renaming) rather than after an almost empty resumed run.
-            using var process = Emmanet.Start(new Dictionary<string, string>(), "analyze", clips.Folder, "-o", output, "--force");
+            using var process = Emmanet.Start(new Dictionary<string, string>(), ["analyze", clips.Folder, "-o", output, "--force"]);
             // A whole forced run takes about 2.6 s here (about 0.6 s of it starting up and loading models).
             await Task.Delay(TimeSpan.FromMilliseconds(random.Next(700, 2500)));
             if (!process.HasExited)

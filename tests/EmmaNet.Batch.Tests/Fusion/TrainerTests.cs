@@ -1,28 +1,31 @@
 using EmmaNet.Batch.Evaluation;
 using EmmaNet.Batch.Fusion;
+using EmmaNet.Batch.Fusion.Batched;
+using EmmaNet.Batch.Tests.Support;
 
 namespace EmmaNet.Batch.Tests.Fusion;
 
 public sealed class TrainerTests
 {
+    private static readonly FusionConfig Small = new(Steps: 6, FaceSize: 5, AudioSize: 5, PoseSize: 5, Hidden: 4, KeySize: 3, HeadHidden: 8);
+
+    private static List<LabelledRun> CueRuns(int count, int seed) =>
+        CueExperiment.Generate(count, new CueExperiment.Settings(Steps: 6, Size: 5, Hidden: 4), seed).Select(w => new LabelledRun([w.Window], [w.Label])).ToList();
+
+    private static double[][] Values(FusionNetwork network) => network.Params.Select(p => p.Value.ToArray()).ToArray();
+
     [Fact]
-    public void Training_is_the_same_on_one_thread_or_two()
+    public void Training_is_the_same_on_one_thread_or_three()
     {
-        var settings = new CueExperiment.Settings(Train: 64, Test: 32, Steps: 6, Size: 5, Hidden: 4);
-        var data = CueExperiment.Generate(96, settings, seed: 1).Select(w => new LabelledRun([w.Window], [w.Label])).ToList();
+        var data = CueRuns(96, seed: 1);
         double[][] Train(int threads)
         {
-            var network = new FusionNetwork(new FusionConfig(Steps: 6, FaceSize: 5, AudioSize: 5, PoseSize: 5, Hidden: 4, KeySize: 3, HeadHidden: 8), seed: 2);
-            new FusionTrainer(network, new TrainingOptions(Epochs: 3, RunsPerBatch: 8, Threads: threads)).Train(data.Take(64).ToList(), data.Skip(64).ToList());
-            return network.Params.Select(p => p.Value.ToArray()).ToArray();
+            var network = new FusionNetwork(Small, seed: 2);
+            // 40 single-window runs per batch: three shards, so threads really split the work.
+            new FusionTrainer(network, new TrainingOptions(Epochs: 3, RunsPerBatch: 40, Threads: threads)).Train(data.Take(64).ToList(), data.Skip(64).ToList());
+            return Values(network);
         }
-        var one = Train(1);
-        var two = Train(2);
-        Assert.Equal(one.Length, two.Length);
-        for (var p = 0; p < one.Length; p++)
-        {
-            Assert.Equal(one[p], two[p]);
-        }
+        Assert.Equal(Train(1), Train(3));
     }
 
     [Fact]
@@ -33,6 +36,122 @@ public sealed class TrainerTests
         var network = new FusionNetwork(new FusionConfig(Steps: 6, FaceSize: 5, AudioSize: 5, PoseSize: 5, Hidden: 6, KeySize: 4, HeadHidden: 16, BidirectionalContext: true), seed: 2);
         var history = new FusionTrainer(network, new TrainingOptions(Epochs: 8, RunsPerBatch: 8, LearningRate: 5e-3)).Train(data.Take(160).ToList(), data.Skip(160).ToList());
         Assert.True(history[^1].TrainLoss < history[0].TrainLoss * 0.7, $"loss {history[0].TrainLoss:F3} -> {history[^1].TrainLoss:F3}");
+    }
+
+    [Fact]
+    public void A_run_cancelled_mid_epoch_and_resumed_ends_exactly_like_an_uninterrupted_one()
+    {
+        using var folder = new TempFolder();
+        var data = CueRuns(120, seed: 5);
+        var (train, valid) = (data.Take(96).ToList(), data.Skip(96).ToList());
+        var options = new TrainingOptions(Epochs: 5, RunsPerBatch: 8, Patience: 1, StopPatience: 10, Seed: 3);
+
+        var whole = new FusionNetwork(Small, seed: 2);
+        var wholeHistory = new FusionTrainer(whole, options).Train(train, valid, control: new TrainingControl(Checkpoint: folder.File("whole.ckpt")));
+
+        // Cancelled during epoch 3, batch 5: epochs 1 and 2 are in the checkpoint, epoch 3's first batches are lost.
+        var path = folder.File("interrupted.ckpt");
+        using var cancel = new CancellationTokenSource();
+        var stopAt = new Progress(p =>
+        {
+            if (p.Epoch == 3 && p.Batch == 4)
+            {
+                cancel.Cancel();
+            }
+        });
+        var first = new FusionNetwork(Small, seed: 2);
+        var batches = 0;
+        Assert.Throws<OperationCanceledException>(() => new FusionTrainer(first, options).Train(train, valid, control: new TrainingControl(new Counting(stopAt, () => batches++), path, Cancellation: cancel.Token)));
+        Assert.Equal(2 * 12 + 4, batches);   // stopped before the fifth batch of epoch 3
+        Assert.Equal(2, TrainingCheckpoint.Load(path).Epoch);
+
+        var resumed = new FusionNetwork(Small, seed: 9);   // other initial values: everything must come from the checkpoint
+        var resumedHistory = new FusionTrainer(resumed, options with { Threads = 1 }).Train(train, valid, control: new TrainingControl(Checkpoint: path, Resume: true));
+        Assert.Equal(wholeHistory.Select(e => (e.Epoch, e.TrainLoss, e.ValidLoss, e.LearningRate)), resumedHistory.Select(e => (e.Epoch, e.TrainLoss, e.ValidLoss, e.LearningRate)));
+        Assert.Equal(Values(whole), Values(resumed));
+        Assert.True(TrainingCheckpoint.Load(path).Finished);
+
+        // A finished checkpoint resumes to the same model without training.
+        var again = new FusionNetwork(Small, seed: 11);
+        Assert.Equal(5, new FusionTrainer(again, options).Train(train, valid, control: new TrainingControl(Checkpoint: path, Resume: true)).Count);
+        Assert.Equal(Values(whole), Values(again));
+    }
+
+    [Fact]
+    public void A_checkpoint_of_other_settings_or_data_is_refused_by_name()
+    {
+        using var folder = new TempFolder();
+        var data = CueRuns(40, seed: 6);
+        var path = folder.File("run.ckpt");
+        var options = new TrainingOptions(Epochs: 1, RunsPerBatch: 8);
+        new FusionTrainer(new FusionNetwork(Small, seed: 2), options).Train(data.Take(32).ToList(), data.Skip(32).ToList(), control: new TrainingControl(Checkpoint: path));
+
+        var otherRate = Assert.Throws<InvalidDataException>(() => new FusionTrainer(new FusionNetwork(Small, seed: 2), options with { LearningRate = 0.02 })
+            .Train(data.Take(32).ToList(), data.Skip(32).ToList(), control: new TrainingControl(Checkpoint: path, Resume: true)));
+        Assert.Contains("options was", otherRate.Message, StringComparison.Ordinal);
+        Assert.Contains("LearningRate = 0.02", otherRate.Message, StringComparison.Ordinal);
+
+        var otherData = Assert.Throws<InvalidDataException>(() => new FusionTrainer(new FusionNetwork(Small, seed: 2), options)
+            .Train(data.Skip(8).Take(32).ToList(), data.Skip(32).ToList(), control: new TrainingControl(Checkpoint: path, Resume: true)));
+        Assert.Contains("train was", otherData.Message, StringComparison.Ordinal);
+
+        File.WriteAllText(path, "not a checkpoint");
+        var damaged = Assert.Throws<InvalidDataException>(() => new FusionTrainer(new FusionNetwork(Small, seed: 2), options)
+            .Train(data.Take(32).ToList(), data.Skip(32).ToList(), control: new TrainingControl(Checkpoint: path, Resume: true)));
+        Assert.Contains(path, damaged.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Windows_copied_from_held_features_equal_the_windows_built_from_them()
+    {
+        var config = new FusionConfig(Steps: 12, FaceSize: 263, AudioSize: 256, PoseSize: 51, Hidden: 8, KeySize: 4, HeadHidden: 8);
+        var track = SyntheticFeatures.Tracks(400, 400, seed: 8, config).Single();
+        var run = track.Runs(config.Steps, 8).Skip(3).First();
+        var direct = new WindowBatch(config);
+        direct.Reset(run.Windows.Count);
+        var converted = new WindowBatch(config);
+        converted.Reset(run.Windows.Count);
+        var built = run.Windows.ToList();   // FusionWindow objects: the double path
+        for (var i = 0; i < run.Windows.Count; i++)
+        {
+            direct.Put(run.Windows, i, i);
+            converted.Put(built, i, i);
+        }
+        Assert.Equal(converted.Face.ToArray(), direct.Face.ToArray());
+        Assert.Equal(converted.Audio.ToArray(), direct.Audio.ToArray());
+        Assert.Equal(converted.Pose.ToArray(), direct.Pose.ToArray());
+        Assert.Equal(converted.FaceNow.ToArray(), direct.FaceNow.ToArray());
+        for (var i = 0; i < run.Windows.Count; i++)
+        {
+            for (var t = 0; t < config.Steps; t++)
+            {
+                for (var m = 0; m < 3; m++)
+                {
+                    Assert.Equal(converted.IsPresent(i, t, m), direct.IsPresent(i, t, m));
+                }
+            }
+        }
+        // The track's first window reaches before the video's start: absent steps are zeros.
+        var firstRun = track.Runs(config.Steps, 8).First();
+        var edge = new WindowBatch(config);
+        edge.Reset(1);
+        edge.Put(firstRun.Windows, 0, 0);
+        Assert.False(edge.IsPresent(0, 0, 0));
+        Assert.All(edge.FaceStep(0, 0).ToArray(), v => Assert.Equal(0, v));
+    }
+
+    private sealed class Progress(Action<TrainingProgress> action) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => action(value);
+    }
+
+    private sealed class Counting(IProgress<TrainingProgress> inner, Action count) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            count();
+            inner.Report(value);
+        }
     }
 }
 

@@ -9,11 +9,14 @@ public static class Emmanet
 
     public static Task<Result> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
 
-    /// <summary>The program started, not awaited (to be killed by a test).</summary>
-    public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    /// <summary>The program started, not awaited (to be killed by a test); with <paramref name="program"/>, that program is started with <paramref name="args"/> instead (a wrapper that runs emmanet).</summary>
+    public static Process Start(IReadOnlyDictionary<string, string> environment, string[] args, string? program = null)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "emmanet.dll"));
+        var psi = new ProcessStartInfo(program ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (program is null)
+        {
+            psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "emmanet.dll"));
+        }
         foreach (var arg in args)
         {
             psi.ArgumentList.Add(arg);
@@ -26,9 +29,14 @@ public static class Emmanet
         return Process.Start(psi)!;
     }
 
-    public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    /// <summary>Another program (a shell driving emmanet, say) run to its end.</summary>
+    public static Task<Result> RunProgramAsync(string program, params string[] args) => WaitAsync(Start(new Dictionary<string, string>(), args, program), args);
+
+    public static Task<Result> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) => WaitAsync(Start(environment, args), args);
+
+    private static async Task<Result> WaitAsync(Process started, string[] args)
     {
-        using var process = Start(environment, args);
+        using var process = started;
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
         using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(240));

@@ -7,7 +7,8 @@ namespace EmmaNet.Batch.Fusion.Batched;
 /// per entry, bias-corrected; no decay on biases (vectors). The moments and the step count are its whole state, so a
 /// checkpoint can carry them.
 /// </summary>
-public sealed class AdamW(FusionParameters parameters, double weightDecay = 1e-4, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
+/// <remarks>Each entry is updated on its own, so spreading the tensors over <paramref name="threads"/> changes nothing.</remarks>
+public sealed class AdamW(FusionParameters parameters, double weightDecay = 1e-4, int threads = 1, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
 {
     public double LearningRate { get; set; } = 1e-3;
 
@@ -27,7 +28,7 @@ public sealed class AdamW(FusionParameters parameters, double weightDecay = 1e-4
         var rate = (float)(LearningRate / c1);
         var vScale = (float)(1 / c2);
         var eps = (float)epsilon;
-        foreach (var p in parameters.Params)
+        Parallel.ForEach(parameters.Params, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, p =>
         {
             var at = parameters.Offset(p);
             var decay = (float)(LearningRate * (p.Shape.Length > 1 ? weightDecay : 0));
@@ -54,6 +55,6 @@ public sealed class AdamW(FusionParameters parameters, double weightDecay = 1e-4
                 v[i] = (b2 * v[i]) + ((1 - b2) * g[i] * g[i]);
                 value[i] -= (rate * m[i] / (MathF.Sqrt(v[i] * vScale) + eps)) + (decay * value[i]);
             }
-        }
+        });
     }
 }

@@ -39,7 +39,7 @@ public sealed class BatchedFusionNetwork
     public int Threads => _passes.Length;
 
     /// <summary>Call after the values changed (an optimiser step, a restore): the transposed weights follow them.</summary>
-    public void Refresh() => _prepared.Refresh();
+    public void Refresh() => _prepared.Refresh(Threads);
 
     /// <summary>
     /// The gradient of the mean run loss over <paramref name="runs"/> (the reference trainer's batch gradient), each
@@ -63,11 +63,18 @@ public sealed class BatchedFusionNetwork
             pass.Forward(_prepared);
             pass.LossAndBackward(_prepared, loss, runLosses.AsSpan(first, count), grad, scale);
         });
-        _shardGrads[0].CopyTo(_grad, 0);
-        for (var s = 1; s < shards.Count; s++)
+        // Summed in shard order, element by element: splitting the vector over threads changes nothing.
+        var chunk = (Parameters.Count + Threads - 1) / Threads;
+        Parallel.For(0, Threads, new ParallelOptions { MaxDegreeOfParallelism = Threads }, t =>
         {
-            TensorPrimitives.Add(_grad, _shardGrads[s], _grad);
-        }
+            var (start, length) = (t * chunk, Math.Max(0, Math.Min(chunk, Parameters.Count - (t * chunk))));
+            var total = _grad.AsSpan(start, length);
+            _shardGrads[0].AsSpan(start, length).CopyTo(total);
+            for (var s = 1; s < shards.Count; s++)
+            {
+                TensorPrimitives.Add(total, _shardGrads[s].AsSpan(start, length), total);
+            }
+        });
         return _grad;
     }
 
@@ -159,25 +166,32 @@ public sealed class BatchedFusionNetwork
         });
     }
 
-    /// <summary>Consecutive runs grouped while their windows fit in <paramref name="windows"/> (a longer run is a shard alone).</summary>
+    /// <summary>
+    /// Consecutive runs cut into ceil(windows / <paramref name="windows"/>) shards of about equal size (each cut at the
+    /// run boundary nearest its share), so the threads finish together; decided by the runs alone, never by the threads.
+    /// </summary>
     private static List<(int First, int Count)> Shards(IReadOnlyList<LabelledRun> runs, int windows)
     {
+        var total = 0;
+        foreach (var run in runs)
+        {
+            total += run.Windows.Count;
+        }
+        var count = Math.Max(1, (total + windows - 1) / windows);
         var shards = new List<(int, int)>();
-        var (first, size) = (0, 0);
+        var (first, seen) = (0, 0);
         for (var r = 0; r < runs.Count; r++)
         {
             var n = runs[r].Windows.Count;
-            if (r > first && size + n > windows)
+            var cut = (double)(shards.Count + 1) * total / count;
+            if (r > first && shards.Count < count - 1 && seen + (n / 2.0) > cut)
             {
                 shards.Add((first, r - first));
-                (first, size) = (r, 0);
+                first = r;
             }
-            size += n;
+            seen += n;
         }
-        if (runs.Count > first)
-        {
-            shards.Add((first, runs.Count - first));
-        }
+        shards.Add((first, runs.Count - first));
         return shards;
     }
 

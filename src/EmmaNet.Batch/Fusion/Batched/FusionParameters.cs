@@ -113,13 +113,9 @@ internal sealed class PreparedWeights
     }
 
     /// <summary>Recomputes every transpose from the current values (after an optimiser step).</summary>
-    public void Refresh()
-    {
-        foreach (var (p, t) in _transposed)
-        {
-            Sgemm.Transpose(_parameters.Of(p), p.Shape[0], p.Shape[1], t);
-        }
-    }
+    public void Refresh(int threads = 1) =>
+        Parallel.ForEach(_transposed, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, pair =>
+            Sgemm.Transpose(_parameters.Of(pair.Key), pair.Key.Shape[0], pair.Key.Shape[1], pair.Value));
 
     /// <summary>W^T [cols, rows] of a [rows, cols] parameter.</summary>
     public ReadOnlySpan<float> Transposed(Param p) => _transposed[p];
