@@ -32,6 +32,8 @@ internal static class TrainCommand
         var steps = new Option<int>("--steps") { Description = "T, the 2 Hz steps of context", DefaultValueFactory = _ => 12 };
         var hidden = new Option<int>("--hidden") { Description = "GRU hidden size", DefaultValueFactory = _ => 128 };
         var bidirectional = new Option<bool>("--bidirectional-context") { Description = "Bidirectional audio and pose encoders" };
+        var noPresence = new Option<bool>("--no-presence-input") { Description = "Encoders without the presence input (absent steps are bare zeros, as before)" };
+        var position = new Option<bool>("--step-position") { Description = "Encoders also read each step's position in the window" };
         var epochs = new Option<int>("--epochs") { Description = "Epochs at most", DefaultValueFactory = _ => 40 };
         var batch = new Option<int>("--batch") { Description = "Runs of consecutive windows per optimiser step", DefaultValueFactory = _ => 4 };
         var runLength = new Option<int>("--run-length") { Description = "Consecutive windows per run at most", DefaultValueFactory = _ => 8 };
@@ -42,24 +44,27 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same model)", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "Threads computing gradients (0: all cores; the result does not depend on it)", DefaultValueFactory = _ => 0 };
         var checkpoints = new Option<string?>("--checkpoints") { Description = "Folder of the per-epoch checkpoints (default: <output>.checkpoints; removed when training ends)" };
+        var distillPool = new Option<double>("--distill-pool") { Description = "With --distill: the target is the face CNN's reading averaged over this many seconds around the tick (0: the tick's own)", DefaultValueFactory = _ => 0 };
+        var faceDropout = new Option<double>("--face-dropout") { Description = "Share of training windows whose current face is hidden, so the network learns to read the tick from its context", DefaultValueFactory = _ => 0 };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run from its checkpoints (same settings and features, else refused)" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Debug logging" };
         var command = new Command("train", "Train the EMMA-Net fusion network on extracted features and export it as ONNX")
         {
-            features, labels, distill, output, report, subject, folds, variant, steps, hidden, bidirectional, epochs, batch, runLength, learningRate, recWeight, smoothWeight, classWeights, seed, threads, checkpoints, resume, verbose,
+            features, labels, distill, output, report, subject, folds, variant, steps, hidden, bidirectional, noPresence, position, epochs, batch, runLength, learningRate, recWeight, smoothWeight, classWeights, seed, threads, distillPool, faceDropout, checkpoints, resume, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var logging = CliLogging.Create(parse.GetValue(verbose));
             var logger = logging.CreateLogger("emmanet");
-            var config = new FusionConfig(Steps: parse.GetValue(steps), Hidden: parse.GetValue(hidden), BidirectionalContext: parse.GetValue(bidirectional), Variant: parse.GetValue(variant));
+            var config = new FusionConfig(Steps: parse.GetValue(steps), Hidden: parse.GetValue(hidden), BidirectionalContext: parse.GetValue(bidirectional), Variant: parse.GetValue(variant),
+                PresenceInput: !parse.GetValue(noPresence), StepPosition: parse.GetValue(position));
             var options = new TrainingOptions(Epochs: parse.GetValue(epochs), RunsPerBatch: parse.GetValue(batch), LearningRate: parse.GetValue(learningRate), Seed: parse.GetValue(seed),
                 Threads: parse.GetValue(threads) is > 0 and var t ? t : Environment.ProcessorCount,
-                Loss: new LossSettings(parse.GetValue(recWeight), parse.GetValue(smoothWeight)));
+                Loss: new LossSettings(parse.GetValue(recWeight), parse.GetValue(smoothWeight)), FaceDropout: parse.GetValue(faceDropout));
             var settings = new TrainingSettings(config, options, parse.GetValue(runLength), parse.GetValue(classWeights));
             var outputPath = parse.GetValue(output)!;
             var checkpointFolder = parse.GetValue(checkpoints) ?? Path.ChangeExtension(Path.GetFullPath(outputPath), null) + ".checkpoints";
-            var job = new TrainJob(parse.GetValue(features)!, outputPath, parse.GetValue(report), settings, new TrainRun(checkpointFolder, parse.GetValue(resume), options.Epochs, logger, cancellationToken), logger);
+            var job = new TrainJob(parse.GetValue(features)!, outputPath, parse.GetValue(report), settings, new TrainRun(checkpointFolder, parse.GetValue(resume), options.Epochs, logger, cancellationToken), parse.GetValue(distillPool), logger);
             try
             {
                 if (parse.GetValue(distill))
@@ -87,7 +92,7 @@ internal static class TrainCommand
         return command;
     }
 
-    private sealed class TrainJob(string features, string output, string? reportPath, TrainingSettings settings, TrainRun run, ILogger logger)
+    private sealed class TrainJob(string features, string output, string? reportPath, TrainingSettings settings, TrainRun run, double distillPool, ILogger logger)
     {
         public async Task<int> AnnotatedAsync(string labelFolder, SubjectChoice subject, int folds, CancellationToken cancellationToken)
         {
@@ -156,29 +161,35 @@ internal static class TrainCommand
 
         public async Task<int> DistillAsync(CancellationToken cancellationToken)
         {
-            var tracks = await TrainingSets.DistillationAsync(features, cancellationToken);
+            var tracks = await TrainingSets.DistillationAsync(features, distillPool, cancellationToken);
             if (tracks.Count == 0)
             {
                 throw new InvalidDataException($"{features}: no features files with faces (run `emmanet extract` first)");
             }
             var extractors = TrainingSets.CommonExtractors(tracks);
-            // Every fifth track (in name order) is held out to stop early and to report agreement with the teacher.
-            var held = tracks.Where((_, i) => i % 5 == 4).ToList();
-            var train = tracks.Where((_, i) => i % 5 != 4).ToList();
+            // The last fifth of every track is held out, so every video, moving footage included, is scored on ticks it
+            // was not trained on; it is only reported: every epoch is trained and the last one kept.
+            var parts = tracks.Select(t => TrainingSets.SplitInTime(t, 0.8)).ToList();
+            var train = parts.Select(p => p.Head).ToList();
+            var held = parts.Where(p => p.Tail is not null).Select(p => p.Tail!).ToList();
             if (held.Count == 0)
             {
                 held = train;
             }
-            logger.LogInformation("Distilling the face CNN into the fusion network: {Train} tracks ({Ticks} ticks), {Held} held out ({HeldTicks})",
-                train.Count, train.Sum(t => t.LabelledCount), held.Count, held.Sum(t => t.LabelledCount));
-            var distill = settings with { Options = settings.Options with { SelectOnLoss = true } };
+            logger.LogInformation("Distilling the face CNN into the fusion network: {Train} tracks ({Ticks} ticks), the last fifth of each held out ({HeldTicks} ticks)",
+                train.Count, train.Sum(t => t.LabelledCount), held.Sum(t => t.LabelledCount));
+            var distill = settings with { Options = settings.Options with { KeepLast = true } };
             var (network, history) = FusionTraining.Train(train, held, distill, e => run.LogEpoch(1, 1, e), run.Control("distill", 1, 1, TrainRun.FeaturesIdentity(features)));
             var epochs = history.Count;
-            var rows = new[] { FusionTraining.Evaluate("teacher, train", network, train, settings), FusionTraining.Evaluate("teacher, held-out", network, held, settings) };
+            var rows = new List<EvaluationRow> { FusionTraining.Evaluate("teacher, train", network, train, settings), FusionTraining.Evaluate("teacher, held-out", network, held, settings) };
+            foreach (var video in held.GroupBy(t => t.VideoId).OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                rows.Add(FusionTraining.Evaluate($"held-out {video.Key}", network, video.ToList(), settings));
+            }
             Console.Write(ResultsTable.Format(rows.Select(r => (r.Split, r.Metrics, (double?)r.Stability))));
             Console.WriteLine("(agreement with the face CNN's argmax mapped to ABAW classes, not accuracy against human labels)");
             var description = string.Create(CultureInfo.InvariantCulture,
-                $"distilled from the face expression CNN ({extractors.GetValueOrDefault("face_expression", "?")}) on {tracks.Sum(t => t.LabelledCount)} ticks of {tracks.Select(t => t.VideoId).Distinct().Count()} video(s), {epochs} epochs run; agreement with the teacher on held-out tracks: Avg F1 {rows[1].Metrics.MacroF1:F3}, accuracy {rows[1].Metrics.Accuracy:F3}; not trained on human labels");
+                $"distilled from the face expression CNN ({extractors.GetValueOrDefault("face_expression", "?")}) on {tracks.Sum(t => t.LabelledCount)} ticks of {tracks.Select(t => t.VideoId).Distinct().Count()} video(s), {epochs} epochs run; agreement with the teacher's reading on the held-out last fifth of each track: Avg F1 {rows[1].Metrics.MacroF1:F3}, accuracy {rows[1].Metrics.Accuracy:F3} (target pooled over {distillPool:0.##} s, current face hidden in {100 * settings.Options.FaceDropout:0}% of training windows); not trained on human labels");
             Save(network, extractors, description);
             await WriteReportAsync(rows, description, [(1, history)], cancellationToken);
             run.Finished();

@@ -25,7 +25,9 @@ public enum FusionVariant
 /// <summary>
 /// Sizes and settings of the fusion network: T steps of face, audio and pose features (D_f, D_a, D_p), GRU encoders
 /// (2 layers; bidirectional for the face, optionally for audio and pose), attention key size d_k, the head's hidden
-/// size and dropout, 8 classes in ABAW order.
+/// size and dropout, 8 classes in ABAW order. Each encoder also reads its modality's presence at each step
+/// (<see cref="PresenceInput"/>) so an absent step never looks like a present all-zero feature, and optionally the
+/// step's position in the window.
 /// </summary>
 public sealed record FusionConfig(
     int Steps = 12,
@@ -39,8 +41,16 @@ public sealed record FusionConfig(
     int HeadHidden = 128,
     double Dropout = 0.3,
     FusionVariant Variant = FusionVariant.Attention,
-    int Classes = 8)
+    int Classes = 8,
+    bool PresenceInput = true,
+    bool StepPosition = false)
 {
+    /// <summary>Values each encoder reads per step: the modality's features, then its presence (1 present, 0 absent) when <see cref="PresenceInput"/>, then the step's position in the window, (t + 1/2) / T - 1/2, when <see cref="StepPosition"/>.</summary>
+    public int EncoderInput(int modality) => (modality switch { 0 => FaceSize, 1 => AudioSize, _ => PoseSize }) + (PresenceInput ? 1 : 0) + (StepPosition ? 1 : 0);
+
+    /// <summary>The position value of step t.</summary>
+    public double Position(int t) => ((t + 0.5) / Steps) - 0.5;
+
     public int FaceEncoding => 2 * Hidden;
 
     public int ContextEncoding => BidirectionalContext ? 2 * Hidden : Hidden;

@@ -28,8 +28,11 @@ public static class FusionExport
             b.AddInput("audio_seq", DataType.Float, "N", c.Steps, c.AudioSize),
             b.AddInput("pose_seq", DataType.Float, "N", c.Steps, c.PoseSize),
         ];
-        var faceNow = b.AddInput("face_now", DataType.Float, "N", c.FaceSize);
+        var rawFaceNow = b.AddInput("face_now", DataType.Float, "N", c.FaceSize);
         var mask = b.AddInput("mask", DataType.Float, "N", c.Steps, 3);
+        var norm = network.Normalization;
+        string Standardise(string x, int m) => b.Node("Mul", [b.Node("Sub", [x, b.Float($"norm_{Modalities[m]}_mean", norm.Mean[m], norm.Mean[m].Length)]), b.Float($"norm_{Modalities[m]}_scale", norm.Scale[m], norm.Scale[m].Length)]);
+        var faceNow = Standardise(rawFaceNow, 0);
 
         // Shared constants, made on first use so no variant carries ones it does not need.
         string? one = null, zero = null, axis1 = null;
@@ -48,7 +51,20 @@ public static class FusionExport
                 attention[m] = b.Node("Mul", [present, Zero()]);
                 continue;
             }
-            var h = Encode(b, network.Encoders[m], seqInputs[m], $"enc_{Modalities[m]}");   // [N, T, h]
+            // The encoder's input per step: standardised features zeroed where absent, then presence and position as configured.
+            var presence = b.Node("Unsqueeze", [present, lastAxis]);   // [N, T, 1]
+            List<string> inputParts = [b.Node("Mul", [Standardise(seqInputs[m], m), presence])];
+            if (c.PresenceInput)
+            {
+                inputParts.Add(presence);
+            }
+            if (c.StepPosition)
+            {
+                var positions = Enumerable.Range(0, c.Steps).Select(t => (float)c.Position(t)).ToArray();
+                inputParts.Add(b.Node("Add", [b.Node("Mul", [presence, Zero()]), b.Float($"position_{m}", positions, 1, c.Steps, 1)]));
+            }
+            var encoderInput = inputParts.Count == 1 ? inputParts[0] : b.Node("Concat", inputParts, new Dictionary<string, object> { ["axis"] = 2L });
+            var h = Encode(b, network.Encoders[m], encoderInput, $"enc_{Modalities[m]}");   // [N, T, h]
             var count = b.Node("Max", [b.Node("ReduceSum", [present, Axis1()], new Dictionary<string, object> { ["keepdims"] = 1L }), One()]);
             var masked = b.Node("Mul", [h, b.Node("Unsqueeze", [present, lastAxis])]);
             var mean = b.Node("Div", [b.Node("ReduceSum", [masked, Axis1()], new Dictionary<string, object> { ["keepdims"] = 0L }), count]);   // [N, h]

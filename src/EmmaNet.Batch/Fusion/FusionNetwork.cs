@@ -32,9 +32,9 @@ public sealed class FusionNetwork
         var c = config;
         _encoders =
         [
-            new GruEncoder("enc.face", c.FaceSize, c.Hidden, c.Layers, true, random),
-            new GruEncoder("enc.audio", c.AudioSize, c.Hidden, c.Layers, c.BidirectionalContext, random),
-            new GruEncoder("enc.pose", c.PoseSize, c.Hidden, c.Layers, c.BidirectionalContext, random),
+            new GruEncoder("enc.face", c.EncoderInput(0), c.Hidden, c.Layers, true, random),
+            new GruEncoder("enc.audio", c.EncoderInput(1), c.Hidden, c.Layers, c.BidirectionalContext, random),
+            new GruEncoder("enc.pose", c.EncoderInput(2), c.Hidden, c.Layers, c.BidirectionalContext, random),
         ];
         string[] names = ["face", "audio", "pose"];
         for (var m = 0; m < 3; m++)
@@ -59,9 +59,13 @@ public sealed class FusionNetwork
                 a.Value[i] = (random.NextDouble() - 0.5) * 0.2;
             }
         }
+        Normalization = FeatureNormalization.Identity(config);
     }
 
     public FusionConfig Config { get; }
+
+    /// <summary>The input standardisation (not trained: measured on the training data before training; identity by default).</summary>
+    public FeatureNormalization Normalization { get; set; }
 
     // For the ONNX export.
     internal IReadOnlyList<GruEncoder> Encoders => _encoders;
@@ -149,6 +153,9 @@ public sealed class FusionNetwork
         public double[] H1d { get; set; } = [];
 
         public double[][] RecPred { get; } = new double[3][];
+
+        /// <summary>The current face, standardised: what the key and z read.</summary>
+        public double[] FaceNow { get; set; } = [];
     }
 
     public FusionOutput Predict(FusionWindow window) => Forward(window, null, out _);
@@ -160,12 +167,13 @@ public sealed class FusionNetwork
         cache = state;
         var contexts = new double[3][];
         var attention = Enumerable.Range(0, 3).Select(_ => new double[w.Present.Length]).ToArray();
+        state.FaceNow = w.FaceNow.Select((x, j) => Normalization.Apply(0, j, x)).ToArray();
         if (c.UsesEncoders)
         {
-            double[][][] inputs = [w.Face, w.Audio, w.Pose];
+            double[][][] raw = [w.Face, w.Audio, w.Pose];
             for (var m = 0; m < 3; m++)
             {
-                state.H[m] = _encoders[m].Forward(inputs[m], out var enc);
+                state.H[m] = _encoders[m].Forward(EncoderInputs(m, raw[m], w.Present), out var enc);
                 state.Enc[m] = enc;
                 (state.Mean[m], state.Count[m]) = MaskedMean(state.H[m], w.Present, m);
             }
@@ -197,7 +205,7 @@ public sealed class FusionNetwork
         var z = new List<double>(c.FusedSize);
         if (c.UsesFaceNow)
         {
-            z.AddRange(w.FaceNow);
+            z.AddRange(state.FaceNow);
         }
         if (c.UsesEncoders)
         {
@@ -221,7 +229,7 @@ public sealed class FusionNetwork
     private double[] Attend(int m, double[][] h, FusionWindow w, Cache cache)
     {
         var dk = Config.KeySize;
-        var key = VecMat(w.FaceNow, _wk[m]);
+        var key = VecMat(cache.FaceNow, _wk[m]);
         cache.Key[m] = key;
         cache.Queries[m] = h.Select(ht => VecMat(ht, _wq[m])).ToArray();
         var alpha = new double[h.Length];
@@ -452,13 +460,43 @@ public sealed class FusionNetwork
                 }
             }
         }
-        for (var i = 0; i < w.FaceNow.Length; i++)
+        for (var i = 0; i < cache.FaceNow.Length; i++)
         {
             for (var j = 0; j < key.Length; j++)
             {
-                _wk[m].Grad[(i * key.Length) + j] += w.FaceNow[i] * dKey[j];
+                _wk[m].Grad[(i * key.Length) + j] += cache.FaceNow[i] * dKey[j];
             }
         }
+    }
+
+    /// <summary>What modality m's encoder reads at each step: the standardised features (zeros where absent), then presence and position as configured.</summary>
+    private double[][] EncoderInputs(int m, double[][] x, bool[][] present)
+    {
+        var c = Config;
+        var width = c.EncoderInput(m);
+        var size = x[0].Length;
+        var inputs = new double[x.Length][];
+        for (var t = 0; t < x.Length; t++)
+        {
+            var row = inputs[t] = new double[width];
+            if (present[t][m])
+            {
+                for (var j = 0; j < size; j++)
+                {
+                    row[j] = Normalization.Apply(m, j, x[t][j]);
+                }
+            }
+            var at = size;
+            if (c.PresenceInput)
+            {
+                row[at++] = present[t][m] ? 1 : 0;
+            }
+            if (c.StepPosition)
+            {
+                row[at] = c.Position(t);
+            }
+        }
+        return inputs;
     }
 
     private int ContextOffset(int m) => m == 0 ? 0 : Config.FaceEncoding + ((m - 1) * Config.ContextEncoding);

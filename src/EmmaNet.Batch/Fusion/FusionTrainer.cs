@@ -18,6 +18,10 @@ public sealed record LabelledRun(IReadOnlyList<FusionWindow> Windows, IReadOnlyL
 /// <param name="Threads">Threads computing shards of each batch in parallel (results do not depend on it).</param>
 /// <param name="SelectOnLoss">Judge epochs by validation loss (lower is better) instead of validation macro F1: for
 /// distillation, where agreement with the teacher saturates early while the fit to its distributions still improves.</param>
+/// <param name="KeepLast">Train every epoch and keep the last: the validation runs are only reported, never used to
+/// choose an epoch, to stop or to lower the learning rate.</param>
+/// <param name="FaceDropout">Share of training windows whose current face is hidden (f_c set to the mean face, the
+/// tick's own face step absent), so the network must read the tick from its context.</param>
 public sealed record TrainingOptions(
     int Epochs = 40,
     int RunsPerBatch = 4,
@@ -28,7 +32,9 @@ public sealed record TrainingOptions(
     int Seed = 1,
     int Threads = 2,
     LossSettings? Loss = null,
-    bool SelectOnLoss = false);
+    bool SelectOnLoss = false,
+    bool KeepLast = false,
+    double FaceDropout = 0);
 
 /// <summary>One finished epoch: mean training loss per run, validation macro F1 and loss, the learning rate it ran at, and its wall time.</summary>
 public sealed record EpochReport(int Epoch, double TrainLoss, double ValidMacroF1, double ValidLoss, double LearningRate, double Seconds = 0);
@@ -49,7 +55,7 @@ public sealed record TrainingControl(
 
 /// <summary>
 /// Trains a <see cref="FusionNetwork"/> (EMMA-NET.md section 4) on the float32 batched fast path
-/// (<see cref="BatchedFusionNetwork"/>): AdamW over shuffled runs, the learning rate halved when the validation score
+/// (<see cref="BatchedFusionNetwork"/>): the inputs' standardisation measured on the training runs, AdamW over shuffled runs, the learning rate halved when the validation score
 /// stops improving, early stopping, the best epoch's values kept and stored back into the network. Deterministic for
 /// a seed whatever the thread count: each epoch's order and each run's dropout come from the seed, and a batch's
 /// shards are summed in a fixed order. With a checkpoint, Ctrl-C (the cancellation) stops before the next batch and
@@ -61,6 +67,8 @@ public sealed class FusionTrainer(FusionNetwork network, TrainingOptions options
     {
         control ??= new TrainingControl();
         var loss = options.Loss ?? new LossSettings();
+        // The standardisation is part of the model, measured on the training data (the same again on resume).
+        network.Normalization = FeatureNormalization.From(train, network.Config);
         var fast = new BatchedFusionNetwork(network, options.Threads);
         var values = fast.Parameters.Values;
         var optimizer = new AdamW(fast.Parameters, options.WeightDecay, options.Threads) { LearningRate = options.LearningRate };
@@ -103,7 +111,7 @@ public sealed class FusionTrainer(FusionNetwork network, TrainingOptions options
                 var members = order.Skip(batch * options.RunsPerBatch).Take(options.RunsPerBatch).ToArray();
                 var runs = members.Select(i => train[i]).ToArray();
                 var seeds = members.Select(i => unchecked((options.Seed * 1_000_003) + (epoch * 10_007) + i)).ToArray();
-                var grad = fast.Gradient(runs, seeds, loss, runLosses);
+                var grad = fast.Gradient(runs, seeds, loss, runLosses, options.FaceDropout);
                 optimizer.Step(grad);
                 fast.Refresh();
                 total += runLosses.AsSpan(0, runs.Length).ToArray().Sum();
@@ -114,7 +122,11 @@ public sealed class FusionTrainer(FusionNetwork network, TrainingOptions options
             history.Add(entry);
             report?.Invoke(entry);
             var score = options.SelectOnLoss ? -validLoss : f1;
-            if (score > best + 1e-9)
+            if (options.KeepLast)
+            {
+                (best, bestValues) = (score, values.ToArray());
+            }
+            else if (score > best + 1e-9)
             {
                 (best, bestValues, sinceBest, sinceDecay) = (score, values.ToArray(), 0, 0);
             }

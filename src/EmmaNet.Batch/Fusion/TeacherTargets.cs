@@ -14,6 +14,40 @@ public static class TeacherTargets
     /// <summary>ABAW class of each FER class.</summary>
     public static readonly int[] FerToAbaw = [1, 2, 3, 4, 5, 6, 0];
 
+    /// <summary>
+    /// A temporally pooled teacher: for each tick, the mean of the readings of the subject's ticks within
+    /// <paramref name="seconds"/> / 2 of it (the tick itself included). 0 gives each tick its own reading.
+    /// </summary>
+    public static double[][] Pooled(IReadOnlyList<TickInput> ticks, double seconds)
+    {
+        var own = ticks.Select(t => Of(t.Face)).ToArray();
+        if (seconds <= 0)
+        {
+            return own;
+        }
+        var pooled = new double[ticks.Count][];
+        var first = 0;
+        for (var i = 0; i < ticks.Count; i++)
+        {
+            while (ticks[i].Time - ticks[first].Time > (seconds / 2) + 1e-9)
+            {
+                first++;
+            }
+            var sum = new double[ExpressionMetrics.Classes];
+            var count = 0;
+            for (var j = first; j < ticks.Count && ticks[j].Time - ticks[i].Time <= (seconds / 2) + 1e-9; j++)
+            {
+                for (var c = 0; c < sum.Length; c++)
+                {
+                    sum[c] += own[j][c];
+                }
+                count++;
+            }
+            pooled[i] = sum.Select(v => v / count).ToArray();
+        }
+        return pooled;
+    }
+
     public static double[] Of(float[] faceNow)
     {
         var target = new double[ExpressionMetrics.Classes];

@@ -44,9 +44,11 @@ public static class TrainingSets
 
     /// <summary>
     /// Distillation: every subject of every features file in the folder, each tick with a face labelled by the face
-    /// CNN's reading of it (<see cref="TeacherTargets"/>), the argmax as its label.
+    /// CNN's reading (<see cref="TeacherTargets"/>): the soft target is the reading pooled over
+    /// <paramref name="poolSeconds"/> around the tick, the label the argmax of the tick's own reading (so agreement is
+    /// scored against what the CNN says at that tick).
     /// </summary>
-    public static async Task<List<LabelledTrack>> DistillationAsync(string featuresFolder, CancellationToken cancellationToken)
+    public static async Task<List<LabelledTrack>> DistillationAsync(string featuresFolder, double poolSeconds, CancellationToken cancellationToken)
     {
         var tracks = new List<LabelledTrack>();
         foreach (var steps in Directory.EnumerateFiles(featuresFolder, "*.steps.parquet").Order(StringComparer.Ordinal))
@@ -57,12 +59,29 @@ public static class TrainingSets
             foreach (var subject in series.Ticks.GroupBy(t => t.Subject))
             {
                 var ticks = subject.ToList();
-                var targets = ticks.Select(t => TeacherTargets.Of(t.Face)).ToArray();
-                var labels = targets.Select(p => Array.IndexOf(p, p.Max())).ToArray();
+                var targets = TeacherTargets.Pooled(ticks, poolSeconds);
+                var labels = ticks.Select(t => TeacherTargets.Of(t.Face)).Select(p => Array.IndexOf(p, p.Max())).ToArray();
                 tracks.Add(new LabelledTrack($"{stem}#{subject.Key}", stem, series, ticks, labels, targets));
             }
         }
         return tracks;
+    }
+
+    /// <summary>A track cut in time: its first <paramref name="share"/> of ticks and the rest (for held-out scoring on every video).</summary>
+    public static (LabelledTrack Head, LabelledTrack? Tail) SplitInTime(LabelledTrack track, double share)
+    {
+        var cut = (int)Math.Round(track.Ticks.Count * share);
+        if (cut <= 0 || cut >= track.Ticks.Count)
+        {
+            return (track, null);
+        }
+        LabelledTrack Part(int from, int count) => track with
+        {
+            Ticks = track.Ticks.Skip(from).Take(count).ToList(),
+            Labels = track.Labels.Skip(from).Take(count).ToList(),
+            Targets = track.Targets?.Skip(from).Take(count).ToList(),
+        };
+        return (Part(0, cut), Part(cut, track.Ticks.Count - cut));
     }
 
     /// <summary>The extractors behind every track; tracks made by different extractors cannot train one model.</summary>

@@ -58,6 +58,7 @@ public sealed class RunJournal : IDisposable
         outcome.Warnings,
         Frames = outcome.ProcessedFrames,
         outcome.Summary,
+        Attention = outcome.Attention?.ToDictionary(a => a.Modality, a => new { a.Windows, a.Entropy, a.OwnStep, a.FirstPresent, a.LastPresent, a.TopPosition, a.TopPositionShare }),
     });
 
     /// <summary>An input that names no file: failed before it became a video.</summary>

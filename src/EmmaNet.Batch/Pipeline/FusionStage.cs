@@ -84,7 +84,12 @@ internal sealed class FusionStage(PredictionOutput fusion, AnalyzeOptions option
         {
             return item.Outcome with { Status = VideoStatus.Failed, OutputPath = null, Message = $"{PredictionTables.PredictionsPath(options.OutputFolder, job.Input.OutputStem)}: cannot write output: {ex.Message}" };
         }
+        var diagnostics = new AttentionDiagnostics(fusion.Model.Steps);
+        foreach (var tick in ticks)
+        {
+            diagnostics.Add(tick.Present, tick.Prediction.Attention);
+        }
         var summary = $"{item.Features.Subjects.Count} subject(s), {ticks.Count} tick predictions, {frames.Count} frame rows";
-        return item.Outcome with { Summary = item.Outcome.Summary is { } s ? $"{s}; {summary}" : summary };
+        return item.Outcome with { Summary = item.Outcome.Summary is { } s ? $"{s}; {summary}" : summary, Attention = diagnostics.Result() };
     }
 }

@@ -29,4 +29,8 @@ public enum VideoStatus
 }
 
 /// <summary>How one video ended. <see cref="Message"/> is one line naming the file and the cause when it failed; <see cref="Summary"/> says what features were written.</summary>
-public sealed record VideoOutcome(VideoInput Input, VideoStatus Status, string? OutputPath, string? Message, IReadOnlyList<string> Warnings, long ProcessedFrames, long Faces, string? Summary = null);
+public sealed record VideoOutcome(VideoInput Input, VideoStatus Status, string? OutputPath, string? Message, IReadOnlyList<string> Warnings, long ProcessedFrames, long Faces, string? Summary = null)
+{
+    /// <summary>How the fusion network's attention behaved on this video (analyze with fusion only).</summary>
+    public IReadOnlyList<Fusion.ModalityAttention>? Attention { get; init; }
+}

@@ -178,3 +178,42 @@ public sealed class ReportCliTests
         Assert.True(File.Exists(Path.Combine(output, "distribution.png")));
     }
 }
+
+/// <summary>The attention diagnostics analyze writes into its journal, by hand on known weights and read back from a real run.</summary>
+public sealed class AttentionDiagnosticsTests
+{
+    [Fact]
+    public void Entropy_own_first_last_and_top_position_are_counted_over_windows_with_two_present_steps()
+    {
+        var d = new AttentionDiagnostics(4);
+        bool[][] all = [[true, true, true], [true, true, true], [true, true, true], [true, true, true]];
+        bool[][] late = [[false, false, true], [true, false, true], [true, false, true], [true, true, true]];
+        d.Add(all, [[0.25f, 0.25f, 0.25f, 0.25f], [0.7f, 0.1f, 0.1f, 0.1f], [0, 0, 1, 0]]);
+        d.Add(late, [[0, 0.2f, 0.5f, 0.3f], [0, 0, 0, 1], [0.1f, 0.1f, 0.1f, 0.7f]]);
+        var r = d.Result();
+        // Face: two windows; the uniform one has entropy 1 (argmax on its first step, the first index at a tie), the
+        // second's argmax is step 2, the own step (T / 2), over steps 1-3.
+        Assert.Equal(2, r[0].Windows);
+        var second = -((0.2 * Math.Log(0.2)) + (0.5 * Math.Log(0.5)) + (0.3 * Math.Log(0.3))) / Math.Log(3);
+        Assert.Equal((1 + second) / 2, r[0].Entropy, 6);
+        Assert.Equal((0.5, 0.5, 0.0), (r[0].OwnStep, r[0].FirstPresent, r[0].LastPresent));
+        // Audio: the second window has one present step and does not count.
+        Assert.Equal(1, r[1].Windows);
+        Assert.Equal((1.0, 0, 1.0), (r[1].FirstPresent, r[1].TopPosition, r[1].TopPositionShare));
+        Assert.True(r[1].IsPositional());
+        // Pose: argmax on step 2 (own) then step 3 (last present): no position wins more than half.
+        Assert.Equal((0.5, 0.0, 0.5, 0.5), (r[2].OwnStep, r[2].FirstPresent, r[2].LastPresent, r[2].TopPositionShare));
+        Assert.False(r[2].IsPositional());
+    }
+
+    [Fact]
+    public void Analyze_journals_each_videos_attention_per_modality()
+    {
+        var journal = Path.Combine(AnalyzeFusionTests.Output(), "emmanet-journal.jsonl");
+        var rows = DuckDb.Query($"SELECT attention.face.windows AS face, attention.audio.windows AS audio, attention.pose.windows AS pose, attention.audio.first_present AS first, attention.face.entropy AS entropy FROM read_json('{journal}') WHERE event = 'video' AND status = 'done'");
+        var row = rows[0];   // the first run; other tests re-run the folder (skipped videos carry no attention)
+        Assert.True(row.Count("face") > 600 && row.Count("audio") > 0 && row.Count("pose") > 0);
+        Assert.InRange(row.Number("first"), 0, 1);
+        Assert.InRange(row.Number("entropy"), 0, 1);
+    }
+}

@@ -48,23 +48,26 @@ public sealed class BatchedParityTests(Xunit.Abstractions.ITestOutputHelper outp
         return runs;
     }
 
-    public static TheoryData<FusionVariant, bool> Variants()
+    public static TheoryData<FusionVariant, bool, bool, bool> Variants()
     {
-        var data = new TheoryData<FusionVariant, bool>();
+        var data = new TheoryData<FusionVariant, bool, bool, bool>();
         foreach (var v in Enum.GetValues<FusionVariant>())
         {
-            data.Add(v, false);
-            data.Add(v, true);
+            data.Add(v, false, true, false);
+            data.Add(v, true, true, false);
         }
+        data.Add(FusionVariant.Attention, false, false, false);
+        data.Add(FusionVariant.Attention, false, true, true);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Variants))]
-    public void Loss_and_every_gradient_match_the_double_reference(FusionVariant variant, bool bidirectionalContext)
+    public void Loss_and_every_gradient_match_the_double_reference(FusionVariant variant, bool bidirectionalContext, bool presenceInput, bool stepPosition)
     {
-        var config = Odd with { Variant = variant, BidirectionalContext = bidirectionalContext };
+        var config = Odd with { Variant = variant, BidirectionalContext = bidirectionalContext, PresenceInput = presenceInput, StepPosition = stepPosition };
         var reference = new FusionNetwork(config, seed: 3);
+        reference.Normalization = FusionExportTests.RandomNormalization(config, new Random(19));
         var runs = Runs(config, seed: 17, 3, 1, 20, 6);
         int[] seeds = [101, 202, 303, 404];
         var settings = new LossSettings(ReconstructionWeight: 0.5, SmoothWeight: 0.3, ClassWeights: [1, 1.5, 0.7, 1, 1, 2, 1, 1]);
@@ -112,8 +115,9 @@ public sealed class BatchedParityTests(Xunit.Abstractions.ITestOutputHelper outp
     [Fact]
     public void Forward_matches_the_reference_predictions_and_attention()
     {
-        var config = Odd with { Variant = FusionVariant.Attention };
+        var config = Odd with { Variant = FusionVariant.Attention, StepPosition = true };
         var reference = new FusionNetwork(config, seed: 5);
+        reference.Normalization = FusionExportTests.RandomNormalization(config, new Random(21));
         var runs = Runs(config, seed: 23, 7, 30);
         var fast = new BatchedFusionNetwork(reference, threads: 2);
         var outputs = fast.Forward(runs, new LossSettings());

@@ -10,23 +10,35 @@ public sealed class FusionExportTests
 {
     private static readonly FusionConfig Small = new(Steps: 5, FaceSize: 7, AudioSize: 5, PoseSize: 6, Hidden: 4, Layers: 2, KeySize: 3, HeadHidden: 9, Dropout: 0.3);
 
-    public static TheoryData<FusionVariant, bool> Variants()
+    public static TheoryData<FusionVariant, bool, bool, bool> Variants()
     {
-        var data = new TheoryData<FusionVariant, bool>();
+        var data = new TheoryData<FusionVariant, bool, bool, bool>();
         foreach (var v in Enum.GetValues<FusionVariant>())
         {
-            data.Add(v, v == FusionVariant.Attention);
+            data.Add(v, v == FusionVariant.Attention, true, false);
         }
-        data.Add(FusionVariant.Attention, false);
+        data.Add(FusionVariant.Attention, false, true, false);
+        data.Add(FusionVariant.Attention, false, false, false);   // encoders without the presence input
+        data.Add(FusionVariant.Attention, false, true, true);     // with the step position
         return data;
+    }
+
+    /// <summary>A standardisation far from identity, so the graph must apply it.</summary>
+    internal static FeatureNormalization RandomNormalization(FusionConfig c, Random random)
+    {
+        int[] sizes = [c.FaceSize, c.AudioSize, c.PoseSize];
+        return new FeatureNormalization(
+            sizes.Select(n => Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray()).ToArray(),
+            sizes.Select(n => Enumerable.Range(0, n).Select(_ => (float)(0.3 + (random.NextDouble() * 3))).ToArray()).ToArray());
     }
 
     [Theory]
     [MemberData(nameof(Variants))]
-    public void Onnx_runtime_reproduces_the_csharp_forward_pass(FusionVariant variant, bool bidirectionalContext)
+    public void Onnx_runtime_reproduces_the_csharp_forward_pass(FusionVariant variant, bool bidirectionalContext, bool presenceInput, bool stepPosition)
     {
-        var config = Small with { Variant = variant, BidirectionalContext = bidirectionalContext };
+        var config = Small with { Variant = variant, BidirectionalContext = bidirectionalContext, PresenceInput = presenceInput, StepPosition = stepPosition };
         var network = new FusionNetwork(config, seed: 7);
+        network.Normalization = RandomNormalization(config, new Random(13));
         // Move the trained-only parameters (mix, gates) off their starting values so the export must carry them.
         var random = new Random(9);
         foreach (var p in network.Params)

@@ -38,23 +38,26 @@ public sealed class GradientCheckTests(Xunit.Abstractions.ITestOutputHelper outp
         return (run, [2, 5, 5]);
     }
 
-    public static TheoryData<FusionVariant, bool> Variants()
+    public static TheoryData<FusionVariant, bool, bool> Variants()
     {
-        var data = new TheoryData<FusionVariant, bool>();
+        var data = new TheoryData<FusionVariant, bool, bool>();
         foreach (var v in Enum.GetValues<FusionVariant>())
         {
-            data.Add(v, false);
-            data.Add(v, true);
+            data.Add(v, false, false);
+            data.Add(v, true, false);
         }
+        data.Add(FusionVariant.Attention, false, true);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Variants))]
-    public void Every_parameter_gradient_matches_finite_differences(FusionVariant variant, bool bidirectionalContext)
+    public void Every_parameter_gradient_matches_finite_differences(FusionVariant variant, bool bidirectionalContext, bool stepPosition)
     {
-        var config = Tiny with { Variant = variant, BidirectionalContext = bidirectionalContext };
+        // Inputs standardised and presence read by the encoders (the defaults), optionally the step position.
+        var config = Tiny with { Variant = variant, BidirectionalContext = bidirectionalContext, StepPosition = stepPosition };
         var network = new FusionNetwork(config, seed: 3);
+        network.Normalization = FusionExportTests.RandomNormalization(config, new Random(23));
         var (run, labels) = Data(config, seed: 11);
         var settings = new LossSettings(ReconstructionWeight: 0.5, SmoothWeight: 0.3, ClassWeights: [1, 1.5, 0.7, 1, 1, 2, 1, 1]);
         var (entries, worst) = CheckGradients(network, backward => network.Loss(run, labels, settings, new Random(5), backward));

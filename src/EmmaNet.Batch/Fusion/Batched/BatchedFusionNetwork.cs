@@ -46,7 +46,8 @@ public sealed class BatchedFusionNetwork
     /// run's loss in <paramref name="runLosses"/>; dropout per run from <paramref name="dropoutSeeds"/>, none when null.
     /// The returned buffer is reused by the next call.
     /// </summary>
-    public float[] Gradient(IReadOnlyList<LabelledRun> runs, IReadOnlyList<int>? dropoutSeeds, LossSettings loss, double[] runLosses)
+    /// <param name="faceDropout">Share of windows whose current face is hidden (<see cref="TrainingOptions.FaceDropout"/>), drawn from each run's dropout generator.</param>
+    public float[] Gradient(IReadOnlyList<LabelledRun> runs, IReadOnlyList<int>? dropoutSeeds, LossSettings loss, double[] runLosses, double faceDropout = 0)
     {
         var shards = Shards(runs, ShardWindows);
         while (_shardGrads.Count < shards.Count)
@@ -59,7 +60,7 @@ public sealed class BatchedFusionNetwork
             var (first, count) = shards[s];
             var grad = _shardGrads[s];
             Array.Clear(grad);
-            pass.Load(Slice(runs, first, count), dropoutSeeds is null ? null : Slice(dropoutSeeds, first, count));
+            pass.Load(Slice(runs, first, count), dropoutSeeds is null ? null : Slice(dropoutSeeds, first, count), faceDropout);
             pass.Forward(_prepared);
             pass.LossAndBackward(_prepared, loss, runLosses.AsSpan(first, count), grad, scale);
         });

@@ -16,6 +16,7 @@ internal sealed class FusionBatchPass
     private readonly BatchedGru[][][] _encoders;   // [modality][layer][direction]
     private readonly float[][][] _layerOut;         // [modality][layer] -> [T*B, width]
     private readonly float[][][] _layerGrad;        // [modality][layer] -> dL/d(layer output)
+    private readonly float[][] _input = new float[3][];   // [modality] -> [T*B, EncoderInput]: standardised, presence, position
     private readonly float[][] _mean = new float[3][];
     private readonly int[][] _count = new int[3][];
     private readonly float[][] _key = new float[3][];
@@ -26,6 +27,7 @@ internal sealed class FusionBatchPass
     private readonly float[][] _recPred = new float[3][];
     private readonly float[][] _dPred = new float[3][];
     private readonly float[] _beta = new float[3];
+    private float[] _faceNow = [];
     private float[] _gate = [];
     private float[] _z = [];
     private float[] _a1 = [];
@@ -68,7 +70,8 @@ internal sealed class FusionBatchPass
     /// <paramref name="dropoutSeeds"/> is given, each run's dropout mask drawn as the reference draws it (a
     /// <see cref="Random"/> per run, window by window, unit by unit).
     /// </summary>
-    public void Load(IReadOnlyList<LabelledRun> runs, IReadOnlyList<int>? dropoutSeeds)
+    /// <remarks>With <paramref name="faceDropout"/> and dropout seeds, each window first draws whether its current face is hidden (f_c becomes the mean face, the tick's own face step absent).</remarks>
+    public void Load(IReadOnlyList<LabelledRun> runs, IReadOnlyList<int>? dropoutSeeds, double faceDropout = 0)
     {
         var count = runs.Sum(r => r.Windows.Count);
         Batch.Reset(count);
@@ -88,6 +91,10 @@ internal sealed class FusionBatchPass
             for (var i = 0; i < run.Windows.Count; i++, slot++)
             {
                 Batch.Put(run.Windows, i, slot);
+                if (random is not null && faceDropout > 0 && random.NextDouble() < faceDropout)
+                {
+                    HideCurrentFace(slot);
+                }
                 var target = _targets.AsSpan(slot * classes, classes);
                 target.Clear();
                 if (run.Targets is { } soft)
@@ -118,17 +125,26 @@ internal sealed class FusionBatchPass
         _runStart[runs.Count] = slot;
     }
 
+    private void HideCurrentFace(int slot)
+    {
+        _ref.Normalization.Mean[0].CopyTo(Batch.FaceNowOf(slot));
+        var own = _c.Steps / 2;
+        Batch.FaceStep(slot, own).Clear();
+        Batch.SetPresent(slot, own, false, Batch.IsPresent(slot, own, 1), Batch.IsPresent(slot, own, 2));
+    }
+
     public void Forward(PreparedWeights w)
     {
         var (c, n, steps) = (_c, Batch.Count, _c.Steps);
         var f = c.FusedSize;
         var z = _z.AsSpan(0, n * f);
         var offset = 0;
+        PrepareInputs();
         if (c.UsesFaceNow)
         {
             for (var b = 0; b < n; b++)
             {
-                Batch.FaceNow.Slice(b * c.FaceSize, c.FaceSize).CopyTo(z.Slice(b * f, c.FaceSize));
+                _faceNow.AsSpan(b * c.FaceSize, c.FaceSize).CopyTo(z.Slice(b * f, c.FaceSize));
             }
             offset = c.FaceSize;
         }
@@ -408,12 +424,59 @@ internal sealed class FusionBatchPass
         }
     }
 
+    /// <summary>The encoders' inputs and the current faces, standardised (the reference's rules).</summary>
+    private void PrepareInputs()
+    {
+        var (c, n, steps) = (_c, Batch.Count, _c.Steps);
+        var norm = _ref.Normalization;
+        for (var m = 0; m < 3; m++)
+        {
+            var (size, width) = (InputSize(m), c.EncoderInput(m));
+            var x = Batch.Sequence(m);
+            var input = _input[m].AsSpan(0, steps * n * width);
+            for (var t = 0; t < steps; t++)
+            {
+                var position = (float)c.Position(t);
+                for (var b = 0; b < n; b++)
+                {
+                    var row = input.Slice(((t * n) + b) * width, width);
+                    var present = Batch.IsPresent(b, t, m);
+                    if (present)
+                    {
+                        TensorPrimitives.Subtract(x.Slice(((t * n) + b) * size, size), norm.Mean[m], row[..size]);
+                        TensorPrimitives.Multiply(row[..size], norm.Scale[m], row[..size]);
+                    }
+                    else
+                    {
+                        row[..size].Clear();
+                    }
+                    var at = size;
+                    if (c.PresenceInput)
+                    {
+                        row[at++] = present ? 1 : 0;
+                    }
+                    if (c.StepPosition)
+                    {
+                        row[at] = position;
+                    }
+                }
+            }
+        }
+        var faceNow = _faceNow.AsSpan(0, n * c.FaceSize);
+        for (var b = 0; b < n; b++)
+        {
+            var row = faceNow.Slice(b * c.FaceSize, c.FaceSize);
+            TensorPrimitives.Subtract(Batch.FaceNow.Slice(b * c.FaceSize, c.FaceSize), norm.Mean[0], row);
+            TensorPrimitives.Multiply(row, norm.Scale[0], row);
+        }
+    }
+
     private ReadOnlySpan<float> Encode(PreparedWeights w, int m)
     {
         var (n, steps) = (Batch.Count, _c.Steps);
         var layers = _encoders[m];
-        ReadOnlySpan<float> x = Batch.Sequence(m);
-        var ldx = InputSize(m);
+        var ldx = _c.EncoderInput(m);
+        ReadOnlySpan<float> x = _input[m].AsSpan(0, steps * n * ldx);
         for (var l = 0; l < layers.Length; l++)
         {
             var width = layers[l].Length * layers[l][0].Hidden;
@@ -435,8 +498,8 @@ internal sealed class FusionBatchPass
         for (var l = layers.Length - 1; l >= 0; l--)
         {
             var width = layers[l].Length * layers[l][0].Hidden;
-            ReadOnlySpan<float> x = l == 0 ? Batch.Sequence(m) : _layerOut[m][l - 1].AsSpan(0, steps * n * InputWidth(m, l));
-            var ldx = l == 0 ? InputSize(m) : InputWidth(m, l);
+            var ldx = l == 0 ? _c.EncoderInput(m) : InputWidth(m, l);
+            ReadOnlySpan<float> x = l == 0 ? _input[m].AsSpan(0, steps * n * ldx) : _layerOut[m][l - 1].AsSpan(0, steps * n * ldx);
             // The first layer's input gradient is the features' gradient: nothing needs it.
             var dx = l == 0 ? Span<float>.Empty : _layerGrad[m][l - 1].AsSpan(0, steps * n * ldx);
             dx.Clear();
@@ -482,7 +545,7 @@ internal sealed class FusionBatchPass
     {
         var (n, steps, dk) = (Batch.Count, _c.Steps, _c.KeySize);
         var key = _key[m].AsSpan(0, n * dk);
-        Sgemm.Multiply(n, dk, _c.FaceSize, Batch.FaceNow, _c.FaceSize, _p.Of(_ref.KeyWeights[m]), dk, key, dk, accumulate: false);
+        Sgemm.Multiply(n, dk, _c.FaceSize, _faceNow, _c.FaceSize, _p.Of(_ref.KeyWeights[m]), dk, key, dk, accumulate: false);
         var q = _queries[m].AsSpan(0, steps * n * dk);
         Sgemm.Multiply(steps * n, dk, e, h, e, _p.Of(_ref.QueryWeights[m]), dk, q, dk, accumulate: false);
         var scale = (float)(1 / Math.Sqrt(dk));
@@ -565,7 +628,7 @@ internal sealed class FusionBatchPass
         }
         Sgemm.MultiplyTransposedA(e, dk, steps * n, h, e, dQ, dk, _p.Of(grad, _ref.QueryWeights[m]), dk, accumulate: true);
         Sgemm.Multiply(steps * n, e, dk, dQ, dk, w.Transposed(_ref.QueryWeights[m]), e, dH, e, accumulate: true);
-        Sgemm.MultiplyTransposedA(_c.FaceSize, dk, n, Batch.FaceNow, _c.FaceSize, dKey, dk, _p.Of(grad, _ref.KeyWeights[m]), dk, accumulate: true);
+        Sgemm.MultiplyTransposedA(_c.FaceSize, dk, n, _faceNow, _c.FaceSize, dKey, dk, _p.Of(grad, _ref.KeyWeights[m]), dk, accumulate: true);
     }
 
     /// <summary>y = x W^T + b for rows of x, with W^T prepared: [rows, inWidth] x [inWidth, out].</summary>
@@ -619,6 +682,7 @@ internal sealed class FusionBatchPass
                 _layerGrad[m][l] = new float[steps * n * width];
             }
             var e = c.Encoding(m);
+            _input[m] = new float[steps * n * c.EncoderInput(m)];
             _mean[m] = new float[n * e];
             _count[m] = new int[n];
             _key[m] = new float[n * c.KeySize];
@@ -630,6 +694,7 @@ internal sealed class FusionBatchPass
             _dPred[m] = new float[n * e];
         }
         _gate = new float[n * 3];
+        _faceNow = new float[n * c.FaceSize];
         _z = new float[n * c.FusedSize];
         _dz = new float[n * c.FusedSize];
         _a1 = new float[n * c.HeadHidden];
