@@ -34,6 +34,9 @@ internal static class TrainCommand
         var bidirectional = new Option<bool>("--bidirectional-context") { Description = "Bidirectional audio and pose encoders" };
         var noPresence = new Option<bool>("--no-presence-input") { Description = "Encoders without the presence input (absent steps are bare zeros, as before)" };
         var position = new Option<bool>("--step-position") { Description = "Encoders also read each step's position in the window" };
+        var dropout = new Option<double>("--dropout") { Description = "Dropout of the head's hidden layer", DefaultValueFactory = _ => 0.3 };
+        var keySize = new Option<int>("--key-size") { Description = "d_k, the attention's query and key size", DefaultValueFactory = _ => 64 };
+        var weightDecay = new Option<double>("--weight-decay") { Description = "AdamW's decoupled weight decay (not on biases)", DefaultValueFactory = _ => 1e-4 };
         var epochs = new Option<int>("--epochs") { Description = "Epochs at most", DefaultValueFactory = _ => 40 };
         var batch = new Option<int>("--batch") { Description = "Runs of consecutive windows per optimiser step", DefaultValueFactory = _ => 4 };
         var runLength = new Option<int>("--run-length") { Description = "Consecutive windows per run at most", DefaultValueFactory = _ => 8 };
@@ -50,15 +53,15 @@ internal static class TrainCommand
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Debug logging" };
         var command = new Command("train", "Train the EMMA-Net fusion network on extracted features and export it as ONNX")
         {
-            features, labels, distill, output, report, subject, folds, variant, steps, hidden, bidirectional, noPresence, position, epochs, batch, runLength, learningRate, recWeight, smoothWeight, classWeights, seed, threads, distillPool, faceDropout, checkpoints, resume, verbose,
+            features, labels, distill, output, report, subject, folds, variant, steps, hidden, bidirectional, noPresence, position, dropout, keySize, weightDecay, epochs, batch, runLength, learningRate, recWeight, smoothWeight, classWeights, seed, threads, distillPool, faceDropout, checkpoints, resume, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var logging = CliLogging.Create(parse.GetValue(verbose));
             var logger = logging.CreateLogger("emmanet");
             var config = new FusionConfig(Steps: parse.GetValue(steps), Hidden: parse.GetValue(hidden), BidirectionalContext: parse.GetValue(bidirectional), Variant: parse.GetValue(variant),
-                PresenceInput: !parse.GetValue(noPresence), StepPosition: parse.GetValue(position));
-            var options = new TrainingOptions(Epochs: parse.GetValue(epochs), RunsPerBatch: parse.GetValue(batch), LearningRate: parse.GetValue(learningRate), Seed: parse.GetValue(seed),
+                PresenceInput: !parse.GetValue(noPresence), StepPosition: parse.GetValue(position), Dropout: parse.GetValue(dropout), KeySize: parse.GetValue(keySize));
+            var options = new TrainingOptions(Epochs: parse.GetValue(epochs), RunsPerBatch: parse.GetValue(batch), LearningRate: parse.GetValue(learningRate), WeightDecay: parse.GetValue(weightDecay), Seed: parse.GetValue(seed),
                 Threads: parse.GetValue(threads) is > 0 and var t ? t : Environment.ProcessorCount,
                 Loss: new LossSettings(parse.GetValue(recWeight), parse.GetValue(smoothWeight)), FaceDropout: parse.GetValue(faceDropout));
             var settings = new TrainingSettings(config, options, parse.GetValue(runLength), parse.GetValue(classWeights));
