@@ -27,10 +27,22 @@ public sealed class FeatureAssembler(SubjectChoice choice)
     private readonly List<(TrackedFace Face, long FrameIndex, float[] Features)> _tracked = new();
     private readonly Dictionary<int, List<Skeleton>> _people = new();
     private readonly SortedDictionary<int, long> _frameOfTick = new();
+    private int _lastTick = int.MinValue;
+
+    /// <summary>Frames left out because their tick was not after the last one (repeated or backward timestamps of a damaged file).</summary>
+    public int OutOfOrderFrames { get; private set; }
 
     public void Add(FrameResult frame)
     {
         var tick = frame.Tick;
+        // Every map below is keyed by tick: a damaged file's timestamps can repeat or go back, and only a frame that
+        // moves time forward is a new tick (tracking, bins and windows all assume increasing ticks).
+        if (tick <= _lastTick)
+        {
+            OutOfOrderFrames++;
+            return;
+        }
+        _lastTick = tick;
         _frameOfTick[tick] = frame.FrameIndex;
         var tracked = _tracker.Update(tick, frame.Timestamp, frame.Faces);
         for (var i = 0; i < tracked.Count; i++)

@@ -387,6 +387,10 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
                 if (video.Features is not null && options.Features is { } f)
                 {
                     features = video.Features.Build(end.Audio ?? [], f.Audio.ColumnNames, job.DecodedFrames);
+                    if (video.Features.OutOfOrderFrames > 0)
+                    {
+                        job.Warnings.Add($"{video.Features.OutOfOrderFrames} frame(s) with repeated or backward timestamps left out of the features (damaged timing)");
+                    }
                     if (f.WriteTables)
                     {
                         var metadata = OutputMetadata.For(FeatureTables.Schema, job.Input.VideoId, job.Media!, FeatureModels(f));
@@ -400,6 +404,12 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 error = new IOException($"{job.OutputPath}: cannot write output: {ex.Message}", ex);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Whatever this one video's data did to the code, it costs that video, not the batch.
+                logger.LogDebug(ex, "{Video}: failed while finishing", job.Input.Path);
+                error = ex;
             }
             finally
             {

@@ -29,7 +29,20 @@ internal sealed class FusionStage(PredictionOutput fusion, AnalyzeOptions option
             {
                 ready.Add(item);
             }
-            var series = ready.Select(r => FeatureSeries.From(r.Features, new Dictionary<string, string>())).ToArray();
+            // A video whose features break the window building fails alone; the others' calls go on.
+            var failed = new Exception?[ready.Count];
+            var series = new FeatureSeries?[ready.Count];
+            for (var v = 0; v < ready.Count; v++)
+            {
+                try
+                {
+                    series[v] = FeatureSeries.From(ready[v].Features, new Dictionary<string, string>());
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    failed[v] = ex;
+                }
+            }
             var results = ready.Select(_ => new List<TickResult>()).ToArray();
             var call = new List<(int Video, TickWindow Window)>(fusion.WindowsPerCall);
             void Flush()
@@ -44,14 +57,25 @@ internal sealed class FusionStage(PredictionOutput fusion, AnalyzeOptions option
             }
             for (var v = 0; v < ready.Count; v++)
             {
-                foreach (var window in FeatureWindows.Build(series[v], fusion.Model.Steps))
+                if (series[v] is not { } mine)
                 {
-                    call.Add((v, window));
-                    if (call.Count == fusion.WindowsPerCall)
+                    continue;
+                }
+                try
+                {
+                    foreach (var window in FeatureWindows.Build(mine, fusion.Model.Steps))
                     {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        Flush();
+                        call.Add((v, window));
+                        if (call.Count == fusion.WindowsPerCall)
+                        {
+                            cancellationToken.ThrowIfCancellationRequested();
+                            Flush();
+                        }
                     }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    failed[v] = ex;
                 }
             }
             if (call.Count > 0)
@@ -60,10 +84,14 @@ internal sealed class FusionStage(PredictionOutput fusion, AnalyzeOptions option
             }
             for (var v = 0; v < ready.Count; v++)
             {
-                finished(await WriteAsync(ready[v], series[v], results[v], cancellationToken));
+                finished(failed[v] is { } error
+                    ? Failed(ready[v].Outcome, $"{ready[v].Job.Input.Path}: {error.GetType().Name} while fusing: {error.Message}")
+                    : await WriteAsync(ready[v], series[v]!, results[v], cancellationToken));
             }
         }
     }
+
+    private static VideoOutcome Failed(VideoOutcome outcome, string message) => outcome with { Status = VideoStatus.Failed, OutputPath = null, Message = message };
 
     private async Task<VideoOutcome> WriteAsync(FusionItem item, FeatureSeries series, List<TickResult> ticks, CancellationToken cancellationToken)
     {
@@ -82,7 +110,11 @@ internal sealed class FusionStage(PredictionOutput fusion, AnalyzeOptions option
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return item.Outcome with { Status = VideoStatus.Failed, OutputPath = null, Message = $"{PredictionTables.PredictionsPath(options.OutputFolder, job.Input.OutputStem)}: cannot write output: {ex.Message}" };
+            return Failed(item.Outcome, $"{PredictionTables.PredictionsPath(options.OutputFolder, job.Input.OutputStem)}: cannot write output: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return Failed(item.Outcome, $"{job.Input.Path}: {ex.GetType().Name} while writing predictions: {ex.Message}");
         }
         var diagnostics = new AttentionDiagnostics(fusion.Model.Steps);
         foreach (var tick in ticks)

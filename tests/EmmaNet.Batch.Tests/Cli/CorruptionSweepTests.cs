@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Text.Json;
+using EmmaNet.Batch.Tests.Support;
+
+namespace EmmaNet.Batch.Tests.Cli;
+
+/// <summary>
+/// A corruption sweep: deterministic corrupted copies of two short sample clips (<see cref="Corruptions"/>), analysed
+/// as one batch with the two intact clips mixed in. No input may take the batch down: no unhandled exception, an
+/// outcome line and a journal line for every input, the run ends (exit 0 or 1, within a time limit), and the intact
+/// clips' predictions equal a run of them alone. 32 corrupted files here; <c>EMMANET_SWEEP_FILES=N</c> makes N.
+/// </summary>
+public sealed class CorruptionSweepTests
+{
+    [Fact]
+    public async Task Corrupted_inputs_fail_or_warn_alone_and_never_stop_the_batch()
+    {
+        using var folder = new TempFolder();
+        var clips = Directory.CreateDirectory(folder.File("clips")).FullName;
+        var good = new[] { Path.Combine(clips, "good-faces.mp4"), Path.Combine(clips, "good-megamind.avi") };
+        GeneratedClips.Run("ffmpeg", $"-v error -y -i \"{TestPaths.FacesVideo}\" -t 6 -c copy \"{good[0]}\"");
+        GeneratedClips.Run("ffmpeg", $"-v error -y -i \"{TestPaths.Megamind}\" -t 5 -c copy \"{good[1]}\"");
+        var count = int.TryParse(Environment.GetEnvironmentVariable("EMMANET_SWEEP_FILES"), CultureInfo.InvariantCulture, out var n) ? n : 32;
+        var corrupted = Corruptions.Make(good, count, seed: 19, clips);
+
+        var alone = await Emmanet.RunAsync(["analyze", .. good, "-o", folder.File("alone")]);
+        Assert.True(alone.ExitCode == 0, alone.Stderr);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var sweep = await Emmanet.RunAsync("analyze", clips, "-o", folder.File("sweep"));
+        var seconds = clock.Elapsed.TotalSeconds;
+        Assert.True(sweep.ExitCode is 0 or 1, $"exit {sweep.ExitCode}: {sweep.Stderr}");
+        Assert.DoesNotContain("Unhandled exception", sweep.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", sweep.Stderr, StringComparison.Ordinal);   // no stack trace
+        Assert.True(seconds < 60 + (3.0 * count), $"the sweep took {seconds:F0} s");
+
+        var lines = File.ReadAllLines(Path.Combine(folder.File("sweep"), "emmanet-journal.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var videos = lines.Where(l => l.GetProperty("event").GetString() == "video").ToList();
+        var inputs = corrupted.Concat(good).Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(inputs, videos.Select(v => v.GetProperty("video").GetString()!).Order(StringComparer.Ordinal).ToList());
+        Assert.Single(lines, l => l.GetProperty("event").GetString() == "run_finished");
+        foreach (var v in videos.Where(v => v.GetProperty("status").GetString() == "failed"))
+        {
+            var message = v.GetProperty("message").GetString()!;
+            Assert.Contains(Path.GetFileName(v.GetProperty("video").GetString()!), message, StringComparison.Ordinal);
+            Assert.DoesNotContain('\n', message);
+        }
+        var byStatus = videos.GroupBy(v => v.GetProperty("status").GetString()).ToDictionary(g => g.Key!, g => g.Count());
+        Console.WriteLine($"sweep of {count} corrupted + 2 intact files in {seconds:F1} s: " + string.Join(", ", byStatus.Select(kv => $"{kv.Key} {kv.Value}")));
+
+        foreach (var clip in good)
+        {
+            var stem = Path.GetFileNameWithoutExtension(clip);
+            string Rows(string run) => string.Join("\n", DuckDb.Query($"SELECT subject, frame_index, label, round(prob_happiness, 5) AS p FROM '{Path.Combine(folder.File(run), stem + ".predictions.parquet")}' ORDER BY ALL").Select(r => JsonSerializer.Serialize(r)));
+            Assert.Equal(Rows("alone"), Rows("sweep"));
+        }
+    }
+}
