@@ -31,15 +31,21 @@ public sealed record FrameLabelSet(string Key, string Source, int[] Labels, long
                 warn($"{file}: analysed with --subject all, whose tracks are not ABAW persons; left out (analyse with --subject largest, left or right)");
                 continue;
             }
-            var key = KeyOf(meta[OutputMetadata.Prefix + "video_id"], choice);
-            var frameCount = long.Parse(meta[OutputMetadata.Prefix + "video_frame_count"], System.Globalization.CultureInfo.InvariantCulture);
-            var labels = Enumerable.Repeat(None, (int)frameCount).ToArray();
-            var frames = columns["frame_index"];
+            if (!meta.TryGetValue(OutputMetadata.Prefix + "video_id", out var videoId)
+                || !meta.TryGetValue(OutputMetadata.Prefix + "video_frame_count", out var countText)
+                || !int.TryParse(countText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var frameCount))
+            {
+                throw new InvalidDataException($"{file}: metadata without a video id or a frame count");
+            }
+            var key = KeyOf(videoId, choice);
+            var labels = Enumerable.Repeat(None, frameCount).ToArray();
+            var frames = ParquetColumns.Required(columns, "frame_index", file);
+            var predicted = ParquetColumns.Required(columns, "label_index", file, frames.Length);
             for (var i = 0; i < frames.Length; i++)
             {
-                if (frames[i] is { } f && f >= 0 && f < labels.Length)
+                if (frames[i] >= 0 && frames[i] < labels.Length)
                 {
-                    labels[(long)f] = (int)columns["label_index"][i]!.Value;
+                    labels[(long)frames[i]] = (int)predicted[i];
                 }
             }
             if (result.TryGetValue(key, out var other))

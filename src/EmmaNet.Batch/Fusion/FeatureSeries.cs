@@ -52,31 +52,53 @@ public sealed class FeatureSeries(IReadOnlyList<TickInput> ticks, IReadOnlyList<
         var audioColumns = stepTable.Keys.Where(k => k.StartsWith("audio_", StringComparison.Ordinal) && k != "audio_present").ToArray();
         var poseColumns = stepTable.Keys.Where(k => k.StartsWith("pose_", StringComparison.Ordinal) && k != "pose_present").ToArray();
 
+        // Every column read below is checked first: a damaged or foreign file is an error naming it and the column.
+        var stepRows = ParquetColumns.Required(stepTable, "step", stepsPath).Length;
+        var (stepIndex, stepSubject) = (ParquetColumns.Required(stepTable, "step", stepsPath), ParquetColumns.Required(stepTable, "subject", stepsPath, stepRows));
+        var (facePresent, audioPresent, posePresent) = (ParquetColumns.Required(stepTable, "face_present", stepsPath, stepRows),
+            ParquetColumns.Required(stepTable, "audio_present", stepsPath, stepRows), ParquetColumns.Required(stepTable, "pose_present", stepsPath, stepRows));
+        CheckColumns(stepTable, [.. faceColumns, .. audioColumns, .. poseColumns], stepRows, stepsPath);
         var steps = new Dictionary<int, Dictionary<int, StepInput>>();
-        for (var r = 0; r < stepTable["step"].Length; r++)
+        for (var r = 0; r < stepRows; r++)
         {
-            var subject = (int)stepTable["subject"][r]!.Value;
+            var subject = (int)stepSubject[r];
             if (!steps.TryGetValue(subject, out var mine))
             {
                 steps[subject] = mine = new Dictionary<int, StepInput>();
             }
-            mine[(int)stepTable["step"][r]!.Value] = new StepInput(
+            mine[(int)stepIndex[r]] = new StepInput(
                 Row(stepTable, faceColumns, r), Row(stepTable, audioColumns, r), Row(stepTable, poseColumns, r),
-                stepTable["face_present"][r] > 0, stepTable["audio_present"][r] > 0, stepTable["pose_present"][r] > 0);
+                facePresent[r] > 0, audioPresent[r] > 0, posePresent[r] > 0);
         }
+        var tickRows = ParquetColumns.Required(tickTable, "tick", ticksPath).Length;
+        var tickIndex = ParquetColumns.Required(tickTable, "tick", ticksPath);
+        var (frameIndex, tickSubject, tickTime, tickFace) = (ParquetColumns.Required(tickTable, "frame_index", ticksPath, tickRows), ParquetColumns.Required(tickTable, "subject", ticksPath, tickRows),
+            ParquetColumns.Required(tickTable, "time_s", ticksPath, tickRows), ParquetColumns.Required(tickTable, "face_present", ticksPath, tickRows));
+        CheckColumns(tickTable, faceColumns, tickRows, ticksPath);
         var ticks = new List<TickInput>();
-        var tickFrames = new List<TickFrame>(tickTable["tick"].Length);
-        for (var r = 0; r < tickTable["tick"].Length; r++)
+        var tickFrames = new List<TickFrame>(tickRows);
+        for (var r = 0; r < tickRows; r++)
         {
-            var (tick, frame) = ((int)tickTable["tick"][r]!.Value, (long)tickTable["frame_index"][r]!.Value);
+            var (tick, frame) = ((int)tickIndex[r], (long)frameIndex[r]);
             tickFrames.Add(new TickFrame(tick, frame));
-            if (tickTable["face_present"][r] > 0)
+            if (tickFace[r] > 0)
             {
-                ticks.Add(new TickInput((int)tickTable["subject"][r]!.Value, tick, frame, tickTable["time_s"][r]!.Value, Row(tickTable, faceColumns, r)));
+                ticks.Add(new TickInput((int)tickSubject[r], tick, frame, tickTime[r], Row(tickTable, faceColumns, r)));
             }
         }
         var frameCount = metadata.TryGetValue(Output.OutputMetadata.Prefix + "video_frame_count", out var text) && long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
         return new FeatureSeries(ticks, Frames(tickFrames), steps, frameCount, metadata);
+    }
+
+    private static void CheckColumns(Dictionary<string, double?[]> table, string[] columns, int rows, string path)
+    {
+        foreach (var column in columns)
+        {
+            if (!table.TryGetValue(column, out var values) || values.Length != rows)
+            {
+                throw new InvalidDataException($"{path}: feature column '{column}' is {(values is null ? "missing" : $"{values.Length} rows long, the table {rows}")}");
+            }
+        }
     }
 
     private static List<TickFrame> Frames(IEnumerable<TickFrame> all) => all.DistinctBy(t => t.Tick).OrderBy(t => t.Tick).ToList();

@@ -75,6 +75,10 @@ public sealed class TrainingCheckpoint
             for (var i = 0; i < 4; i++)
             {
                 var count = reader.ReadInt32();
+                if (count < 0 || (long)count * sizeof(float) > reader.BaseStream.Length - reader.BaseStream.Position)
+                {
+                    throw new InvalidDataException($"{path}: damaged checkpoint (a vector of {count} values where {reader.BaseStream.Length - reader.BaseStream.Position} bytes remain)");
+                }
                 vectors[i] = new float[count];
                 var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(vectors[i].AsSpan());
                 if (reader.Read(bytes) != bytes.Length)
@@ -96,6 +100,10 @@ public sealed class TrainingCheckpoint
         catch (JsonException ex)
         {
             throw new InvalidDataException($"{path}: unreadable checkpoint header ({ex.Message})");
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or NullReferenceException)
+        {
+            throw new InvalidDataException($"{path}: damaged checkpoint ({ex.GetType().Name}: {ex.Message})");
         }
     }
 

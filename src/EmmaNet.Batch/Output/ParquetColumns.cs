@@ -21,28 +21,67 @@ public static class ParquetColumns
         {
             reader = await ParquetReader.CreateAsync(path, cancellationToken: cancellationToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException and not IOException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             throw new InvalidDataException($"{path}: not a readable Parquet file ({ex.Message})", ex);
         }
         await using var owned = reader;
-        var metadata = new Dictionary<string, string>(reader.CustomMetadata, StringComparer.Ordinal);
+        Dictionary<string, string> metadata;
+        DataField[] fields;
+        try
+        {
+            metadata = new Dictionary<string, string>(reader.CustomMetadata, StringComparer.Ordinal);
+            fields = reader.Schema.GetDataFields().Where(f => Numeric.Contains(f.ClrType) && (only is null || only.Contains(f.Name))).ToArray();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new InvalidDataException($"{path}: damaged Parquet footer ({ex.GetType().Name}: {ex.Message})", ex);
+        }
         if (!metadata.TryGetValue(OutputMetadata.Prefix + "schema", out var found) || found != schema)
         {
             throw new InvalidDataException($"{path}: not {what} (schema '{found}', expected '{schema}')");
         }
-        var fields = reader.Schema.GetDataFields().Where(f => Numeric.Contains(f.ClrType) && (only is null || only.Contains(f.Name))).ToArray();
-        var columns = fields.ToDictionary(f => f.Name, _ => new List<double?>(), StringComparer.Ordinal);
+        var columns = new Dictionary<string, List<double?>>(StringComparer.Ordinal);
+        foreach (var f in fields)
+        {
+            columns.TryAdd(f.Name, new List<double?>());
+        }
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
-            using var group = reader.OpenRowGroupReader(g);
-            var count = (int)group.RowCount;
             foreach (var field in fields)
             {
-                columns[field.Name].AddRange(await ReadColumn(group, field, count, cancellationToken));
+                try
+                {
+                    using var group = reader.OpenRowGroupReader(g);
+                    columns[field.Name].AddRange(await ReadColumn(group, field, checked((int)group.RowCount), cancellationToken));
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Damaged pages surface as whatever the decoder trips on (offsets, lengths, decompression).
+                    throw new InvalidDataException($"{path}: damaged Parquet data in column '{field.Name}', row group {g} ({ex.GetType().Name}: {ex.Message})", ex);
+                }
             }
         }
         return (columns.ToDictionary(c => c.Key, c => c.Value.ToArray(), StringComparer.Ordinal), metadata);
+    }
+
+    /// <summary>A column every row of which must be there; its absence, a length other than the table's, or a null is an error naming the file and the column.</summary>
+    public static double[] Required(Dictionary<string, double?[]> table, string column, string path, int? rows = null)
+    {
+        if (!table.TryGetValue(column, out var values))
+        {
+            throw new InvalidDataException($"{path}: column '{column}' is missing");
+        }
+        if (rows is { } n && values.Length != n)
+        {
+            throw new InvalidDataException($"{path}: column '{column}' has {values.Length} rows, the table {n}");
+        }
+        var result = new double[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            result[i] = values[i] ?? throw new InvalidDataException($"{path}: column '{column}' is empty at row {i}");
+        }
+        return result;
     }
 
     private static Task<double?[]> ReadColumn(ParquetRowGroupReader group, DataField field, int count, CancellationToken cancellationToken) =>

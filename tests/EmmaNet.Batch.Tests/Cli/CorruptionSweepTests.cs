@@ -10,7 +10,7 @@ namespace EmmaNet.Batch.Tests.Cli;
 /// outcome line and a journal line for every input, the run ends (exit 0 or 1, within a time limit), and the intact
 /// clips' predictions equal a run of them alone. 32 corrupted files here; <c>EMMANET_SWEEP_FILES=N</c> makes N.
 /// </summary>
-public sealed class CorruptionSweepTests
+public sealed class CorruptionSweepTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task Corrupted_inputs_fail_or_warn_alone_and_never_stop_the_batch()
@@ -27,12 +27,12 @@ public sealed class CorruptionSweepTests
         Assert.True(alone.ExitCode == 0, alone.Stderr);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var sweep = await Emmanet.RunAsync("analyze", clips, "-o", folder.File("sweep"));
+        // The batch's time limit: a hang (a reader or decoder stuck on a damaged file) ends the test.
+        var sweep = await Emmanet.RunWithLimitAsync(TimeSpan.FromSeconds(60 + (3.0 * count)), "analyze", clips, "-o", folder.File("sweep"));
         var seconds = clock.Elapsed.TotalSeconds;
         Assert.True(sweep.ExitCode is 0 or 1, $"exit {sweep.ExitCode}: {sweep.Stderr}");
         Assert.DoesNotContain("Unhandled exception", sweep.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", sweep.Stderr, StringComparison.Ordinal);   // no stack trace
-        Assert.True(seconds < 60 + (3.0 * count), $"the sweep took {seconds:F0} s");
 
         var lines = File.ReadAllLines(Path.Combine(folder.File("sweep"), "emmanet-journal.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         var videos = lines.Where(l => l.GetProperty("event").GetString() == "video").ToList();
@@ -46,7 +46,13 @@ public sealed class CorruptionSweepTests
             Assert.DoesNotContain('\n', message);
         }
         var byStatus = videos.GroupBy(v => v.GetProperty("status").GetString()).ToDictionary(g => g.Key!, g => g.Count());
-        Console.WriteLine($"sweep of {count} corrupted + 2 intact files in {seconds:F1} s: " + string.Join(", ", byStatus.Select(kv => $"{kv.Key} {kv.Value}")));
+        var warned = videos.Count(v => v.GetProperty("status").GetString() == "done" && v.GetProperty("warnings").GetArrayLength() > 0);
+        output.WriteLine($"sweep of {count} corrupted + 2 intact files in {seconds:F1} s: " + string.Join(", ", byStatus.Select(kv => $"{kv.Key} {kv.Value}")) + $" ({warned} done with a warning)");
+        foreach (var kind in videos.GroupBy(v => Path.GetFileNameWithoutExtension(v.GetProperty("video").GetString()!).Split('-', 2) is [var c, var k] && c.StartsWith('c') ? k : "intact"))
+        {
+            string Outcome(JsonElement v) => v.GetProperty("status").GetString() == "done" && v.GetProperty("warnings").GetArrayLength() > 0 ? "warned" : v.GetProperty("status").GetString()!;
+            output.WriteLine($"  {kind.Key}: " + string.Join(", ", kind.GroupBy(Outcome).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}")));
+        }
 
         foreach (var clip in good)
         {

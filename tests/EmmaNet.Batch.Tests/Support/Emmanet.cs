@@ -34,12 +34,15 @@ public static class Emmanet
 
     public static Task<Result> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) => WaitAsync(Start(environment, args), args);
 
-    private static async Task<Result> WaitAsync(Process started, string[] args)
+    /// <summary>A run allowed <paramref name="limit"/> before it counts as hung (long sweeps); 240 s otherwise.</summary>
+    public static Task<Result> RunWithLimitAsync(TimeSpan limit, params string[] args) => WaitAsync(Start(new Dictionary<string, string>(), args), args, limit);
+
+    private static async Task<Result> WaitAsync(Process started, string[] args, TimeSpan? limit = null)
     {
         using var process = started;
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
-        using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(240));
+        using var hang = new CancellationTokenSource(limit ?? TimeSpan.FromSeconds(240));
         try
         {
             await process.WaitForExitAsync(hang.Token);

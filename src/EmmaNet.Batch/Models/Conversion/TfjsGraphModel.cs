@@ -68,7 +68,21 @@ public sealed class TfjsGraphModel
             .SelectMany(g => g.GetProperty("paths").EnumerateArray().Select(p => p.GetString()!)).ToList();
     }
 
+    /// <summary>Reads a model.json and its weight shards; anything malformed is a <see cref="ModelException"/> naming the file and what is wrong.</summary>
     public static TfjsGraphModel Load(string jsonPath)
+    {
+        try
+        {
+            return Read(jsonPath);
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException or OverflowException or ArgumentException)
+        {
+            // A property missing or of the wrong JSON type (GetProperty/GetString/GetInt32 say which), a bad number.
+            throw new ModelException($"{jsonPath}: malformed TF.js graph model ({ex.Message})", ex);
+        }
+    }
+
+    private static TfjsGraphModel Read(string jsonPath)
     {
         using var doc = ParseOrExplain(jsonPath);
         var root = doc.RootElement;
