@@ -47,6 +47,14 @@ internal static class PipelineRun
             journal.RunFinished(ExitCodes.Cancelled, 0, 0, 0, started.Elapsed.TotalSeconds);
             return ExitCodes.Cancelled;
         }
+        catch (Exception ex)
+        {
+            // Per-video failures never get here (each video fails alone); this is the run's own failure.
+            logger.LogError("The run stopped: {Type}: {Message} (not about one video; finished outputs are kept, a re-run resumes)", ex.GetType().Name, ex.Message.Split('\n')[0]);
+            logger.LogDebug(ex, "The run stopped");
+            journal.RunFinished(ExitCodes.RunFailed, 0, 0, 0, started.Elapsed.TotalSeconds);
+            return ExitCodes.RunFailed;
+        }
         var failed = outcomes.Count(o => o.Status == VideoStatus.Failed) + batch.Missing.Count;
         var done = outcomes.Count(o => o.Status == VideoStatus.Done);
         var skipped = outcomes.Count(o => o.Status == VideoStatus.Skipped);

@@ -61,21 +61,28 @@ internal sealed class FusionStage(PredictionOutput fusion, AnalyzeOptions option
                 {
                     continue;
                 }
-                try
+                // Only building this video's windows is this video's failure; a failing call is the model's, and ends the run.
+                using var windows = FeatureWindows.Build(mine, fusion.Model.Steps).GetEnumerator();
+                while (true)
                 {
-                    foreach (var window in FeatureWindows.Build(mine, fusion.Model.Steps))
+                    try
                     {
-                        call.Add((v, window));
-                        if (call.Count == fusion.WindowsPerCall)
+                        if (!windows.MoveNext())
                         {
-                            cancellationToken.ThrowIfCancellationRequested();
-                            Flush();
+                            break;
                         }
                     }
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    failed[v] = ex;
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        failed[v] = ex;
+                        break;
+                    }
+                    call.Add((v, windows.Current));
+                    if (call.Count == fusion.WindowsPerCall)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        Flush();
+                    }
                 }
             }
             if (call.Count > 0)

@@ -120,6 +120,29 @@ public sealed class AnalyzeFusionTests
     }
 
     [Fact]
+    public async Task A_fusion_model_that_fails_on_every_call_stops_the_run_with_its_own_exit_code_and_journal_line()
+    {
+        using var temp = new TempFolder();
+        var sessions = new Batch.Models.SessionFactory(new Batch.Models.ExecutionOptions(Batch.Models.ExecutionDevice.Cpu), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        IReadOnlyDictionary<string, string> extractors;
+        using (var fitting = new FusionModel(Path.Combine(TestPaths.Models, "fusion", "emmanet-default.onnx"), sessions))
+        {
+            extractors = fitting.Extractors;
+        }
+        // The right extractors, but a face feature of 100 values: every call fails, which is the model's failure, not a video's.
+        var path = temp.File("wrong-size.onnx");
+        OnnxModelFile.Save(FusionExport.Build(new FusionNetwork(new FusionConfig(FaceSize: 100, Hidden: 4, KeySize: 2, HeadHidden: 4)), extractors), path);
+
+        var result = await Emmanet.RunAsync("analyze", TestPaths.FacesVideo, "--fusion", path, "-o", temp.File("out"));
+
+        Assert.True(result.ExitCode == 3, result.Stderr);
+        Assert.Contains("The run stopped: ArgumentException: window 0 has", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        var finished = DuckDb.Query($"SELECT exit_code FROM read_json('{Path.Combine(temp.File("out"), "emmanet-journal.jsonl")}') WHERE event = 'run_finished'");
+        Assert.Equal(3, Assert.Single(finished).Count("exit_code"));
+    }
+
+    [Fact]
     public async Task A_fusion_model_trained_on_other_extractors_is_refused()
     {
         using var temp = new TempFolder();
