@@ -111,3 +111,58 @@ public sealed class CheckpointFuzzTests(Xunit.Abstractions.ITestOutputHelper out
         Assert.True(r.Crashers.Count == 0, string.Join("\n", r.Crashers.Take(6)));
     }
 }
+
+/// <summary>
+/// ffprobe's output as FFMpegCore parses it, fuzzed through the real program: a stand-in <c>ffprobe</c> on the PATH
+/// prints a mutant of the real JSON for a 1 s clip (bytes mutated, or leaf values replaced by odd ones), one mutant
+/// per input (chosen by the input's name), and one
+/// <c>analyze</c> run takes them all. Every input must end as done or failed with one line; the run must not stop
+/// (exit 3) or print a stack trace. 40 mutants here; <c>EMMANET_FUZZ_INPUTS=N</c> runs N.
+/// </summary>
+public sealed class ProbeFuzzTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Ffprobe_output_as_parsed()
+    {
+        using var folder = new TempFolder();
+        var clip = folder.File("clip.mp4");
+        GeneratedClips.Run("ffmpeg", $"-v error -y -i \"{TestPaths.FacesVideo}\" -t 1 -c copy \"{clip}\"");
+        var probe = new System.Diagnostics.ProcessStartInfo("ffprobe", $"-loglevel error -print_format json -show_format -sexagesimal -show_streams \"{clip}\"") { RedirectStandardOutput = true };
+        using (var p = System.Diagnostics.Process.Start(probe)!)
+        {
+            File.WriteAllText(folder.File("seed.json"), p.StandardOutput.ReadToEnd());
+            p.WaitForExit();
+        }
+        var seed = File.ReadAllBytes(folder.File("seed.json"));
+        var bin = Directory.CreateDirectory(folder.File("bin")).FullName;
+        var json = Directory.CreateDirectory(folder.File("json")).FullName;
+        var inputs = Directory.CreateDirectory(folder.File("in")).FullName;
+        // The stand-in answers for the file named last on its command line; anything else (FFMpegCore's own checks)
+        // goes to the real ffprobe.
+        var real = Environment.GetEnvironmentVariable("PATH")!.Split(':').Select(d => Path.Combine(d, "ffprobe")).First(File.Exists);
+        File.WriteAllText(Path.Combine(bin, "ffprobe"), $"#!/bin/sh\nfor last; do :; done\nf=\"{json}/$(basename \"$last\").json\"\nif [ -f \"$f\" ]; then cat \"$f\"; else exec {real} \"$@\"; fi\n");
+        GeneratedClips.Run("chmod", $"+x \"{Path.Combine(bin, "ffprobe")}\"");
+        var n = Mutants.Count(40);
+        var random = new Random(7);
+        var names = new List<string>();
+        for (var i = 0; i < n; i++)
+        {
+            var name = Path.Combine(inputs, $"m{i:0000}.mp4");
+            File.Copy(clip, name);
+            // Half byte-level (the parser's errors), half values replaced in valid JSON (what FFMpegCore and we do with them).
+            File.WriteAllBytes(Path.Combine(json, $"m{i:0000}.mp4.json"), i % 2 == 0 ? Mutants.Mutate(seed, random) : Mutants.MutateJson(seed, random));
+            names.Add(name);
+        }
+        var path = $"{bin}:{Environment.GetEnvironmentVariable("PATH")}";
+        var run = await Emmanet.RunAsync(new Dictionary<string, string> { ["PATH"] = path }, ["analyze", .. names, "--no-fusion", "-o", folder.File("out")]);
+        Assert.True(run.ExitCode is 0 or 1, $"exit {run.ExitCode}: {run.Stderr}");
+        Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+        var lines = File.ReadAllLines(Path.Combine(folder.File("out"), "emmanet-journal.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).Where(l => l.GetProperty("event").GetString() == "video").ToList();
+        Assert.Equal(n, lines.Count);
+        output.WriteLine($"ffprobe output: {n} mutants, " + string.Join(", ", lines.GroupBy(l => l.GetProperty("status").GetString()).Select(g => $"{g.Key} {g.Count()}")));
+        foreach (var message in lines.Where(l => l.GetProperty("status").GetString() == "failed").Select(l => l.GetProperty("message").GetString()!).Take(5))
+        {
+            output.WriteLine("  " + message);
+        }
+    }
+}

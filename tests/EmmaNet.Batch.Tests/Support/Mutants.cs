@@ -52,6 +52,62 @@ public static class Mutants
         return data.ToArray();
     }
 
+    private static readonly string[] OddValues = ["0", "-1", "1e308", "-1e308", "NaN", "\"\"", "\"N/A\"", "\"0/0\"", "\"-1/0\"", "null", "true", "[]", "{}", "\"99999999999999999999\"", "\"1:00:00:00.5\"", "\"-00:00:01.000000\""];
+
+    /// <summary>A JSON document with 1 to 4 leaf values replaced by odd ones (zero, negative, huge, empty, wrong type, "N/A"): mutants that still parse, so the code after the parser is reached.</summary>
+    public static byte[] MutateJson(byte[] seed, Random random)
+    {
+        var root = System.Text.Json.Nodes.JsonNode.Parse(seed)!;
+        var leaves = new List<(System.Text.Json.Nodes.JsonNode Parent, object Key)>();
+        void Walk(System.Text.Json.Nodes.JsonNode node)
+        {
+            if (node is System.Text.Json.Nodes.JsonObject o)
+            {
+                foreach (var (k, v) in o.ToList())
+                {
+                    if (v is System.Text.Json.Nodes.JsonValue or null)
+                    {
+                        leaves.Add((o, k));
+                    }
+                    else
+                    {
+                        Walk(v);
+                    }
+                }
+            }
+            else if (node is System.Text.Json.Nodes.JsonArray a)
+            {
+                for (var i = 0; i < a.Count; i++)
+                {
+                    if (a[i] is System.Text.Json.Nodes.JsonValue or null)
+                    {
+                        leaves.Add((a, i));
+                    }
+                    else
+                    {
+                        Walk(a[i]!);
+                    }
+                }
+            }
+        }
+        Walk(root);
+        for (var e = 0; e < 1 + random.Next(4) && leaves.Count > 0; e++)
+        {
+            var (parent, key) = leaves[random.Next(leaves.Count)];
+            var text = OddValues[random.Next(OddValues.Length)];
+            var value = text == "NaN" ? System.Text.Json.Nodes.JsonValue.Create("NaN") : System.Text.Json.Nodes.JsonNode.Parse(text);
+            if (parent is System.Text.Json.Nodes.JsonObject o)
+            {
+                o[(string)key] = value;
+            }
+            else
+            {
+                ((System.Text.Json.Nodes.JsonArray)parent)[(int)key] = value;
+            }
+        }
+        return System.Text.Encoding.UTF8.GetBytes(root.ToJsonString());
+    }
+
     /// <summary>Mutant <paramref name="index"/> of a run with <paramref name="rngSeed"/>, replayed (a crasher's regression test).</summary>
     public static byte[] Nth(byte[] seed, int rngSeed, int index)
     {
