@@ -16,8 +16,6 @@ public sealed record LabelledRun(IReadOnlyList<FusionWindow> Windows, IReadOnlyL
 /// <param name="Patience">Epochs without a better validation macro F1 before the learning rate is halved.</param>
 /// <param name="StopPatience">Epochs without a better validation macro F1 before training stops.</param>
 /// <param name="Threads">Threads computing shards of each batch in parallel (results do not depend on it).</param>
-/// <param name="SelectOnLoss">Judge epochs by validation loss (lower is better) instead of validation macro F1: for
-/// distillation, where agreement with the teacher saturates early while the fit to its distributions still improves.</param>
 /// <param name="KeepLast">Train every epoch and keep the last: the validation runs are only reported, never used to
 /// choose an epoch, to stop or to lower the learning rate.</param>
 /// <param name="FaceDropout">Share of training windows whose current face is hidden (f_c set to the mean face, the
@@ -32,7 +30,6 @@ public sealed record TrainingOptions(
     int Seed = 1,
     int Threads = 2,
     LossSettings? Loss = null,
-    bool SelectOnLoss = false,
     bool KeepLast = false,
     double FaceDropout = 0);
 
@@ -40,7 +37,7 @@ public sealed record TrainingOptions(
 public sealed record EpochReport(int Epoch, double TrainLoss, double ValidMacroF1, double ValidLoss, double LearningRate, double Seconds = 0);
 
 /// <summary>Where a training run stands, reported after every batch.</summary>
-public sealed record TrainingProgress(int Epoch, int Epochs, int Batch, int Batches, double EpochSeconds, double MeanEpochSeconds, EpochReport? Last);
+public sealed record TrainingProgress(int Epoch, int Epochs, int Batch, int Batches, double EpochSeconds, EpochReport? Last);
 
 /// <summary>How a long training run is driven: cancellation (checked before every batch), progress, and the per-epoch checkpoint.</summary>
 /// <param name="Checkpoint">Written after every finished epoch; null: none.</param>
@@ -114,14 +111,17 @@ public sealed class FusionTrainer(FusionNetwork network, TrainingOptions options
                 var grad = fast.Gradient(runs, seeds, loss, runLosses, options.FaceDropout);
                 optimizer.Step(grad);
                 fast.Refresh();
-                total += runLosses.AsSpan(0, runs.Length).ToArray().Sum();
-                control.Progress?.Report(new TrainingProgress(epoch, options.Epochs, batch + 1, batches, clock.Elapsed.TotalSeconds, MeanSeconds(history), history.LastOrDefault()));
+                for (var r = 0; r < runs.Length; r++)
+                {
+                    total += runLosses[r];
+                }
+                control.Progress?.Report(new TrainingProgress(epoch, options.Epochs, batch + 1, batches, clock.Elapsed.TotalSeconds, history.LastOrDefault()));
             }
             var (f1, validLoss) = Validate(fast, valid, loss);
             var entry = new EpochReport(epoch, total / Math.Max(1, train.Count), f1, validLoss, optimizer.LearningRate, clock.Elapsed.TotalSeconds);
             history.Add(entry);
             report?.Invoke(entry);
-            var score = options.SelectOnLoss ? -validLoss : f1;
+            var score = f1;
             if (options.KeepLast)
             {
                 (best, bestValues) = (score, values.ToArray());
@@ -153,13 +153,6 @@ public sealed class FusionTrainer(FusionNetwork network, TrainingOptions options
         }
         fast.Parameters.Store(bestValues);
         return history;
-    }
-
-    /// <summary>Every labelled window's predicted class, scored (forward only, batched, in parallel).</summary>
-    public static ExpressionMetrics Evaluate(FusionNetwork network, IReadOnlyList<LabelledRun> runs, int threads = 2)
-    {
-        var predicted = Predict(network, runs, threads);
-        return ExpressionMetrics.Compute(runs.SelectMany(r => r.Labels).ToList(), predicted.SelectMany(p => p).ToList());
     }
 
     /// <summary>Each run's predicted classes (argmax), in order.</summary>
@@ -200,8 +193,6 @@ public sealed class FusionTrainer(FusionNetwork network, TrainingOptions options
         }
         return result;
     }
-
-    private static double MeanSeconds(List<EpochReport> history) => history.Count == 0 ? 0 : history.Average(h => h.Seconds);
 
     /// <summary>The settings and data a checkpoint must match to be resumed (the epoch limit and the thread count may change).</summary>
     private SortedDictionary<string, string> Identity(IReadOnlyList<LabelledRun> train, IReadOnlyList<LabelledRun> valid, LossSettings loss, string? data)

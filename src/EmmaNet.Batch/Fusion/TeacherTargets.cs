@@ -18,12 +18,12 @@ public static class TeacherTargets
     /// A temporally pooled teacher: for each tick, the mean of the readings of the subject's ticks within
     /// <paramref name="seconds"/> / 2 of it (the tick itself included). 0 gives each tick its own reading.
     /// </summary>
-    public static double[][] Pooled(IReadOnlyList<TickInput> ticks, double seconds)
+    /// <param name="own">Each tick's own reading (<see cref="Of"/>), in tick order.</param>
+    public static double[][] Pooled(IReadOnlyList<TickInput> ticks, IReadOnlyList<double[]> own, double seconds)
     {
-        var own = ticks.Select(t => Of(t.Face)).ToArray();
         if (seconds <= 0)
         {
-            return own;
+            return own.ToArray();
         }
         var pooled = new double[ticks.Count][];
         var first = 0;

@@ -59,8 +59,9 @@ public static class TrainingSets
             foreach (var subject in series.Ticks.GroupBy(t => t.Subject))
             {
                 var ticks = subject.ToList();
-                var targets = TeacherTargets.Pooled(ticks, poolSeconds);
-                var labels = ticks.Select(t => TeacherTargets.Of(t.Face)).Select(p => Array.IndexOf(p, p.Max())).ToArray();
+                var own = ticks.Select(t => TeacherTargets.Of(t.Face)).ToArray();
+                var targets = TeacherTargets.Pooled(ticks, own, poolSeconds);
+                var labels = own.Select(p => Array.IndexOf(p, p.Max())).ToArray();
                 tracks.Add(new LabelledTrack($"{stem}#{subject.Key}", stem, series, ticks, labels, targets));
             }
         }

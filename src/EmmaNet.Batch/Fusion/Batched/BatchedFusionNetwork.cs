@@ -114,7 +114,6 @@ public sealed class BatchedFusionNetwork
         var reference = new FusionNetwork(c);
         var p = new FusionParameters(reference);
         long forward = 0, backward = 0;
-        var pass = new FusionBatchPass(p);
         if (c.UsesEncoders)
         {
             foreach (var encoder in reference.Encoders)
@@ -143,7 +142,6 @@ public sealed class BatchedFusionNetwork
         }
         forward += Sgemm.Flops(1, c.HeadHidden, c.FusedSize) + Sgemm.Flops(1, c.Classes, c.HeadHidden);
         backward += 2 * (Sgemm.Flops(1, c.HeadHidden, c.FusedSize) + Sgemm.Flops(1, c.Classes, c.HeadHidden));
-        GC.KeepAlive(pass);
         return (forward, backward);
     }
 
