@@ -3,7 +3,7 @@
 # the network is distilled from the face expression CNN: extract the bundled samples, then train against the CNN's
 # own readings (FER classes mapped to ABAW; see README "The default fusion model"). Deterministic for a seed.
 # Bidirectional audio and pose encoders: with forward-only ones their attention peaked on the first present step in
-# 82-100% of windows on the samples, 27-63% with bidirectional ones (docs/benchmarks.md, attention diagnostics).
+# 82-100% of windows on the samples, 15-63% with bidirectional ones over 3 seeds (docs/benchmarks.md, attention diagnostics).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 features=models/.cache/distill-features
