@@ -46,7 +46,6 @@ internal static class AnalyzeCommand
                 var models = ModelStore.Open(parse.GetValue(common.Models));
                 var sessions = new SessionFactory(common.Execution(parse), logger);
                 var detector = owned.Add(new BlazeFaceDetector(models, sessions));
-                logger.LogInformation("Face detector {Model} on {Provider}", detector.Model.FileName, detector.Model.ExecutionProvider);
                 if (parse.GetValue(noFusion))
                 {
                     pipeline = new AnalyzePipeline(videoSource, detector, logger);
@@ -61,8 +60,8 @@ internal static class AnalyzeCommand
                     {
                         throw new ModelException($"{fusionModel.Model.FileName} does not fit these feature extractors: {problem}");
                     }
-                    logger.LogInformation("Fusion model {Model} ({Variant}, T = {Steps}) on {Provider}: {Training}",
-                        fusionModel.Model.FileName, fusionModel.Variant, fusionModel.Steps, fusionModel.Model.ExecutionProvider, fusionModel.Training);
+                    logger.LogInformation("Fusion model {Model} ({Variant}, T = {Steps}): {Training}",
+                        fusionModel.Model.FileName, fusionModel.Variant, fusionModel.Steps, fusionModel.Training);
                     options = options with { Features = features, Fusion = new PredictionOutput(fusionModel, Math.Max(1, parse.GetValue(fusionBatch))) };
                 }
             }

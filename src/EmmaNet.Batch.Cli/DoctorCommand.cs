@@ -43,13 +43,10 @@ internal static class DoctorCommand
 
             try
             {
-                Report(Level.Ok, "onnxruntime", $"{OrtEnv.Instance().GetVersionString()} native library loaded");
-                var providers = OrtEnv.Instance().GetAvailableProviders();
-                Report(Level.Info, "execution providers", string.Join(", ", providers));
-                var gpu = providers.Any(p => p is "CUDAExecutionProvider" or "TensorrtExecutionProvider");
-                Report(Level.Info, "gpu build", gpu
-                    ? "GPU ONNX Runtime package: --device auto tries TensorRT, then CUDA, then CPU"
-                    : "CPU ONNX Runtime package (build with -p:EmmaNetGpu=true for CUDA/TensorRT)");
+                Report(Level.Ok, "onnxruntime", $"{OrtEnvironment.Ensure().GetVersionString()} native library loaded");
+                Report(Level.Info, "execution providers", string.Join(", ", OrtEnv.Instance().GetAvailableProviders()));
+                var plan = ProviderPlan.Resolve(ExecutionDevice.Auto, 0);
+                Report(Level.Info, "--device auto", plan.Describe(ProviderPlan.ProviderName(plan.Order[0])) + (plan.GpuBuild ? "" : " (build with -p:EmmaNetGpu=true for CUDA/TensorRT)"));
             }
             catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException)
             {

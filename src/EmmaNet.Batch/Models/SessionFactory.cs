@@ -4,10 +4,9 @@ using Microsoft.ML.OnnxRuntime;
 namespace EmmaNet.Batch.Models;
 
 /// <summary>
-/// The one place that decides where a network runs. Providers are tried in order (TensorRT, CUDA, CPU for
-/// <see cref="ExecutionDevice.Auto"/>); each fallback is logged with its reason, and the provider actually used
-/// is returned so it can be written into output metadata. The CPU build's native library has no CUDA entry
-/// points: asking for CUDA there raises <see cref="EntryPointNotFoundException"/>, which is such a reason.
+/// The one place that decides where a network runs. The run's <see cref="ProviderPlan"/> (TensorRT, CUDA, CPU for
+/// <see cref="ExecutionDevice.Auto"/>, less what cannot load) is resolved once and said in one start-up line; the
+/// provider actually used is returned so it can be written into output metadata.
 /// </summary>
 public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
 {
@@ -25,15 +24,37 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
     /// </summary>
     public static int DefaultImagesPerCall(string provider) => provider == "CPUExecutionProvider" ? 1 : 16;
 
+    private readonly object gate = new();
+    private ProviderPlan? plan;
+    private List<ExecutionDevice>? order;
+    private readonly List<string> runtimeReasons = [];
+    private string? announced;
+
+    /// <summary>The run's provider plan, resolved (and its one start-up line logged) on first use.</summary>
+    public ProviderPlan Plan
+    {
+        get
+        {
+            lock (gate)
+            {
+                if (plan is null && Options.TensorRtCacheFolder is { } cache && !Directory.Exists(cache))
+                {
+                    throw new ModelException($"TensorRT engine cache folder {cache} does not exist: create it or pass another with --trt-cache");
+                }
+                return plan ??= ProviderPlan.Resolve(Options.Device, Options.DeviceId);
+            }
+        }
+    }
+
     public (InferenceSession Session, string Provider) Create(string modelPath)
     {
-        var order = Options.Device switch
+        ExecutionDevice[] devices;
+        lock (gate)
         {
-            ExecutionDevice.Auto => new[] { ExecutionDevice.TensorRT, ExecutionDevice.Cuda, ExecutionDevice.Cpu },
-            var d => new[] { d },
-        };
-        var reasons = new List<string>();
-        foreach (var device in order)
+            order ??= [.. Plan.Order];
+            devices = [.. order];
+        }
+        foreach (var device in devices)
         {
             var sessionOptions = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
             try
@@ -42,21 +63,24 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
                 var session = new InferenceSession(modelPath, sessionOptions);
                 // The native session copied what it needs; release the options now rather than to a finalizer.
                 sessionOptions.Dispose();
-                if (reasons.Count > 0)
-                {
-                    logger.LogWarning("{Model}: running on {Provider} after fallback ({Reasons})", Path.GetFileName(modelPath), provider, string.Join("; ", reasons));
-                }
+                Announce(provider, modelPath);
                 return (session, provider);
             }
-            catch (Exception ex) when (device != ExecutionDevice.Cpu && ex is EntryPointNotFoundException or OnnxRuntimeException or DllNotFoundException or DirectoryNotFoundException)
+            catch (OnnxRuntimeException ex) when (device != ExecutionDevice.Cpu)
             {
+                // The provider's library loaded (the plan probed it) but the session did not start, e.g. no GPU
+                // present: this holds for every model, so the device leaves the run's order, said once.
                 sessionOptions.Dispose();
-                var reason = $"{device} unavailable: {ex.GetType().Name}: {ex.Message.Split('\n')[0]}";
+                var reason = $"{ProviderPlan.Name(device)}: {ex.Message.Split('\n')[0]}";
                 if (Options.Device != ExecutionDevice.Auto)
                 {
                     throw new ModelException($"{Path.GetFileName(modelPath)}: {reason} (use --device auto to allow falling back to CPU)", ex);
                 }
-                reasons.Add(reason);
+                lock (gate)
+                {
+                    order!.Remove(device);
+                    runtimeReasons.Add(reason);
+                }
             }
             catch
             {
@@ -67,19 +91,43 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
         throw new ModelException($"{modelPath}: no execution provider could load it");
     }
 
+    /// <summary>One information line per run for the provider, one more if it changes; each model's at debug level.</summary>
+    private void Announce(string provider, string modelPath)
+    {
+        lock (gate)
+        {
+            if (announced != provider)
+            {
+                var line = Plan.Describe(provider);
+                if (runtimeReasons.Count > 0)
+                {
+                    line += $" (fell back: {string.Join("; ", runtimeReasons)})";
+                }
+                if (announced is null)
+                {
+                    logger.LogInformation("{Providers}", line);
+                    foreach (var detail in Plan.Details)
+                    {
+                        logger.LogDebug("{Detail}", detail);
+                    }
+                }
+                else
+                {
+                    logger.LogWarning("{Providers}", line);
+                }
+                announced = provider;
+            }
+        }
+        logger.LogDebug("{Model} on {Provider}", Path.GetFileName(modelPath), provider);
+    }
+
     private string Configure(SessionOptions sessionOptions, ExecutionDevice device, string modelPath)
     {
         switch (device)
         {
             case ExecutionDevice.TensorRT:
                 var cache = Options.TensorRtCacheFolder;
-                if (cache is not null && !Directory.Exists(cache))
-                {
-                    throw new DirectoryNotFoundException($"TensorRT engine cache folder {cache} does not exist: create it or pass another with --trt-cache");
-                }
-                // Parsing the model for its profiles is only worth it where TensorRT can load it (with the CPU package,
-                // appending the provider below fails and the reason is logged as before).
-                var profiles = OrtEnv.Instance().GetAvailableProviders().Contains("TensorrtExecutionProvider") ? TensorRtProfiles.For(modelPath) : null;
+                var profiles = TensorRtProfiles.For(modelPath);
                 using (var trt = new OrtTensorRTProviderOptions())
                 {
                     var settings = new Dictionary<string, string>
@@ -101,17 +149,17 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
                 }
                 // Nodes TensorRT cannot take run on CUDA rather than CPU.
                 sessionOptions.AppendExecutionProvider_CUDA(Options.DeviceId);
-                return "TensorrtExecutionProvider";
+                return ProviderPlan.ProviderName(device);
             case ExecutionDevice.Cuda:
                 sessionOptions.AppendExecutionProvider_CUDA(Options.DeviceId);
-                return "CUDAExecutionProvider";
+                return ProviderPlan.ProviderName(device);
             default:
                 sessionOptions.IntraOpNumThreads = Options.IntraOpThreads > 0 ? Options.IntraOpThreads : DefaultCpuThreads;
                 sessionOptions.InterOpNumThreads = 1;
                 // Spinning worker threads would steal the cores ffmpeg decodes on; they sleep between calls instead.
                 sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
                 sessionOptions.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
-                return "CPUExecutionProvider";
+                return ProviderPlan.ProviderName(ExecutionDevice.Cpu);
         }
     }
 }
