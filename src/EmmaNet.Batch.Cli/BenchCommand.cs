@@ -246,32 +246,25 @@ internal static class BenchCommand
                     break;
                 }
             }
-            var crops = frames.Select(f => { var found = detector.Detect([f])[0]; return f.UseAsMat(image => found.Select(d => aligner.Crop(image, d)).ToList()); }).ToList();
-            try
+            var crops = frames.Select(f => detector.Detect([f])[0].Select(d => aligner.Crop(f.View, d)).ToList()).ToList();
+            expression.Run(crops[0]);   // warm-up
+            var clock = Stopwatch.StartNew();
+            foreach (var frameCrops in crops)
             {
-                expression.Run(crops[0]);   // warm-up
-                var clock = Stopwatch.StartNew();
-                foreach (var frameCrops in crops)
-                {
-                    expression.Run(frameCrops);
-                }
-                var perFace = clock.Elapsed.TotalSeconds / Math.Max(1, crops.Sum(c => c.Count));
-                double PoseSeconds(PoseModel model)
-                {
-                    model.Detect(frames.Take(1).ToList());   // warm-up
-                    var poseClock = Stopwatch.StartNew();
-                    foreach (var frame in frames)
-                    {
-                        model.Detect([frame]);
-                    }
-                    return poseClock.Elapsed.TotalSeconds / frames.Count * media.Duration.TotalSeconds * 2;
-                }
-                return (perFace * faces, PoseSeconds(pose), PoseSeconds(squarePose));
+                expression.Run(frameCrops);
             }
-            finally
+            var perFace = clock.Elapsed.TotalSeconds / Math.Max(1, crops.Sum(c => c.Count));
+            double PoseSeconds(PoseModel model)
             {
-                crops.SelectMany(c => c).ToList().ForEach(c => c.Dispose());
+                model.Detect(frames.Take(1).ToList());   // warm-up
+                var poseClock = Stopwatch.StartNew();
+                foreach (var frame in frames)
+                {
+                    model.Detect([frame]);
+                }
+                return poseClock.Elapsed.TotalSeconds / frames.Count * media.Duration.TotalSeconds * 2;
             }
+            return (perFace * faces, PoseSeconds(pose), PoseSeconds(squarePose));
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EmmaNet.Batch.Imaging;
 using EmmaNet.Batch.Models;
 using Microsoft.Extensions.Logging;
 
@@ -24,9 +25,11 @@ internal sealed class CommonOptions
 
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Debug logging" };
 
+    public Option<ImageBackend> ImageBackend { get; } = ImageBackendOption();
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Models, Device, DeviceId, TrtCache, Fp16, Threads, Verbose })
+        foreach (var option in new Option[] { Models, Device, DeviceId, TrtCache, Fp16, Threads, Verbose, ImageBackend })
         {
             command.Options.Add(option);
         }
@@ -35,5 +38,28 @@ internal sealed class CommonOptions
     public ExecutionOptions Execution(ParseResult parse) =>
         new(parse.GetValue(Device), parse.GetValue(DeviceId), parse.GetValue(Threads), parse.GetValue(TrtCache), parse.GetValue(Fp16));
 
-    public ILoggerFactory Logging(ParseResult parse) => CliLogging.Create(parse.GetValue(Verbose));
+    /// <summary>The command's logging, with the image backend chosen (and said, unless it is OpenCV as expected).</summary>
+    public ILoggerFactory Logging(ParseResult parse)
+    {
+        var logging = CliLogging.Create(parse.GetValue(Verbose));
+        ImageOps.Use(parse.GetValue(ImageBackend), logging.CreateLogger("emmanet"));
+        return logging;
+    }
+
+    private static Option<ImageBackend> ImageBackendOption()
+    {
+        var option = new Option<ImageBackend>("--image-ops")
+        {
+            Description = "Resize and warp with auto (OpenCV where its native library loads, else managed code), opencv or managed",
+            DefaultValueFactory = _ => Batch.Imaging.ImageBackend.Auto,
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<ImageBackend>() == Batch.Imaging.ImageBackend.OpenCv && ImageOps.OpenCvLoadProblem() is { } problem)
+            {
+                result.AddError($"--image-ops opencv: OpenCV's native library does not load: {problem}");
+            }
+        });
+        return option;
+    }
 }

@@ -7,7 +7,6 @@ using EmmaNet.Batch.Imaging;
 using EmmaNet.Batch.Models;
 using EmmaNet.Batch.Onnx;
 using Microsoft.Extensions.Logging.Abstractions;
-using OpenCvSharp;
 
 namespace EmmaNet.Batch.Benchmarks;
 
@@ -20,7 +19,7 @@ namespace EmmaNet.Batch.Benchmarks;
 public class KernelBenchmarks
 {
     private VideoFrame _frame = null!;
-    private Mat _scratch = null!;
+    private BgrImage _scratch = null!;
     private float[] _input = null!;
     private List<FaceDetection> _candidates = null!;
     private float[] _audio = null!;
@@ -36,7 +35,7 @@ public class KernelBenchmarks
         var pixels = new byte[1280 * 720 * 3];
         random.NextBytes(pixels);
         _frame = VideoFrame.FromPixels(pixels, 1280, 720, 0, 0);
-        _scratch = new Mat();
+        _scratch = new BgrImage();
         _input = new float[256 * 256 * 3];
 
         // 40 overlapping candidates around 4 faces, as BlazeFace gives before NMS.
@@ -67,7 +66,6 @@ public class KernelBenchmarks
     public void Cleanup()
     {
         _frame.Dispose();
-        _scratch.Dispose();
         _fusion.Dispose();
         File.Delete(_modelPath);
     }

@@ -1,6 +1,6 @@
 using EmmaNet.Batch.Models;
 using Microsoft.ML.OnnxRuntime;
-using OpenCvSharp;
+using EmmaNet.Batch.Imaging;
 
 namespace EmmaNet.Batch.Audio;
 
@@ -64,19 +64,19 @@ public sealed class DeepSpectrumModel : IDisposable
     /// <summary>The network input for an audio window: [1, 3, S, S] or [1, S, S, 3] as the model wants.</summary>
     public float[] ImageTensor(ReadOnlySpan<float> samples)
     {
-        using var picture = _renderer.Render(samples);
-        using var resized = new Mat();
-        Cv2.Resize(picture, resized, new OpenCvSharp.Size(_size, _size), 0, 0, InterpolationFlags.Linear);
+        var picture = _renderer.Render(samples);
+        var resized = new BgrImage();
+        ImageOps.Current.ResizeLinear(picture, resized, _size, _size);
         return Normalise(resized, _size, _channelsFirst);
     }
 
     /// <summary>ImageNet normalisation of a BGR picture into RGB planes (NCHW) or interleaved RGB (NHWC).</summary>
-    public static unsafe float[] Normalise(Mat bgr, int size, bool channelsFirst)
+    public static float[] Normalise(BgrImage bgr, int size, bool channelsFirst)
     {
         var tensor = new float[3 * size * size];
         for (var y = 0; y < size; y++)
         {
-            var row = new ReadOnlySpan<byte>((void*)bgr.Ptr(y), size * 3);
+            var row = bgr.Row(y);
             for (var x = 0; x < size; x++)
             {
                 for (var c = 0; c < 3; c++)

@@ -1,5 +1,5 @@
 using System.Numerics;
-using OpenCvSharp;
+using EmmaNet.Batch.Imaging;
 
 namespace EmmaNet.Batch.Audio;
 
@@ -62,19 +62,19 @@ public sealed class MelSpectrogramImage
         return mel;
     }
 
-    /// <summary>The 227 x 227 BGR picture; the caller disposes it.</summary>
-    public unsafe Mat Render(ReadOnlySpan<float> samples)
+    /// <summary>The 227 x 227 BGR picture.</summary>
+    public BgrImage Render(ReadOnlySpan<float> samples)
     {
         var db = DecibelsRelativeToMax(samples);
         var min = db.Min(m => m.Min());
         var max = db.Max(m => m.Max());
         var range = max - min;
-        var image = new Mat(ImageSize, ImageSize, MatType.CV_8UC3);
+        var image = new BgrImage(ImageSize, ImageSize);
         for (var y = 0; y < ImageSize; y++)
         {
             // Row 0 is the top of the picture: the highest band.
             var band = Math.Clamp((int)((ImageSize - y - 0.5) * MelBands / ImageSize), 0, MelBands - 1);
-            var row = new Span<byte>((void*)image.Ptr(y), ImageSize * 3);
+            var row = image.Row(y);
             for (var x = 0; x < ImageSize; x++)
             {
                 var frame = Math.Clamp((int)((x + 0.5) * db.Length / ImageSize), 0, db.Length - 1);

@@ -40,18 +40,8 @@ public sealed class VideoFrame : IDisposable
 
     public ReadOnlySpan<byte> Pixels => (_buffer ?? throw new ObjectDisposedException(nameof(VideoFrame))).AsSpan(0, ByteCount);
 
-    /// <summary>
-    /// Runs <paramref name="use"/> on an OpenCV view of the pixels, without copying them; the view lives only during
-    /// the call (the buffer is pinned for it), so whatever <paramref name="use"/> returns must own its data.
-    /// </summary>
-    public unsafe T UseAsMat<T>(Func<OpenCvSharp.Mat, T> use)
-    {
-        fixed (byte* pixels = Pixels)
-        {
-            using var view = OpenCvSharp.Mat.FromPixelData(Height, Width, OpenCvSharp.MatType.CV_8UC3, (IntPtr)pixels);
-            return use(view);
-        }
-    }
+    /// <summary>The pixels as an image view (no copy), for the image operations.</summary>
+    public Imaging.BgrView View => new(Pixels, Width, Height);
 
     /// <summary>Rents a buffer big enough for a frame of this size.</summary>
     internal static byte[] RentBuffer(int width, int height) => Pool.Rent(width * height * 3);

@@ -3,7 +3,6 @@ using EmmaNet.Batch.Imaging;
 using EmmaNet.Batch.Models;
 using EmmaNet.Batch.Onnx;
 using Microsoft.ML.OnnxRuntime;
-using OpenCvSharp;
 
 namespace EmmaNet.Batch.Faces;
 
@@ -33,7 +32,7 @@ public sealed class BlazeFaceDetector : IFaceDetector
     private readonly bool _fitToFrame;
     private readonly Dictionary<(int Width, int Height), float[]> _anchors = [];
     private float[] _input = [];
-    private readonly Mat _resized = new();
+    private readonly BgrImage _resized = new();
 
     public BlazeFaceDetector(ModelStore models, SessionFactory sessions, BlazeFaceOptions? options = null)
     {
@@ -65,7 +64,6 @@ public sealed class BlazeFaceDetector : IFaceDetector
         {
             _runOptions.Dispose();
             _session.Dispose();
-            _resized.Dispose();
             throw;
         }
     }
@@ -197,6 +195,5 @@ public sealed class BlazeFaceDetector : IFaceDetector
     {
         _runOptions.Dispose();
         _session.Dispose();
-        _resized.Dispose();
     }
 }

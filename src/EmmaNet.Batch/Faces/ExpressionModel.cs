@@ -1,6 +1,6 @@
 using EmmaNet.Batch.Models;
 using Microsoft.ML.OnnxRuntime;
-using OpenCvSharp;
+using EmmaNet.Batch.Imaging;
 
 namespace EmmaNet.Batch.Faces;
 
@@ -40,7 +40,7 @@ public sealed class ExpressionModel : IDisposable
     public ModelIdentity Model { get; }
 
     /// <summary>Features for each 64x64 BGR crop, in order.</summary>
-    public IReadOnlyList<ExpressionFeatures> Run(IReadOnlyList<Mat> crops)
+    public IReadOnlyList<ExpressionFeatures> Run(IReadOnlyList<BgrImage> crops)
     {
         if (crops.Count == 0)
         {
@@ -64,15 +64,15 @@ public sealed class ExpressionModel : IDisposable
         return result;
     }
 
-    private static unsafe void Grey(Mat crop, Span<float> destination)
+    private static void Grey(BgrImage crop, Span<float> destination)
     {
-        if (crop.Rows != InputSize || crop.Cols != InputSize || crop.Type() != MatType.CV_8UC3)
+        if (crop.Height != InputSize || crop.Width != InputSize)
         {
             throw new ArgumentException($"expression model input must be a {InputSize}x{InputSize} BGR crop");
         }
         for (var y = 0; y < InputSize; y++)
         {
-            var row = new ReadOnlySpan<byte>((void*)crop.Ptr(y), InputSize * 3);
+            var row = crop.Row(y);
             for (var x = 0; x < InputSize; x++)
             {
                 var grey = ((0.2989f * row[(x * 3) + 2]) + (0.5870f * row[(x * 3) + 1]) + (0.1140f * row[x * 3])) / 255f;

@@ -1,4 +1,4 @@
-using OpenCvSharp;
+using EmmaNet.Batch.Imaging;
 
 namespace EmmaNet.Batch.Faces;
 
@@ -13,21 +13,24 @@ public sealed class FaceAligner(int size = 64, float margin = 1.25f)
 
     public float Margin { get; } = margin;
 
-    /// <summary>The aligned crop, BGR, <see cref="Size"/> x <see cref="Size"/>; the caller disposes it.</summary>
-    public Mat Crop(Mat frame, FaceDetection face)
+    /// <summary>The aligned crop, BGR, <see cref="Size"/> x <see cref="Size"/>.</summary>
+    public BgrImage Crop(BgrView frame, FaceDetection face)
     {
         var (rx, ry, lx, ly) = (face.Keypoints[0], face.Keypoints[1], face.Keypoints[2], face.Keypoints[3]);
         // The subject's right eye is on the picture's left: the angle of the eye line, in degrees.
         var angle = Math.Atan2(ly - ry, lx - rx) * 180 / Math.PI;
-        var centre = new Point2f((face.X1 + face.X2) / 2, (face.Y1 + face.Y2) / 2);
+        var (cx, cy) = ((face.X1 + face.X2) / 2.0, (face.Y1 + face.Y2) / 2.0);
         var side = Math.Max(face.Width, face.Height) * Margin;
         var scale = Size / side;
-        using var rotation = Cv2.GetRotationMatrix2D(centre, angle, scale);
-        // Move the face centre to the middle of the output square.
-        rotation.Set(0, 2, rotation.Get<double>(0, 2) + (Size / 2.0) - centre.X);
-        rotation.Set(1, 2, rotation.Get<double>(1, 2) + (Size / 2.0) - centre.Y);
-        var crop = new Mat();
-        Cv2.WarpAffine(frame, crop, rotation, new OpenCvSharp.Size(Size, Size), InterpolationFlags.Linear, BorderTypes.Constant, Scalar.Black);
+        // OpenCV's getRotationMatrix2D about the face centre, then a shift of that centre to the square's middle.
+        var (alpha, beta) = (scale * Math.Cos(angle * Math.PI / 180), scale * Math.Sin(angle * Math.PI / 180));
+        ReadOnlySpan<double> map =
+        [
+            alpha, beta, ((1 - alpha) * cx) - (beta * cy) + (Size / 2.0) - cx,
+            -beta, alpha, (beta * cx) + ((1 - alpha) * cy) + (Size / 2.0) - cy,
+        ];
+        var crop = new BgrImage(Size, Size);
+        ImageOps.Current.WarpAffine(frame, crop, Size, Size, map);
         return crop;
     }
 }

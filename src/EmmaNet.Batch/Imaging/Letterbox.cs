@@ -1,5 +1,4 @@
 using EmmaNet.Batch.Decoding;
-using OpenCvSharp;
 
 namespace EmmaNet.Batch.Imaging;
 
@@ -50,15 +49,13 @@ public readonly record struct Letterbox(int FrameWidth, int FrameHeight, int Inp
     /// (x / 127.5 - 1), padding black (-1). <paramref name="scratch"/> holds the resized picture between calls (one
     /// per caller thread).
     /// </summary>
-    public static unsafe Letterbox FillRgb(VideoFrame frame, Letterbox box, Span<float> input, Mat scratch)
+    public static Letterbox FillRgb(VideoFrame frame, Letterbox box, Span<float> input, BgrImage scratch)
     {
         Resize(frame, box, scratch);
         input[..(box.InputWidth * box.InputHeight * 3)].Fill(-1f);
-        var resized = (byte*)scratch.DataPointer;
-        var stride = (int)scratch.Step();
         for (var y = 0; y < box.ScaledHeight; y++)
         {
-            var row = resized + (y * stride);
+            var row = scratch.Row(y);
             var dst = input.Slice((((box.PadY + y) * box.InputWidth) + box.PadX) * 3, box.ScaledWidth * 3);
             for (var x = 0; x < box.ScaledWidth; x++)
             {
@@ -72,19 +69,15 @@ public readonly record struct Letterbox(int FrameWidth, int FrameHeight, int Inp
     }
 
     /// <summary>The letterbox for a square input of <paramref name="inputSize"/>, with the frame resized (area) into <paramref name="scratch"/>.</summary>
-    public static Letterbox ResizeInto(VideoFrame frame, int inputSize, Mat scratch)
+    public static Letterbox ResizeInto(VideoFrame frame, int inputSize, BgrImage scratch)
     {
         var box = For(frame.Width, frame.Height, inputSize);
         Resize(frame, box, scratch);
         return box;
     }
 
-    private static void Resize(VideoFrame frame, Letterbox box, Mat scratch) =>
-        frame.UseAsMat(source =>
-        {
-            Cv2.Resize(source, scratch, new OpenCvSharp.Size(box.ScaledWidth, box.ScaledHeight), 0, 0, InterpolationFlags.Area);
-            return box;
-        });
+    private static void Resize(VideoFrame frame, Letterbox box, BgrImage scratch) =>
+        ImageOps.Current.ResizeArea(frame.View, scratch, box.ScaledWidth, box.ScaledHeight);
 
     /// <summary>
     /// Frames (by index) grouped into network calls of at most <paramref name="perCall"/>, each call one input size:

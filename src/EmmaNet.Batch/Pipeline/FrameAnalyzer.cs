@@ -82,28 +82,20 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
     /// <summary>Every face aligned and read by the expression CNN in one batch.</summary>
     private void ReadExpressions(IReadOnlyList<VideoFrame> frames, IReadOnlyList<FaceDetection>[] faces, IReadOnlyList<ExpressionFeatures>?[] expressions)
     {
-        var crops = new List<OpenCvSharp.Mat>();
-        try
+        var crops = new List<Imaging.BgrImage>();
+        for (var i = 0; i < frames.Count; i++)
         {
-            for (var i = 0; i < frames.Count; i++)
+            foreach (var face in faces[i])
             {
-                if (faces[i].Count > 0)
-                {
-                    // The crops own their pixels; the frame is only viewed while they are cut.
-                    crops.AddRange(frames[i].UseAsMat(image => faces[i].Select(f => _aligner.Crop(image, f)).ToList()));
-                }
-            }
-            var all = expression!.Run(crops);
-            var next = 0;
-            for (var i = 0; i < frames.Count; i++)
-            {
-                expressions[i] = all.Skip(next).Take(faces[i].Count).ToList();
-                next += faces[i].Count;
+                crops.Add(_aligner.Crop(frames[i].View, face));
             }
         }
-        finally
+        var all = expression!.Run(crops);
+        var next = 0;
+        for (var i = 0; i < frames.Count; i++)
         {
-            crops.ForEach(c => c.Dispose());
+            expressions[i] = all.Skip(next).Take(faces[i].Count).ToList();
+            next += faces[i].Count;
         }
     }
 }

@@ -2,7 +2,6 @@ using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Imaging;
 using EmmaNet.Batch.Models;
 using Microsoft.ML.OnnxRuntime;
-using OpenCvSharp;
 
 namespace EmmaNet.Batch.Pose;
 
@@ -23,7 +22,7 @@ public sealed class OpenPoseModel : IPoseEstimator
     private readonly string _input;
     private readonly int _height;
     private readonly int _width;
-    private readonly Mat _resized = new();
+    private readonly BgrImage _resized = new();
 
     public OpenPoseModel(string path, SessionFactory sessions)
     {
@@ -47,7 +46,6 @@ public sealed class OpenPoseModel : IPoseEstimator
         catch
         {
             _session.Dispose();
-            _resized.Dispose();
             throw;
         }
     }
@@ -91,14 +89,14 @@ public sealed class OpenPoseModel : IPoseEstimator
     }
 
     /// <summary>Letterboxes the frame, centred, into the square input as planar BGR x / 256 - 0.5.</summary>
-    private unsafe Letterbox Fill(VideoFrame frame, float[] input, int size)
+    private Letterbox Fill(VideoFrame frame, float[] input, int size)
     {
         var box = Letterbox.ResizeInto(frame, size, _resized);
         Array.Fill(input, -0.5f);
         var plane = _height * _width;
         for (var y = 0; y < box.ScaledHeight && y + box.PadY < _height; y++)
         {
-            var row = new ReadOnlySpan<byte>((void*)_resized.Ptr(y), box.ScaledWidth * 3);
+            var row = _resized.Row(y);
             for (var x = 0; x < box.ScaledWidth && x + box.PadX < _width; x++)
             {
                 var at = ((y + box.PadY) * _width) + x + box.PadX;
@@ -115,6 +113,5 @@ public sealed class OpenPoseModel : IPoseEstimator
     {
         _runOptions.Dispose();
         _session.Dispose();
-        _resized.Dispose();
     }
 }

@@ -3,7 +3,6 @@ using EmmaNet.Batch.Imaging;
 using EmmaNet.Batch.Models;
 using EmmaNet.Batch.Onnx;
 using Microsoft.ML.OnnxRuntime;
-using OpenCvSharp;
 
 namespace EmmaNet.Batch.Pose;
 
@@ -28,7 +27,7 @@ public sealed class PoseModel : IPoseEstimator
     private readonly bool _fitToFrame;
     private readonly int _longSide;
     private readonly Dictionary<(int Rows, int Cols), PoseNetDecoder> _decoders = [];
-    private readonly Mat _resized = new();
+    private readonly BgrImage _resized = new();
 
     // Reused across calls (a 385x225 input is 1 MB, a large-object allocation per frame otherwise).
     private float[] _inputBuffer = [];
@@ -104,6 +103,5 @@ public sealed class PoseModel : IPoseEstimator
     {
         _runOptions.Dispose();
         _session.Dispose();
-        _resized.Dispose();
     }
 }

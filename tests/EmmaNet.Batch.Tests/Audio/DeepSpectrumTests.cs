@@ -1,3 +1,4 @@
+using EmmaNet.Batch.Imaging;
 using EmmaNet.Batch.Audio;
 using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Models;
@@ -21,21 +22,19 @@ public sealed class DeepSpectrumTests : IDisposable
     {
         var renderer = new MelSpectrogramImage();
         Assert.Equal((512, 256), (renderer.FftSize, renderer.Hop));
-        using var picture = renderer.Render(Tone(1000));
-        Assert.Equal((227, 227), (picture.Cols, picture.Rows));
+        var picture = renderer.Render(Tone(1000));
+        Assert.Equal((227, 227), (picture.Width, picture.Height));
         // By hand: HTK mel(8000 Hz) = 2595 log10(1 + 8000/700) = 2840.0; 128 bands have centres at (k + 1) * 2840.0 / 129
         // = 22.016 (k + 1) mel; 1000 Hz is 1000.0 mel, between band 44 (990.7) and band 45 (1012.7), nearer 44, whose
         // filter then takes the most power. Band 44 covers picture rows y with 44 <= (227 - y - 0.5) * 128 / 227 < 45,
         // i.e. y = 147 and 148 (row 0 is the top). The loudest cell is 0 dB, the top of the colour range: viridis(1).
         foreach (var y in new[] { 147, 148 })
         {
-            var pixel = picture.At<Vec3b>(y, 113);
-            Assert.Equal((37, 231, 253), (pixel.Item0, pixel.Item1, pixel.Item2));
+            Assert.Equal(((byte)37, (byte)231, (byte)253), picture.At(y, 113));
         }
-        var above = picture.At<Vec3b>(140, 113);
-        Assert.NotEqual((37, 231, 253), (above.Item0, above.Item1, above.Item2));
+        Assert.NotEqual(((byte)37, (byte)231, (byte)253), picture.At(140, 113));
         // The quietest cell takes the bottom of the range: viridis(0) = (68, 1, 84).
-        var colours = Enumerable.Range(0, 227).Select(y => picture.At<Vec3b>(y, 113)).Select(p => (p.Item2, p.Item1, p.Item0)).ToHashSet();
+        var colours = Enumerable.Range(0, 227).Select(y => picture.At(y, 113)).Select(p => (p.R, p.G, p.B)).ToHashSet();
         Assert.Contains(((byte)68, (byte)1, (byte)84), colours);
     }
 
@@ -51,7 +50,8 @@ public sealed class DeepSpectrumTests : IDisposable
     [Fact]
     public void Imagenet_normalisation_of_a_white_picture()
     {
-        using var white = new Mat(4, 4, MatType.CV_8UC3, Scalar.White);
+        var white = new BgrImage(4, 4);
+        white.Pixels.Fill(255);
         var nchw = DeepSpectrumModel.Normalise(white, 4, channelsFirst: true);
         Assert.Equal((1 - 0.485f) / 0.229f, nchw[0], 5);
         Assert.Equal((1 - 0.456f) / 0.224f, nchw[16], 5);

@@ -141,7 +141,7 @@ public sealed class BlazeFaceDetectorBatchTests(ModelFixture models)
             await foreach (var frame in new VideoFrameReader(await MediaProber.ProbeAsync(TestPaths.FacesVideo, CancellationToken.None), FrameSampling.ContextStream).ReadAsync())
             {
                 faces.Add(frame);
-                squares.Add(frame.UseAsMat(image =>
+                squares.Add(OpenCvViews.Use(frame, image =>
                 {
                     using var square = new OpenCvSharp.Mat(image, new OpenCvSharp.Rect(280, 0, 720, 720)).Clone();
                     var pixels = new byte[720 * 720 * 3];

@@ -90,7 +90,7 @@ public sealed class ConversionParityTests(ModelFixture models)
     }
 
     /// <summary>The human-models preprocessing: crop, bilinear 64x64, grey = 0.2989 R + 0.5870 G + 0.1140 B in 0..1, then (grey - 0.5) * 2.</summary>
-    private static float[] ExpressionInput(VideoFrame frame, Batch.Faces.FaceDetection face) => frame.UseAsMat(image =>
+    private static float[] ExpressionInput(VideoFrame frame, Batch.Faces.FaceDetection face) => OpenCvViews.Use(frame, image =>
         {
             var rect = new Rect((int)face.X1, (int)face.Y1, Math.Max(1, (int)face.Width), Math.Max(1, (int)face.Height)).Intersect(new Rect(0, 0, frame.Width, frame.Height));
             using var crop = new Mat(image, rect);
@@ -138,7 +138,7 @@ public sealed class ConversionParityTests(ModelFixture models)
     }
 
     /// <summary>PoseNet input: the frame stretched to 385x385, RGB scaled to x / 127.5 - 1.</summary>
-    private static float[] PoseInput(VideoFrame frame) => frame.UseAsMat(image =>
+    private static float[] PoseInput(VideoFrame frame) => OpenCvViews.Use(frame, image =>
         {
             using var small = new Mat();
             Cv2.Resize(image, small, new Size(385, 385), 0, 0, InterpolationFlags.Linear);
