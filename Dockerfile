@@ -1,11 +1,12 @@
-# GPU image for EmmaNet.Batch: CUDA + cuDNN + TensorRT runtime, the GPU build of the analyzer, ffmpeg, and the models
-# fetched at build time. Not built on the project's machines (no Docker engine there); see README "Deployment".
+# GPU image for EmmaNet.Batch: the GPU build of the analyzer (ONNX Runtime 1.31.0, Microsoft.ML.OnnxRuntime.Gpu.Linux)
+# on the libraries it links against: CUDA 13, cuDNN 9 and TensorRT 10 (the names README "Deployment" lists, read from
+# the package's provider libraries). Not built on the project's machines (no Docker engine, no GPU there).
 #
 #   scripts/setup.sh          # on the host first: it trains the default fusion model, copied into the image below
 #   docker build -t emmanet-batch .
 #   docker run --gpus all -v /archive:/in:ro -v /results:/out emmanet-batch analyze /in -o /out --device auto
 #
-# ONNX Runtime 1.31's CUDA provider targets CUDA 12 with cuDNN 9, and TensorRT 10 for its TensorRT provider.
+# At start-up the program says in one line which provider it runs on and, if not the GPU, which library is missing.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -17,8 +18,11 @@ RUN mkdir -p /app/models && cp models/manifest.json /app/models/ && /app/emmanet
 # recorded extractors match the models fetched above because the manifest pins their checksums.
 COPY models/fusion/emmanet-default.onnx /app/models/fusion/emmanet-default.onnx
 
-FROM nvcr.io/nvidia/tensorrt:24.12-py3
-RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg libgtk-3-0 && rm -rf /var/lib/apt/lists/*
+# CUDA 13 runtime with cuDNN 9; TensorRT 10 (libnvinfer, its ONNX parser) from NVIDIA's apt repository, which this
+# base image already lists.
+FROM nvidia/cuda:13.0.1-cudnn-runtime-ubuntu24.04
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg libgtk-3-0 libnvinfer10 libnvonnxparsers10 \
+    && rm -rf /var/lib/apt/lists/*
 COPY --from=build /app /app
 ENV EMMANET_MODELS=/app/models
 ENTRYPOINT ["/app/emmanet"]

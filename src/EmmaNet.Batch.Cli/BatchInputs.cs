@@ -13,17 +13,17 @@ internal sealed class BatchInputs
 {
     public Argument<string[]> Inputs { get; } = new("inputs") { Description = "Video files and/or folders (searched recursively)", Arity = ArgumentArity.OneOrMore };
 
-    public Option<string> Output { get; } = new("--output", "-o") { Description = "Output folder", Required = true };
+    public Option<string> Output { get; } = (new Option<string>("--output", "-o") { Description = "Output folder", Required = true }).NotBlank();
 
     public Option<bool> Force { get; } = new("--force") { Description = "Redo videos whose output is already complete" };
 
-    public Option<int> VideosInFlight { get; } = new("--videos-in-flight") { Description = "Videos decoded at once", DefaultValueFactory = _ => 2 };
+    public Option<int> VideosInFlight { get; } = (new Option<int>("--videos-in-flight") { Description = "Videos decoded at once", DefaultValueFactory = _ => 2 }).AtLeast(1);
 
     public Option<string?> ShardOption { get; } = new("--shard") { Description = "i/n: take only this machine's share of the videos (0 <= i < n); default from JOB_COMPLETION_INDEX + EMMANET_SHARD_COUNT (Kubernetes) or SLURM_ARRAY_TASK_ID/_COUNT (Slurm)" };
 
     public Option<string> HardwareDecoder { get; } = new("--hwaccel") { Description = "Decode video with ffmpeg's hardware decoder: none (CPU), cuda, vaapi, qsv, vulkan...; checked before the run", DefaultValueFactory = _ => "none" };
 
-    public Option<int> WaitLock { get; } = new("--wait-lock") { Description = "Seconds to wait when another run holds the output folder (0: exit at once with code 75)", DefaultValueFactory = _ => 0 };
+    public Option<int> WaitLock { get; } = (new Option<int>("--wait-lock") { Description = "Seconds to wait when another run holds the output folder (0: exit at once with code 75)", DefaultValueFactory = _ => 0 }).AtLeast(0);
 
     public void AddTo(Command command)
     {

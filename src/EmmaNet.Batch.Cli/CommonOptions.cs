@@ -15,13 +15,13 @@ internal sealed class CommonOptions
 
     public Option<ExecutionDevice> Device { get; } = new("--device") { Description = "auto (TensorRT, then CUDA, then CPU), cpu, cuda or tensorrt", DefaultValueFactory = _ => ExecutionDevice.Auto };
 
-    public Option<int> DeviceId { get; } = new("--device-id") { Description = "GPU index", DefaultValueFactory = _ => 0 };
+    public Option<int> DeviceId { get; } = (new Option<int>("--device-id") { Description = "GPU index", DefaultValueFactory = _ => 0 }).AtLeast(0);
 
     public Option<string?> TrtCache { get; } = new("--trt-cache") { Description = "TensorRT engine cache folder (must exist)" };
 
     public Option<bool> Fp16 { get; } = new("--fp16") { Description = "Allow FP16 kernels on TensorRT" };
 
-    public Option<int> Threads { get; } = new("--threads") { Description = "ONNX Runtime intra-op threads on CPU (0: half the cores, leaving the rest to ffmpeg)", DefaultValueFactory = _ => 0 };
+    public Option<int> Threads { get; } = (new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads on CPU (0: half the cores, leaving the rest to ffmpeg)", DefaultValueFactory = _ => 0 }).AtLeast(0);
 
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Debug logging" };
 
@@ -55,7 +55,7 @@ internal sealed class CommonOptions
         };
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<ImageBackend>() == Batch.Imaging.ImageBackend.OpenCv && ImageOps.OpenCvLoadProblem() is { } problem)
+            if (result.TryValue<ImageBackend>(out var backend) && backend == Batch.Imaging.ImageBackend.OpenCv && ImageOps.OpenCvLoadProblem() is { } problem)
             {
                 result.AddError($"--image-ops opencv: OpenCV's native library does not load: {problem}");
             }

@@ -53,14 +53,13 @@ internal static class DoctorCommand
                 Report(Level.Fail, "onnxruntime", "native library not loadable: " + ex.Message.Split('\n')[0]);
             }
 
-            try
-            {
-                Report(Level.Ok, "opencv", $"{OpenCvSharp.Cv2.GetVersionString()} native library loaded");
-            }
-            catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationException)
-            {
-                Report(Level.Fail, "opencv", "OpenCvSharpExtern not loadable (apt-get install libgtk-3-0): " + ex.Message.Split('\n')[0]);
-            }
+            // OpenCV is optional: without its native library (linux-arm64 has no OpenCvSharp runtime package) the
+            // image operations run in managed code.
+            var opencvProblem = Imaging.ImageOps.OpenCvLoadProblem();
+            Report(opencvProblem is null ? Level.Ok : Level.Info, "opencv",
+                opencvProblem is null
+                    ? $"{OpenCvSharp.Cv2.GetVersionString()} native library loaded (image operations: OpenCV)"
+                    : $"native library does not load ({opencvProblem}); image operations run in managed code");
 
             var node = FirstLine("node", "--version");
             Report(node is null ? Level.Warn : Level.Ok, "node", node is null ? "not found: `emmanet models fetch` needs npm" : $"{node} (for `emmanet models fetch`)");

@@ -20,7 +20,7 @@ internal static class EvaluateCommand
     {
         var pred = new Option<string[]>("--pred") { Description = "analyze output folders or predictions files (searched recursively), or one ABAW submission file", Required = true, AllowMultipleArgumentsPerToken = true };
         var labels = new Option<string>("--labels") { Description = "Folder of Aff-Wild2 EXPR annotation files (e.g. Validation_Set)", Required = true };
-        var tolerance = new Option<int>("--frame-tolerance") { Description = "Accept frame counts that differ by up to N (labelled frames past the predictions take the last one)", DefaultValueFactory = _ => 0 };
+        var tolerance = (new Option<int>("--frame-tolerance") { Description = "Accept frame counts that differ by up to N (labelled frames past the predictions take the last one)", DefaultValueFactory = _ => 0 }).AtLeast(0);
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON" };
         var csv = new Option<string?>("--csv") { Description = "Also write one CSV row per person and one for all frames" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Debug logging" };

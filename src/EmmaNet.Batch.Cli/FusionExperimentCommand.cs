@@ -22,10 +22,10 @@ internal static class FusionExperimentCommand
 
     public static Command Create()
     {
-        var train = new Option<int>("--train") { Description = "Training windows", DefaultValueFactory = _ => 1600 };
-        var test = new Option<int>("--test") { Description = "Held-out windows", DefaultValueFactory = _ => 800 };
-        var epochs = new Option<int>("--epochs") { Description = "Training epochs at most", DefaultValueFactory = _ => 30 };
-        var seeds = new Option<int>("--seeds") { Description = "Seeds per variant and task", DefaultValueFactory = _ => 5 };
+        var train = (new Option<int>("--train") { Description = "Training windows", DefaultValueFactory = _ => 1600 }).AtLeast(1);
+        var test = (new Option<int>("--test") { Description = "Held-out windows", DefaultValueFactory = _ => 800 }).AtLeast(1);
+        var epochs = (new Option<int>("--epochs") { Description = "Training epochs at most", DefaultValueFactory = _ => 30 }).AtLeast(1);
+        var seeds = (new Option<int>("--seeds") { Description = "Seeds per variant and task", DefaultValueFactory = _ => 5 }).AtLeast(1);
         var tasks = new Option<CueTask[]>("--task") { Description = "cue, anchor, missing, distractor (repeatable; default all)", AllowMultipleArgumentsPerToken = true };
         var variants = new Option<FusionVariant[]>("--variant") { Description = "face, context, concat, additive, gating, attention (repeatable; default all)", AllowMultipleArgumentsPerToken = true };
         var bidirectional = new Option<bool>("--bidirectional-context") { Description = "Bidirectional audio and pose encoders (default forward-only, as the product)" };

@@ -18,7 +18,10 @@ internal sealed class OpenCvImageOps : ImageOps
         catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationException or BadImageFormatException or EntryPointNotFoundException)
         {
             var inner = ex is TypeInitializationException { InnerException: { } e } ? e : ex;
-            return inner.Message.Split('\n')[0];
+            // .NET's message goes on with advice about strace and LD_DEBUG: its first sentence says what failed.
+            var first = inner.Message.Split('\n')[0];
+            var end = first.IndexOf(". ", StringComparison.Ordinal);
+            return end > 0 ? first[..end] : first;
         }
     }
 
