@@ -13,6 +13,15 @@ if [ $gpu_rc -eq 0 ]; then
   gpu_line=$(dotnet src/EmmaNet.Batch.Cli/bin/gpu/Release/net10.0/emmanet.dll doctor | grep -- '--device auto' || true)
   echo "test: GPU build doctor: ${gpu_line}"
   [[ "$gpu_line" == *"GPU build:"* ]] || gpu_rc=1
+  # Without CUDA here, naming the GPU must be refused in one line (exit 2), not fall back or crash.
+  gpu_out=$(mktemp -d)
+  cuda_rc=0
+  cuda_err=$(dotnet src/EmmaNet.Batch.Cli/bin/gpu/Release/net10.0/emmanet.dll analyze samples/media/Megamind.avi -o "$gpu_out/out" --device cuda 2>&1 >/dev/null) || cuda_rc=$?
+  rm -rf "$gpu_out"
+  echo "test: GPU build --device cuda: exit $cuda_rc: $cuda_err"
+  if [ "$(nvidia-smi -L 2>/dev/null | wc -l)" -eq 0 ]; then
+    [ $cuda_rc -eq 2 ] && [ "$(printf '%s\n' "$cuda_err" | wc -l)" -eq 1 ] || gpu_rc=1
+  fi
 fi
 [ $gpu_rc -eq 0 ] && echo "test: GPU variant builds" || echo "test: GPU variant FAILED to build or start"
 
