@@ -52,7 +52,8 @@ internal static class AnalyzeCommand
                 }
                 else
                 {
-                    var fusionModel = owned.Add(new FusionModel(parse.GetValue(fusion) ?? Path.Combine(models.Folder, FusionModel.DefaultFileName), sessions));
+                    var userModel = parse.GetValue(fusion);
+                    var fusionModel = owned.Add(new FusionModel(userModel ?? Path.Combine(models.Folder, FusionModel.DefaultFileName), sessions, requireRecord: userModel is null));
                     var analyzer = new FrameAnalyzer(detector, owned.Add(new ExpressionModel(models, sessions)), owned.Add(new PoseModel(models, sessions)));
                     var features = new FeatureOutput(parse.GetValue(subject), new AudioFeatureExtractor(owned.Add(new SileroVad(models, sessions))), WriteTables: false);
                     pipeline = new AnalyzePipeline(videoSource, analyzer, logger);

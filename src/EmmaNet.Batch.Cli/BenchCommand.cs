@@ -52,7 +52,7 @@ internal static class BenchCommand
                 using var pose = new PoseModel(models, sessions);
                 using var squarePose = new PoseModel(models, sessions, fitToFrame: false);
                 using var vad = new SileroVad(models, sessions);
-                using var fusion = new FusionModel(Path.Combine(models.Folder, FusionModel.DefaultFileName), sessions);
+                using var fusion = new FusionModel(Path.Combine(models.Folder, FusionModel.DefaultFileName), sessions, requireRecord: true);
 
                 var clock = Stopwatch.StartNew();
                 var reader = new VideoFrameReader(media, FrameSampling.FaceStream);

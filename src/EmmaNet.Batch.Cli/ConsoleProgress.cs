@@ -45,6 +45,11 @@ internal sealed class ConsoleProgress(ILogger logger) : IAnalyzeProgress
 
     public void VideoStarted(VideoJob job)
     {
+        if (job.RedoReason is { } reason)
+        {
+            // Said even with the live display: a re-run that redoes work must say why.
+            logger.LogInformation("{Video}: analysing again: {Reason}", job.Input.Path, reason);
+        }
         if (_context is not null)
         {
             _tasks[job] = _context.AddTask(Markup.Escape(job.Input.VideoId), maxValue: 1);

@@ -84,7 +84,7 @@ internal static class DoctorCommand
                 var fusionPath = Path.Combine(store.Folder, Fusion.FusionModel.DefaultFileName);
                 try
                 {
-                    using var fusion = new Fusion.FusionModel(fusionPath, new SessionFactory(new ExecutionOptions(ExecutionDevice.Cpu), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
+                    using var fusion = new Fusion.FusionModel(fusionPath, new SessionFactory(new ExecutionOptions(ExecutionDevice.Cpu), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance), requireRecord: true);
                     Report(Level.Ok, "fusion model", $"{Fusion.FusionModel.DefaultFileName} ({fusion.Variant}, T = {fusion.Steps}): {fusion.Training}");
                 }
                 catch (Exception ex) when (ex is ModelException or OnnxRuntimeException or KeyNotFoundException or FormatException)

@@ -48,6 +48,19 @@ internal static class ModelsCommand
                     bad++;
                 }
             }
+            // The default fusion model is trained at setup, not fetched: held to the sha256 recorded when it was trained.
+            var fusionPath = Path.Combine(store.Folder, Fusion.FusionModel.DefaultFileName);
+            try
+            {
+                Fusion.FusionModelRecord.Verify(fusionPath, required: true, Fusion.FusionModel.DefaultRemedy);
+                Console.WriteLine(File.Exists(fusionPath) ? "ok      fusion (default, sha256 as recorded at training)" : $"FAILED  {fusionPath}: missing; {Fusion.FusionModel.DefaultRemedy}");
+                bad += File.Exists(fusionPath) ? 0 : 1;
+            }
+            catch (ModelException ex)
+            {
+                Console.WriteLine($"FAILED  {ex.Message}");
+                bad++;
+            }
             return Task.FromResult(bad == 0 ? ExitCodes.Success : ExitCodes.CouldNotRun);
         }));
 

@@ -207,7 +207,8 @@ internal static class TrainCommand
             var folder = Path.GetDirectoryName(Path.GetFullPath(output))!;
             Directory.CreateDirectory(folder);
             OnnxModelFile.Save(FusionExport.Build(network, extractors, description), output);
-            logger.LogInformation("Wrote {Path}: {Description}", output, description);
+            var sha = FusionModelRecord.WriteAsync(output, CancellationToken.None).GetAwaiter().GetResult();
+            logger.LogInformation("Wrote {Path} (sha256 {Sha}, recorded in {Record}): {Description}", output, sha, FusionModelRecord.PathFor(output), description);
         }
 
         private async Task WriteReportAsync(IEnumerable<EvaluationRow> rows, string description, IEnumerable<(int Fold, IReadOnlyList<EpochReport> History)> folds, CancellationToken cancellationToken)

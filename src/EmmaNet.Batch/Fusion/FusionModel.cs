@@ -29,12 +29,17 @@ public sealed class FusionModel : IDisposable
     private int _calls;
     private long _windows;
 
-    public FusionModel(string path, SessionFactory sessions)
+    /// <summary>The remedy named when the default model is missing or damaged.</summary>
+    public const string DefaultRemedy = "run scripts/train-default-fusion.sh to train it again";
+
+    /// <param name="requireRecord">The default model: its sha256 recorded at training must be there and match.</param>
+    public FusionModel(string path, SessionFactory sessions, bool requireRecord = false)
     {
         if (!File.Exists(path))
         {
             throw new ModelException($"{path}: fusion model not found (scripts/setup.sh trains the default one; `emmanet train` makes others)");
         }
+        FusionModelRecord.Verify(path, requireRecord, requireRecord ? DefaultRemedy : "train it again or remove the stale record");
         (_session, var provider) = sessions.Create(path);
         var meta = _session.ModelMetadata.CustomMetadataMap;
         if (!meta.TryGetValue("emmanet.fusion.format", out var format) || format != "1")

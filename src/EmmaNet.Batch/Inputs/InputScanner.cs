@@ -67,34 +67,59 @@ public static class InputScanner
     }
 
     /// <summary>
-    /// The video id is the file name without extension (what ABAW annotation files are named after).
-    /// When two inputs share a name, the output stem gets a short hash of the full path so outputs never collide.
+    /// The video id is the file name without extension (what ABAW annotation files are named after). Output stems
+    /// start readable (<see cref="SafeStem"/>); <see cref="Output.OutputNames"/> gives a short hash of the path to
+    /// any input whose readable stem another input holds, in this run or in the output folder.
     /// </summary>
-    private static List<VideoInput> AssignIds(List<string> paths)
-    {
-        var stemCounts = paths.GroupBy(p => SafeStem(p), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        return paths.Select(p =>
-        {
-            var id = Path.GetFileNameWithoutExtension(p);
-            var stem = SafeStem(p);
-            if (stemCounts[stem] > 1)
-            {
-                stem += "-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(p)))[..8];
-            }
-            return new VideoInput(p, id, stem);
-        }).ToList();
-    }
+    private static List<VideoInput> AssignIds(List<string> paths) =>
+        paths.Select(p => new VideoInput(p, Path.GetFileNameWithoutExtension(p), SafeStem(p))).ToList();
 
-    /// <summary>A file-system-safe output stem: letters, digits, '-', '_' and '.' kept, anything else replaced, never starting with '.' or '-'.</summary>
+    /// <summary>The stem with a short hash of the input's full path: unique and the same in every run.</summary>
+    public static string HashedStem(string stem, string path) =>
+        stem + "-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(path))))[..8];
+
+    // Output names are the stem plus suffixes and a temp name's extras (about 70 bytes at most): a stem of at most
+    // 150 bytes keeps every name under the usual 255-byte limit.
+    private const int MaxStemBytes = 150;
+
+    /// <summary>
+    /// A file-system-safe output stem: letters and digits of any script, '-', '_' and '.' kept, anything else replaced,
+    /// never starting with '.' or '-'. A name with nothing readable left, or longer than 150 bytes, is shortened and
+    /// gets a short hash of the path, so such names never collide.
+    /// </summary>
     public static string SafeStem(string path)
     {
         var name = Path.GetFileNameWithoutExtension(path);
         var sb = new StringBuilder(name.Length);
-        foreach (var c in name)
+        foreach (var rune in name.EnumerateRunes())
         {
-            sb.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_');
+            if (Rune.IsLetterOrDigit(rune) || rune.Value is '-' or '_' or '.')
+            {
+                sb.Append(rune.ToString());
+            }
+            else
+            {
+                sb.Append('_');
+            }
         }
         var stem = sb.ToString().TrimStart('.', '-');
-        return stem.Length == 0 ? "video" : stem;
+        if (!stem.EnumerateRunes().Any(Rune.IsLetterOrDigit))
+        {
+            return HashedStem("video", path);
+        }
+        if (Encoding.UTF8.GetByteCount(stem) <= MaxStemBytes)
+        {
+            return stem;
+        }
+        var kept = new StringBuilder();
+        foreach (var rune in stem.EnumerateRunes())
+        {
+            if (Encoding.UTF8.GetByteCount(kept.ToString()) + rune.Utf8SequenceLength > MaxStemBytes - 9)
+            {
+                break;
+            }
+            kept.Append(rune.ToString());
+        }
+        return HashedStem(kept.ToString(), path);
     }
 }

@@ -82,6 +82,12 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
                     runtimeReasons.Add(reason);
                 }
             }
+            catch (OnnxRuntimeException ex)
+            {
+                // On the CPU the model itself is at fault (empty, cut, not ONNX): named, with what to do, not a stack trace.
+                sessionOptions.Dispose();
+                throw new ModelException($"{modelPath}: not a loadable ONNX model ({ex.Message.Split('\n')[0]}); fetch or train it again", ex);
+            }
             catch
             {
                 sessionOptions.Dispose();

@@ -61,6 +61,9 @@ public sealed class RunJournal : IDisposable
         Attention = outcome.Attention?.ToDictionary(a => a.Modality, a => new { a.Windows, a.Entropy, a.OwnStep, a.FirstPresent, a.LastPresent, a.TopPosition, a.TopPositionShare }),
     });
 
+    /// <summary>A video whose existing outputs were not trusted, and why: it is analysed again.</summary>
+    public void Redo(string path, string reason) => Write(new { Event = "redo", Video = path, Reason = reason });
+
     /// <summary>An input that names no file: failed before it became a video.</summary>
     public void Missing(string path) => Write(new { Event = "video", Video = path, Status = "failed", Message = $"{path}: file not found" });
 
@@ -117,7 +120,14 @@ public sealed class JournalingProgress(IAnalyzeProgress inner, RunJournal journa
 {
     public void Started(IReadOnlyList<VideoJob> jobs) => inner.Started(jobs);
 
-    public void VideoStarted(VideoJob job) => inner.VideoStarted(job);
+    public void VideoStarted(VideoJob job)
+    {
+        if (job.RedoReason is { } reason)
+        {
+            journal.Redo(job.Input.Path, reason);
+        }
+        inner.VideoStarted(job);
+    }
 
     public void FrameDone(VideoJob job, double timestamp) => inner.FrameDone(job, timestamp);
 

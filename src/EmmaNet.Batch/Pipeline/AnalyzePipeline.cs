@@ -55,14 +55,24 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
 
         var outcomes = new List<VideoOutcome>();
         var jobs = new List<VideoJob>();
-        foreach (var video in videos)
+        foreach (var video in await OutputNames.ResolveAsync(videos, options.OutputFolder, cancellationToken))
         {
             var job = new VideoJob(video, Path.Combine(options.OutputFolder, video.OutputStem + FacesSuffix));
-            if (!options.Force && await IsDoneAsync(job, options, cancellationToken))
+            try
+            {
+                job.Fingerprint = InputFingerprint.Of(video.Path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Left to the decoder, which names the file and the problem.
+            }
+            var stale = job.Fingerprint is null ? "missing" : await StaleReasonAsync(job, options, cancellationToken);
+            if (!options.Force && stale is null)
             {
                 outcomes.Add(new VideoOutcome(video, VideoStatus.Skipped, MainOutput(job, options), "already done", [], 0, 0));
                 continue;
             }
+            job.RedoReason = stale is "missing" || options.Force ? null : stale;
             jobs.Add(job);
         }
         progress?.Started(jobs);
@@ -117,23 +127,48 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
     public IEnumerable<(string Role, Models.ModelIdentity Model)> FeatureModels(FeatureOutput features) =>
         analyzer.Models.Append(("voice_activity", features.Audio.VoiceActivityModel)).Concat(features.Audio.CnnModel is { } cnn ? [("audio_cnn", cnn)] : []);
 
-    /// <summary>Complete when every output the run writes is there and readable (footer and schema checked).</summary>
-    private static async Task<bool> IsDoneAsync(VideoJob job, AnalyzeOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Null when every output the run writes is there, complete (footer and schema read) and made from this input with
+    /// these models and this subject choice; otherwise the first reason it is not ("missing" when an output is absent).
+    /// </summary>
+    private async Task<string?> StaleReasonAsync(VideoJob job, AnalyzeOptions options, CancellationToken cancellationToken)
     {
-        if (options.WriteFaces && !await OutputValidator.IsCompleteAsync(job.OutputPath, FaceParquetWriter.Schema, cancellationToken))
+        var outputs = new List<(string Path, string Schema, OutputIdentity Identity)>();
+        if (options.WriteFaces)
         {
-            return false;
+            outputs.Add((job.OutputPath, FaceParquetWriter.Schema, FacesIdentity(job)));
         }
-        if (options.Fusion is not null
-            && !(await OutputValidator.IsCompleteAsync(PredictionTables.AttentionPath(options.OutputFolder, job.Input.OutputStem), PredictionTables.AttentionSchema, cancellationToken)
-                && await OutputValidator.IsCompleteAsync(PredictionTables.PredictionsPath(options.OutputFolder, job.Input.OutputStem), PredictionTables.PredictionsSchema, cancellationToken)))
+        if (options.Fusion is not null)
         {
-            return false;
+            var identity = PredictionsIdentity(job, options);
+            outputs.Add((PredictionTables.AttentionPath(options.OutputFolder, job.Input.OutputStem), PredictionTables.AttentionSchema, identity));
+            outputs.Add((PredictionTables.PredictionsPath(options.OutputFolder, job.Input.OutputStem), PredictionTables.PredictionsSchema, identity));
         }
-        return options.Features is not { WriteTables: true } f
-            || (await OutputValidator.IsCompleteAsync(FeatureTables.TicksPath(options.OutputFolder, job.Input.OutputStem, f.Subject), FeatureTables.Schema, cancellationToken)
-                && await OutputValidator.IsCompleteAsync(FeatureTables.StepsPath(options.OutputFolder, job.Input.OutputStem, f.Subject), FeatureTables.Schema, cancellationToken));
+        if (options.Features is { WriteTables: true } f)
+        {
+            outputs.Add((FeatureTables.TicksPath(options.OutputFolder, job.Input.OutputStem, f.Subject), FeatureTables.Schema, FeaturesIdentity(job, f)));
+            outputs.Add((FeatureTables.StepsPath(options.OutputFolder, job.Input.OutputStem, f.Subject), FeatureTables.Schema, FeaturesIdentity(job, f)));
+        }
+        foreach (var (path, schema, identity) in outputs)
+        {
+            if (await identity.StaleReasonAsync(path, schema, cancellationToken) is { } reason)
+            {
+                return reason;
+            }
+        }
+        return null;
     }
+
+    private OutputIdentity FacesIdentity(VideoJob job) => new(job.Fingerprint!, analyzer.Models.Take(1));
+
+    private OutputIdentity FeaturesIdentity(VideoJob job, FeatureOutput features) => new(job.Fingerprint!, FeatureModels(features), FeatureTables.Name(features.Subject));
+
+    /// <summary>The identity of a video's predictions and attention: the features' and the fusion model's, shared with <see cref="FusionStage"/>.</summary>
+    internal static OutputIdentity PredictionsIdentity(InputFingerprint input, IEnumerable<(string Role, Models.ModelIdentity Model)> models, Faces.SubjectChoice subject) =>
+        new(input, models, FeatureTables.Name(subject));
+
+    private OutputIdentity PredictionsIdentity(VideoJob job, AnalyzeOptions options) =>
+        PredictionsIdentity(job.Fingerprint!, FeatureModels(options.Features!).Append(("fusion", options.Fusion!.Model.Model)), options.Features!.Subject);
 
     /// <summary>
     /// A stage that fails cancels the others at once: otherwise a producer blocked on a full channel whose consumer
@@ -380,6 +415,10 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
             {
                 string? summary = null;
                 VideoFeatures? features = null;
+                if (ChangedSince(job.Fingerprint) is { } change)
+                {
+                    job.Warnings.Add($"the file changed while it was analysed ({change}): it may still be being written; a re-run analyses it again");
+                }
                 if (video.Faces is not null)
                 {
                     await video.Faces.CompleteAsync(FrameCounts(job), cancellationToken);
@@ -394,6 +433,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
                     if (f.WriteTables)
                     {
                         var metadata = OutputMetadata.For(FeatureTables.Schema, job.Input.VideoId, job.Media!, FeatureModels(f));
+                        FeaturesIdentity(job, f).AddTo(metadata);
                         await FeatureTables.WriteAsync(options.OutputFolder, job.Input.OutputStem, job.Input.VideoId, f.Subject, features, metadata, cancellationToken);
                         summary = $"{features.Subjects.Count} subject(s), {features.Steps.Count} steps, {features.Ticks.Count} ticks";
                     }
@@ -432,6 +472,20 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         return (new VideoOutcome(job.Input, VideoStatus.Failed, null, message, job.Warnings, job.ProcessedFrames, 0), null);
     }
 
+    /// <summary>How the input differs now from when the run fingerprinted it (a file still being written), or null.</summary>
+    private static string? ChangedSince(InputFingerprint? before)
+    {
+        if (before is null)
+        {
+            return null;
+        }
+        var now = new FileInfo(before.Path);
+        return !now.Exists ? "it is gone"
+            : now.Length != before.Size ? $"size {before.Size} -> {now.Length} bytes"
+            : now.LastWriteTimeUtc != before.ModifiedUtc ? "its modification time moved"
+            : null;
+    }
+
     private static Dictionary<string, string> FrameCounts(VideoJob job) => new()
     {
         [OutputMetadata.Prefix + "video_frame_count"] = job.DecodedFrames.ToString(CultureInfo.InvariantCulture),
@@ -441,6 +495,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
     private Dictionary<string, string> FacesMetadata(VideoJob job)
     {
         var metadata = OutputMetadata.For(FaceParquetWriter.Schema, job.Input.VideoId, job.Media!, analyzer.Models.Take(1));
+        FacesIdentity(job).AddTo(metadata);
         metadata[OutputMetadata.Prefix + "face_stream_hz"] = FrameSampling.FaceStream.RateHz.ToString(CultureInfo.InvariantCulture);
         return metadata;
     }

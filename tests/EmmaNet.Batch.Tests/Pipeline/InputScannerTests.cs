@@ -1,3 +1,4 @@
+using EmmaNet.Batch.Output;
 using EmmaNet.Batch.Inputs;
 using EmmaNet.Batch.Tests.Support;
 
@@ -24,7 +25,7 @@ public sealed class InputScannerTests : IDisposable
     }
 
     [Fact]
-    public void Same_names_in_different_folders_get_distinct_output_stems()
+    public async Task Same_names_in_different_folders_get_distinct_output_stems_the_first_one_readable()
     {
         Directory.CreateDirectory(_temp.File("x"));
         Directory.CreateDirectory(_temp.File("y"));
@@ -32,16 +33,40 @@ public sealed class InputScannerTests : IDisposable
         File.WriteAllText(_temp.File("y/clip.mp4"), "");
         var (videos, _) = InputScanner.Scan([_temp.File("x"), _temp.File("y")]);
         Assert.All(videos, v => Assert.Equal("clip", v.VideoId));
-        Assert.Equal(2, videos.Select(v => v.OutputStem).Distinct().Count());
+        var named = await OutputNames.ResolveAsync(videos, _temp.File("out"), CancellationToken.None);
+        Assert.Equal(["clip", InputScanner.HashedStem("clip", _temp.File("y/clip.mp4"))], named.Select(v => v.OutputStem));
+        Assert.Matches("^clip-[0-9a-f]{8}$", named[1].OutputStem);
     }
 
     [Theory]
     [InlineData("/a/../../etc/passwd.mp4", "passwd")]
     [InlineData("/a/-rf .mp4", "rf_")]
-    [InlineData("/a/..mp4", "video")]
-    [InlineData("/a/caf\u00e9 \"quoted\".mp4", "caf___quoted_")]
-    public void Output_stems_cannot_escape_the_output_folder(string path, string stem) =>
+    [InlineData("/a/caf\u00e9 \"quoted\".mp4", "caf\u00e9__quoted_")]
+    [InlineData("/a/\u9854.avi", "\u9854")]
+    [InlineData("/a/\u732b \u72ac.mp4", "\u732b_\u72ac")]
+    public void Output_stems_cannot_escape_the_output_folder_and_keep_every_script(string path, string stem) =>
         Assert.Equal(stem, InputScanner.SafeStem(path));
+
+    [Theory]
+    [InlineData("/a/..mp4")]
+    [InlineData("/a/---.mp4")]
+    [InlineData("/a/\U0001F600\U0001F600.mp4")]
+    public void A_name_with_nothing_readable_gets_a_hash_so_two_never_collide(string path)
+    {
+        var stem = InputScanner.SafeStem(path);
+        Assert.Matches("^video-[0-9a-f]{8}$", stem);
+        Assert.NotEqual(stem, InputScanner.SafeStem(path.Replace("/a/", "/b/", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_long_name_is_shortened_to_150_bytes_with_a_hash()
+    {
+        var path = "/a/" + string.Concat(Enumerable.Repeat("\u9854", 80)) + ".mp4";   // 240 bytes of UTF-8
+        var stem = InputScanner.SafeStem(path);
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(stem), 140, 150);
+        Assert.Matches("-[0-9a-f]{8}$", stem);
+        Assert.Equal(stem, InputScanner.SafeStem(path));
+    }
 
     public void Dispose() => _temp.Dispose();
 }

@@ -1,0 +1,43 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Security.Cryptography;
+
+namespace EmmaNet.Batch.Inputs;
+
+/// <summary>
+/// What an input file was when it was analysed: its absolute path, size, modification time, and a fast content
+/// fingerprint (SHA-256 of the size and the first and last MiB). Outputs record it; a re-run skips an output only
+/// when the input still matches it.
+/// </summary>
+public sealed record InputFingerprint(string Path, long Size, DateTime ModifiedUtc, string Sha256)
+{
+    private const int Edge = 1 << 20;
+
+    public static InputFingerprint Of(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        var info = new FileInfo(full);
+        using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> size = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(size, stream.Length);
+        hash.AppendData(size);
+        var buffer = new byte[Edge];
+        hash.AppendData(buffer, 0, stream.ReadAtLeast(buffer, Edge, throwOnEndOfStream: false));
+        if (stream.Length > Edge)
+        {
+            stream.Seek(-Math.Min(Edge, stream.Length - Edge), SeekOrigin.End);
+            hash.AppendData(buffer, 0, stream.ReadAtLeast(buffer, Edge, throwOnEndOfStream: false));
+        }
+        return new InputFingerprint(full, stream.Length, info.LastWriteTimeUtc, Convert.ToHexStringLower(hash.GetHashAndReset()));
+    }
+
+    /// <summary>The metadata keys (without the output prefix) and values that say what an output was made from.</summary>
+    public IEnumerable<KeyValuePair<string, string>> Entries() =>
+    [
+        new("input.path", Path),
+        new("input.size", Size.ToString(CultureInfo.InvariantCulture)),
+        new("input.modified_utc", ModifiedUtc.ToString("O", CultureInfo.InvariantCulture)),
+        new("input.fingerprint", Sha256),
+    ];
+}

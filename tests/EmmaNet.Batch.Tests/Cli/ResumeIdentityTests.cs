@@ -1,0 +1,121 @@
+using System.Globalization;
+using EmmaNet.Batch.Tests.Support;
+
+namespace EmmaNet.Batch.Tests.Cli;
+
+/// <summary>
+/// A re-run trusts an output only when it was made from this very input (path, size, time, content) with these
+/// models and this subject choice; otherwise it analyses again and says why, in the log and the journal.
+/// </summary>
+public sealed class ResumeIdentityTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    private string Clip(string relative, double start)
+    {
+        var path = _temp.File(relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        GeneratedClips.Run("ffmpeg", string.Create(CultureInfo.InvariantCulture,
+            $"-v error -y -ss {start} -t 1.5 -i \"{TestPaths.FacesVideo}\" -c:v libx264 -preset ultrafast -c:a aac \"{path}\""));
+        return path;
+    }
+
+    private string Out => _temp.File("out");
+
+    private static string Meta(string parquet, string key) =>
+        DuckDb.Query($"SELECT value::VARCHAR AS v FROM parquet_kv_metadata('{parquet}') WHERE key::VARCHAR = 'emmanet.{key}'")[0].Text("v");
+
+    private static string VideoOf(string parquet) => Meta(parquet, "input.path");
+
+    [Fact(Timeout = 300000)]
+    public async Task Two_videos_with_one_name_never_share_outputs_and_a_changed_input_is_redone_with_its_reason()
+    {
+        var a = Clip("a/clip.mp4", 1);
+        var b = Clip("b/clip.mp4", 11);
+        Assert.Equal(0, (await Emmanet.RunAsync("analyze", a, "-o", Out)).ExitCode);
+        var second = await Emmanet.RunAsync("analyze", b, "-o", Out);
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains("1 done, 0 skipped", second.Stderr, StringComparison.Ordinal);
+        var hashed = Path.Combine(Out, Batch.Inputs.InputScanner.HashedStem("clip", b) + ".predictions.parquet");
+        Assert.True(File.Exists(hashed), "the second clip.mp4 gets the hashed name");
+        Assert.Equal(a, VideoOf(Path.Combine(Out, "clip.predictions.parquet")));
+        Assert.Equal(b, VideoOf(hashed));
+
+        // Both again, in one run: each keeps its own name and both are skipped.
+        var both = await Emmanet.RunAsync("analyze", a, b, "-o", Out);
+        Assert.Equal(0, both.ExitCode);
+        Assert.Equal(2, both.Stderr.Split('\n').Count(l => l.Contains("skipped, output already complete", StringComparison.Ordinal)));
+
+        // Replaced under the same name: analysed again, and the journal says why.
+        Clip("a/clip.mp4", 16);
+        var replaced = await Emmanet.RunAsync("analyze", a, "-o", Out);
+        Assert.Equal(0, replaced.ExitCode);
+        Assert.Contains($"{a}: analysing again: the input changed since", replaced.Stderr, StringComparison.Ordinal);
+        Assert.Contains("\"event\":\"redo\"", File.ReadAllText(Path.Combine(Out, "emmanet-journal.jsonl")), StringComparison.Ordinal);
+
+        // Another subject choice over the same outputs: redone, not skipped.
+        var left = await Emmanet.RunAsync("analyze", a, "-o", Out, "--subject", "left");
+        Assert.Contains("analysing again: it holds subject choice 'all', this run asks for 'left'", left.Stderr, StringComparison.Ordinal);
+        Assert.Equal("left", Meta(Path.Combine(Out, "clip.predictions.parquet"), "subject_choice"));
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task A_damaged_default_fusion_model_or_a_broken_one_is_exit_2_naming_the_file()
+    {
+        var clip = Clip("c.mp4", 1);
+        // A copy of the models folder whose default fusion model has one bit changed.
+        var models = _temp.File("models");
+        Directory.CreateDirectory(Path.Combine(models, "fusion"));
+        foreach (var file in Directory.EnumerateFiles(TestPaths.Models, "*", SearchOption.AllDirectories).Where(f => !f.Contains("/.cache/", StringComparison.Ordinal)))
+        {
+            var target = Path.Combine(models, Path.GetRelativePath(TestPaths.Models, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.CreateSymbolicLink(target, file);
+        }
+        var fusion = Path.Combine(models, "fusion", "emmanet-default.onnx");
+        File.Delete(fusion);
+        var bytes = File.ReadAllBytes(Path.Combine(TestPaths.Models, "fusion", "emmanet-default.onnx"));
+        bytes[^100] ^= 1;
+        File.WriteAllBytes(fusion, bytes);
+        var flipped = await Emmanet.RunAsync("analyze", clip, "-o", Out, "--models", models);
+        Assert.Equal(2, flipped.ExitCode);
+        Assert.Contains($"{fusion} is corrupted: sha256", flipped.Stderr, StringComparison.Ordinal);
+        Assert.Contains("scripts/train-default-fusion.sh", flipped.Stderr, StringComparison.Ordinal);
+        var verify = await Emmanet.RunAsync("models", "verify", "--models", models);
+        Assert.Equal(2, verify.ExitCode);
+        Assert.Contains("FAILED", verify.Stdout, StringComparison.Ordinal);
+
+        foreach (var (name, content) in new[] { ("empty.onnx", Array.Empty<byte>()), ("cut.onnx", bytes[..30000]), ("text.onnx", "hello\n"u8.ToArray()) })
+        {
+            var broken = _temp.File(name);
+            File.WriteAllBytes(broken, content);
+            var run = await Emmanet.RunAsync("analyze", clip, "-o", Out, "--fusion", broken);
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains($"{broken}: not a loadable ONNX model", run.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task A_file_still_being_written_is_noticed_and_redone_by_the_next_run()
+    {
+        var growing = _temp.File("growing.ts");
+        // ffmpeg writing in real time (-re): 8 s of video, of which the analysis sees the first part.
+        using var writer = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ffmpeg",
+            ["-v", "error", "-re", "-t", "8", "-i", TestPaths.FacesVideo, "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-flush_packets", "1", "-f", "mpegts", growing])
+        { RedirectStandardError = true })!;
+        while (!File.Exists(growing) || new FileInfo(growing).Length < 300_000)
+        {
+            Assert.False(writer.HasExited, "the writer ended before the test could start");
+            await Task.Delay(100);
+        }
+        var during = await Emmanet.RunAsync("analyze", growing, "-o", Out);
+        Assert.Contains("the file changed while it was analysed", during.Stderr, StringComparison.Ordinal);
+        await writer.WaitForExitAsync();
+        var after = await Emmanet.RunAsync("analyze", growing, "-o", Out);
+        Assert.Equal(0, after.ExitCode);
+        Assert.Contains($"{growing}: analysing again: the input changed since", after.Stderr, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _temp.Dispose();
+}
