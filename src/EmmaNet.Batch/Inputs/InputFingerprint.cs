@@ -13,9 +13,25 @@ public sealed record InputFingerprint(string Path, long Size, DateTime ModifiedU
 {
     private const int Edge = 1 << 20;
 
+    /// <summary>
+    /// The fingerprint of <paramref name="path"/>; for a path that names no readable file (an in-memory source, or a
+    /// file the decoder will then fail on, naming why) one that records the path alone.
+    /// </summary>
     public static InputFingerprint Of(string path)
     {
         var full = System.IO.Path.GetFullPath(path);
+        try
+        {
+            return OfFile(full);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new InputFingerprint(full, -1, DateTime.MinValue, "none");
+        }
+    }
+
+    private static InputFingerprint OfFile(string full)
+    {
         var info = new FileInfo(full);
         using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

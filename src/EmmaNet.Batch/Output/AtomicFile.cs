@@ -13,11 +13,34 @@ public sealed class AtomicFile : IAsyncDisposable
         FinalPath = Path.GetFullPath(finalPath);
         var folder = Path.GetDirectoryName(FinalPath)!;
         Directory.CreateDirectory(folder);
-        TempPath = Path.Combine(folder, $".{Path.GetFileName(FinalPath)}.{Host}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        TempPath = Path.Combine(folder, TempName(Path.GetFileName(FinalPath), Environment.ProcessId, Guid.NewGuid()));
         Stream = new FileStream(TempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
     }
 
     public string FinalPath { get; }
+
+    /// <summary>
+    /// The hidden temp name for a final name: <c>.name.host.pid.guid.tmp</c>, the final name cut (whole characters)
+    /// so the whole stays within the 255 bytes file systems allow, whatever the name, host or pid.
+    /// </summary>
+    public static string TempName(string finalName, int processId, Guid id)
+    {
+        const int MaxBytes = 255;
+        var tail = $".{Host}.{processId}.{id:N}.tmp";
+        var budget = MaxBytes - 1 - System.Text.Encoding.UTF8.GetByteCount(tail);
+        var name = new System.Text.StringBuilder();
+        var used = 0;
+        foreach (var rune in finalName.EnumerateRunes())
+        {
+            if (used + rune.Utf8SequenceLength > budget)
+            {
+                break;
+            }
+            name.Append(rune.ToString());
+            used += rune.Utf8SequenceLength;
+        }
+        return "." + name + tail;
+    }
 
     public string TempPath { get; }
 
@@ -69,7 +92,8 @@ public sealed class AtomicFile : IAsyncDisposable
         WriteAllBytesAsync(path, System.Text.Encoding.UTF8.GetBytes(text), cancellationToken);
 
     /// <summary>This machine's name as it appears in temp file names (dots replaced, so names split cleanly).</summary>
-    public static string Host { get; } = Environment.MachineName.Replace('.', '_');
+    // At most 64 bytes, as Linux host names are; dots replaced so the name's parts split cleanly.
+    public static string Host { get; } = new string(Environment.MachineName.Replace('.', '_').Take(64).ToArray());
 
     /// <summary>How old another machine's temp file must be before it counts as left behind.</summary>
     public static readonly TimeSpan ForeignLeftoverAge = TimeSpan.FromDays(1);

@@ -58,15 +58,8 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         foreach (var video in await OutputNames.ResolveAsync(videos, options.OutputFolder, cancellationToken))
         {
             var job = new VideoJob(video, Path.Combine(options.OutputFolder, video.OutputStem + FacesSuffix));
-            try
-            {
-                job.Fingerprint = InputFingerprint.Of(video.Path);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Left to the decoder, which names the file and the problem.
-            }
-            var stale = job.Fingerprint is null ? "missing" : await StaleReasonAsync(job, options, cancellationToken);
+            job.Fingerprint = InputFingerprint.Of(video.Path);
+            var stale = await StaleReasonAsync(job, options, cancellationToken);
             if (!options.Force && stale is null)
             {
                 outcomes.Add(new VideoOutcome(video, VideoStatus.Skipped, MainOutput(job, options), "already done", [], 0, 0));
@@ -159,16 +152,16 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         return null;
     }
 
-    private OutputIdentity FacesIdentity(VideoJob job) => new(job.Fingerprint!, analyzer.Models.Take(1));
+    private OutputIdentity FacesIdentity(VideoJob job) => new(job.Fingerprint, analyzer.Models.Take(1));
 
-    private OutputIdentity FeaturesIdentity(VideoJob job, FeatureOutput features) => new(job.Fingerprint!, FeatureModels(features), FeatureTables.Name(features.Subject));
+    private OutputIdentity FeaturesIdentity(VideoJob job, FeatureOutput features) => new(job.Fingerprint, FeatureModels(features), FeatureTables.Name(features.Subject));
 
     /// <summary>The identity of a video's predictions and attention: the features' and the fusion model's, shared with <see cref="FusionStage"/>.</summary>
     internal static OutputIdentity PredictionsIdentity(InputFingerprint input, IEnumerable<(string Role, Models.ModelIdentity Model)> models, Faces.SubjectChoice subject) =>
         new(input, models, FeatureTables.Name(subject));
 
     private OutputIdentity PredictionsIdentity(VideoJob job, AnalyzeOptions options) =>
-        PredictionsIdentity(job.Fingerprint!, FeatureModels(options.Features!).Append(("fusion", options.Fusion!.Model.Model)), options.Features!.Subject);
+        PredictionsIdentity(job.Fingerprint, FeatureModels(options.Features!).Append(("fusion", options.Fusion!.Model.Model)), options.Features!.Subject);
 
     /// <summary>
     /// A stage that fails cancels the others at once: otherwise a producer blocked on a full channel whose consumer
@@ -473,9 +466,9 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
     }
 
     /// <summary>How the input differs now from when the run fingerprinted it (a file still being written), or null.</summary>
-    private static string? ChangedSince(InputFingerprint? before)
+    private static string? ChangedSince(InputFingerprint before)
     {
-        if (before is null)
+        if (before.Size < 0)
         {
             return null;
         }

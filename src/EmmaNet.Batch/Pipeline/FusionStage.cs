@@ -106,7 +106,7 @@ internal sealed class FusionStage(PredictionOutput fusion, AnalyzeOptions option
         var frames = FrameLabels.Hold(series.TickFrames, ticks, item.Features.FrameCount, wholeVideo: options.Features!.Subject != Faces.SubjectChoice.All).ToList();
         var inv = CultureInfo.InvariantCulture;
         var metadata = OutputMetadata.For(PredictionTables.PredictionsSchema, job.Input.VideoId, job.Media!, _models);
-        AnalyzePipeline.PredictionsIdentity(job.Fingerprint!, _models, options.Features!.Subject).AddTo(metadata);
+        AnalyzePipeline.PredictionsIdentity(job.Fingerprint, _models, options.Features!.Subject).AddTo(metadata);
         FeatureTables.AddSubjects(metadata, options.Features!.Subject, item.Features);
         metadata[OutputMetadata.Prefix + "fusion.variant"] = fusion.Model.Variant;
         metadata[OutputMetadata.Prefix + "fusion.steps"] = fusion.Model.Steps.ToString(inv);

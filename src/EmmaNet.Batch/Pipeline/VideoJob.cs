@@ -10,8 +10,12 @@ public sealed class VideoJob(VideoInput input, string outputPath)
 
     public string OutputPath { get; } = outputPath;
 
-    /// <summary>What the input was when the run looked at it (null when it could not be read; decoding then says why).</summary>
-    public InputFingerprint? Fingerprint { get; set; }
+    /// <summary>What the input was when the run looked at it (taken before the video is queued; on first use otherwise).</summary>
+    public InputFingerprint Fingerprint
+    {
+        get => field ??= InputFingerprint.Of(Input.Path);
+        set;
+    }
 
     /// <summary>Why existing outputs of this input were not trusted and it is analysed again (null: none existed).</summary>
     public string? RedoReason { get; set; }

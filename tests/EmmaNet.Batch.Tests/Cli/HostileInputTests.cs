@@ -134,12 +134,14 @@ public sealed class HostileInputTests(HostileSet set) : IClassFixture<HostileSet
         // Every output is a plain file directly in the output folder, named from letters, digits, '-', '_' and '.',
         // never hidden or starting with '-'.
         var outputs = Directory.EnumerateFiles(set.Output, "*.parquet", SearchOption.AllDirectories).Select(Path.GetFileName).ToList();
-        Assert.All(outputs, o => Assert.Matches("^[A-Za-z0-9_][A-Za-z0-9_.-]*$", o));
+        // Letters and digits of any script, '_', '.', '-': never a separator, never a leading '.' or '-'.
+        Assert.All(outputs, o => Assert.Matches(@"^[\p{L}\p{Nd}_][\p{L}\p{Nd}_.-]*$", o));
         Assert.Empty(Directory.EnumerateDirectories(set.Output));
         Assert.Contains("rf.predictions.parquet", outputs);
         Assert.Contains("with_space.predictions.parquet", outputs);
         Assert.Contains("new_line.predictions.parquet", outputs);
-        Assert.Contains("video.predictions.parquet", outputs);   // "..mp4": nothing left of the name
+        Assert.Single(outputs, o => System.Text.RegularExpressions.Regex.IsMatch(o!, "^video-[0-9a-f]{8}\\.predictions\\.parquet$"));   // "..mp4": nothing readable left
+        Assert.Contains("ünïcødé-视频.predictions.parquet", outputs);
     }
 }
 
