@@ -238,6 +238,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
             {
                 try
                 {
+                    job.LastFrameTime = frame.Timestamp;
                     await output.WriteAsync(new FrameItem(job, frame), cancellationToken);
                     count++;
                 }
@@ -408,6 +409,12 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
             {
                 string? summary = null;
                 VideoFeatures? features = null;
+                if (Shortfall(job) is { } shortfall)
+                {
+                    job.Partial = shortfall;
+                    job.Warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"decoded {shortfall.Decoded:F1} s of the {shortfall.Promised:F1} s the container promises: the file looks cut or unfinished; its outputs are marked partial (emmanet.input.partial)"));
+                }
                 if (ChangedSince(job.Fingerprint) is { } change)
                 {
                     job.Warnings.Add($"the file changed while it was analysed ({change}): it may still be being written; a re-run analyses it again");
@@ -427,6 +434,10 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
                     {
                         var metadata = OutputMetadata.For(FeatureTables.Schema, job.Input.VideoId, job.Media!, FeatureModels(f));
                         FeaturesIdentity(job, f).AddTo(metadata);
+                        foreach (var (key, value) in job.CompletenessEntries())
+                        {
+                            metadata[key] = value;
+                        }
                         await FeatureTables.WriteAsync(options.OutputFolder, job.Input.OutputStem, job.Input.VideoId, f.Subject, features, metadata, cancellationToken);
                         summary = $"{features.Subjects.Count} subject(s), {features.Steps.Count} steps, {features.Ticks.Count} ticks";
                     }
@@ -479,11 +490,35 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
             : null;
     }
 
-    private static Dictionary<string, string> FrameCounts(VideoJob job) => new()
+    /// <summary>
+    /// Decoding ended short of what the container promised by more than the larger of 1 s and 5% of it (a cut
+    /// download, a file still being written): the decoded and promised seconds; null when complete.
+    /// </summary>
+    internal static (double Decoded, double Promised)? Shortfall(VideoJob job)
     {
-        [OutputMetadata.Prefix + "video_frame_count"] = job.DecodedFrames.ToString(CultureInfo.InvariantCulture),
-        [OutputMetadata.Prefix + "processed_frames"] = job.ProcessedFrames.ToString(CultureInfo.InvariantCulture),
-    };
+        if (job.Media is not { } media || job.ProcessedFrames == 0)
+        {
+            return null;
+        }
+        var promised = media.VideoDuration > TimeSpan.Zero ? media.VideoDuration.TotalSeconds : media.Duration.TotalSeconds;
+        // The last analysed frame's time plus one face-stream interval, or the decoded frames at the average rate.
+        var decoded = Math.Max(job.LastFrameTime + (1 / FrameSampling.FaceStream.RateHz), media.FrameRate > 0 ? job.DecodedFrames / media.FrameRate : 0);
+        return promised - decoded > Math.Max(1.0, 0.05 * promised) ? (decoded, promised) : null;
+    }
+
+    private static Dictionary<string, string> FrameCounts(VideoJob job)
+    {
+        var metadata = new Dictionary<string, string>
+        {
+            [OutputMetadata.Prefix + "video_frame_count"] = job.DecodedFrames.ToString(CultureInfo.InvariantCulture),
+            [OutputMetadata.Prefix + "processed_frames"] = job.ProcessedFrames.ToString(CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in job.CompletenessEntries())
+        {
+            metadata[key] = value;
+        }
+        return metadata;
+    }
 
     private Dictionary<string, string> FacesMetadata(VideoJob job)
     {

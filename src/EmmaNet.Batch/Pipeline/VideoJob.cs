@@ -28,6 +28,26 @@ public sealed class VideoJob(VideoInput input, string outputPath)
 
     public long ProcessedFrames { get; set; }
 
+    /// <summary>Presentation time of the last frame that reached analysis, in seconds.</summary>
+    public double LastFrameTime { get; set; }
+
+    /// <summary>Seconds of video decoded and promised by the container, when decoding ended well short of the promise.</summary>
+    public (double Decoded, double Promised)? Partial { get; set; }
+
+    /// <summary>Metadata that says an output covers only part of what the container promised (nothing when complete).</summary>
+    public IEnumerable<KeyValuePair<string, string>> CompletenessEntries()
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        return Partial is { } p
+            ?
+            [
+                new(Output.OutputMetadata.Prefix + "input.partial", "true"),
+                new(Output.OutputMetadata.Prefix + "input.decoded_s", p.Decoded.ToString("F2", inv)),
+                new(Output.OutputMetadata.Prefix + "input.promised_s", p.Promised.ToString("F2", inv)),
+            ]
+            : [new(Output.OutputMetadata.Prefix + "input.partial", "false")];
+    }
+
     public List<string> Warnings { get; } = new();
 }
 

@@ -117,5 +117,28 @@ public sealed class ResumeIdentityTests : IDisposable
         Assert.Contains($"{growing}: analysing again: the input changed since", after.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task A_download_cut_in_half_is_done_with_a_warning_and_its_outputs_marked_partial()
+    {
+        // The index at the front (faststart): the container promises all 6 s, the bytes hold about half.
+        var whole = _temp.File("whole.mp4");
+        GeneratedClips.Run("ffmpeg", $"-v error -y -t 6 -i \"{TestPaths.FacesVideo}\" -c:v libx264 -preset ultrafast -c:a aac -movflags +faststart \"{whole}\"");
+        var cut = _temp.File("cut.mp4");
+        var bytes = File.ReadAllBytes(whole);
+        File.WriteAllBytes(cut, bytes[..(bytes.Length / 2)]);
+        var run = await Emmanet.RunAsync("analyze", cut, whole, "-o", Out);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("s the container promises: the file looks cut or unfinished", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(1, run.Stderr.Split('\n').Count(l => l.Contains("the container promises", StringComparison.Ordinal)));
+        foreach (var suffix in new[] { ".faces.parquet", ".predictions.parquet", ".attention.parquet" })
+        {
+            Assert.Equal("true", Meta(Path.Combine(Out, "cut" + suffix), "input.partial"));
+            Assert.Equal("false", Meta(Path.Combine(Out, "whole" + suffix), "input.partial"));
+        }
+        var decoded = double.Parse(Meta(Path.Combine(Out, "cut.predictions.parquet"), "input.decoded_s"), CultureInfo.InvariantCulture);
+        Assert.InRange(decoded, 1, 5);
+        Assert.Equal(6, double.Parse(Meta(Path.Combine(Out, "cut.predictions.parquet"), "input.promised_s"), CultureInfo.InvariantCulture), 0.2);
+    }
+
     public void Dispose() => _temp.Dispose();
 }
