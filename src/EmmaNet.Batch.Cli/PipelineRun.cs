@@ -37,14 +37,16 @@ internal static class PipelineRun
         var progress = new ConsoleProgress(logger);
         var started = Stopwatch.StartNew();
         IReadOnlyList<VideoOutcome> outcomes;
+        var journaling = new JournalingProgress(progress, journal);
         try
         {
-            outcomes = await progress.RunAsync(() => pipeline.RunAsync(batch.Videos, options, new JournalingProgress(progress, journal), cancellationToken));
+            outcomes = await progress.RunAsync(() => pipeline.RunAsync(batch.Videos, options, journaling, cancellationToken));
         }
         catch (OperationCanceledException)
         {
-            logger.LogWarning("Cancelled: finished outputs are kept, unfinished ones were discarded; a re-run resumes");
-            journal.RunFinished(ExitCodes.Cancelled, 0, 0, 0, started.Elapsed.TotalSeconds);
+            var (doneSoFar, skippedSoFar, failedSoFar) = journaling.Counts;
+            logger.LogWarning("Cancelled after {Done} done, {Skipped} skipped, {Failed} failed: finished outputs are kept, unfinished ones were discarded; a re-run resumes", doneSoFar, skippedSoFar, failedSoFar);
+            journal.RunFinished(ExitCodes.Cancelled, doneSoFar, skippedSoFar, failedSoFar + batch.Missing.Count, started.Elapsed.TotalSeconds);
             return ExitCodes.Cancelled;
         }
         catch (Exception ex)
@@ -52,7 +54,8 @@ internal static class PipelineRun
             // Per-video failures never get here (each video fails alone); this is the run's own failure.
             logger.LogError("The run stopped: {Type}: {Message} (not about one video; finished outputs are kept, a re-run resumes)", ex.GetType().Name, ex.Message.Split('\n')[0]);
             logger.LogDebug(ex, "The run stopped");
-            journal.RunFinished(ExitCodes.RunFailed, 0, 0, 0, started.Elapsed.TotalSeconds);
+            var (doneSoFar, skippedSoFar, failedSoFar) = journaling.Counts;
+            journal.RunFinished(ExitCodes.RunFailed, doneSoFar, skippedSoFar, failedSoFar + batch.Missing.Count, started.Elapsed.TotalSeconds);
             return ExitCodes.RunFailed;
         }
         var failed = outcomes.Count(o => o.Status == VideoStatus.Failed) + batch.Missing.Count;
@@ -71,6 +74,10 @@ internal static class PipelineRun
         foreach (var failure in outcomes.Where(o => o.Status == VideoStatus.Failed))
         {
             logger.LogError("failed: {Message}", failure.Message);
+        }
+        foreach (var missing in batch.Missing)
+        {
+            logger.LogError("failed: {Path}: file not found", missing);
         }
         var exit = failed > 0 ? ExitCodes.SomeVideosFailed : ExitCodes.Success;
         journal.RunFinished(exit, done, skipped, failed, seconds);

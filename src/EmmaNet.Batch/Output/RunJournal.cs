@@ -134,6 +134,24 @@ public sealed class JournalingProgress(IAnalyzeProgress inner, RunJournal journa
     public void VideoFinished(VideoOutcome outcome)
     {
         journal.Video(outcome);
+        lock (_counts)
+        {
+            _counts[(int)outcome.Status]++;
+        }
         inner.VideoFinished(outcome);
+    }
+
+    private readonly int[] _counts = new int[3];
+
+    /// <summary>Videos reported so far, by outcome: what a cancelled or stopped run's last journal line counts.</summary>
+    public (int Done, int Skipped, int Failed) Counts
+    {
+        get
+        {
+            lock (_counts)
+            {
+                return (_counts[(int)VideoStatus.Done], _counts[(int)VideoStatus.Skipped], _counts[(int)VideoStatus.Failed]);
+            }
+        }
     }
 }

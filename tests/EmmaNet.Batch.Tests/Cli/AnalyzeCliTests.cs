@@ -29,6 +29,7 @@ public sealed class AnalyzeCliTests(GeneratedClips clips) : IDisposable
         Assert.Equal(1, code);
         var lines = stderr.Split('\n');
         Assert.Contains(lines, l => l.Contains($"{missing}: file not found", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains($"failed: {missing}: file not found", StringComparison.Ordinal));   // in the end-of-run list too
         Assert.Contains(lines, l => l.Contains($"{empty}: empty file (0 bytes)", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains($"{text}: not a readable media file", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains($"{TestPaths.MegamindBugy}: no audio stream", StringComparison.Ordinal));

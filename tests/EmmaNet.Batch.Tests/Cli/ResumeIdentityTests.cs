@@ -140,5 +140,35 @@ public sealed class ResumeIdentityTests : IDisposable
         Assert.Equal(6, double.Parse(Meta(Path.Combine(Out, "cut.predictions.parquet"), "input.promised_s"), CultureInfo.InvariantCulture), 0.2);
     }
 
+    [Fact(Timeout = 180000)]
+    public async Task A_cancelled_run_journals_the_videos_it_finished()
+    {
+        foreach (var (name, start) in new[] { ("first", 1.0), ("second", 6.0), ("third", 11.0), ("fourth", 16.0) })
+        {
+            Clip($"in/{name}.mp4", start);
+        }
+        var done = Path.Combine(Out, "first.predictions.parquet");
+        // SIGINT from a shell beside the program once the first video's predictions exist (the test host's own
+        // timers stall while the program uses both cores).
+        var script = $"""
+            env --default-signal=INT dotnet {Path.Combine(AppContext.BaseDirectory, "emmanet.dll")} analyze {_temp.File("in")} -o {Out} --videos-in-flight 1 2> {_temp.File("log")} &
+            pid=$!
+            for i in $(seq 1 6000); do [ -f {done} ] && break; sleep 0.01; done
+            kill -INT $pid
+            wait $pid
+            echo "exit $?"
+            """;
+        var stop = await Emmanet.RunProgramAsync("bash", "-c", script);
+        var log = File.ReadAllText(_temp.File("log"));
+        Assert.True(stop.Stdout.Trim() == "exit 130", stop.Stdout + log);
+        var finished = File.ReadAllLines(Path.Combine(Out, "emmanet-journal.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Single(e => e.GetProperty("event").GetString() == "run_finished");
+        var videos = File.ReadAllLines(Path.Combine(Out, "emmanet-journal.jsonl")).Count(l => l.Contains("\"event\":\"video\"", StringComparison.Ordinal) && l.Contains("\"status\":\"done\"", StringComparison.Ordinal));
+        Assert.Equal(130, finished.GetProperty("exit_code").GetInt32());
+        Assert.InRange(videos, 1, 3);
+        Assert.Equal(videos, finished.GetProperty("done").GetInt32());
+        Assert.Contains($"Cancelled after {videos} done", log, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _temp.Dispose();
 }
