@@ -80,7 +80,11 @@ internal sealed class BatchInputs
             logger.LogError("{Message}", ex.Message);
             return (null, ExitCodes.CouldNotRun);
         }
-        var (videos, missing) = InputScanner.Scan(parse.GetValue(Inputs)!);
+        var (videos, missing, notes) = InputScanner.ScanWithNotes(parse.GetValue(Inputs)!);
+        foreach (var note in notes)
+        {
+            logger.LogWarning("{Note}", note);
+        }
         foreach (var path in missing)
         {
             logger.LogError("{Message}", new MediaException(path, "file not found").Message);

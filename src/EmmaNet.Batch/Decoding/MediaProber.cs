@@ -13,6 +13,10 @@ public static class MediaProber
         {
             throw new MediaException(path, "file not found");
         }
+        if (file.LinkTarget is { } target && file.ResolveLinkTarget(returnFinalTarget: true) is not { Exists: true })
+        {
+            throw new MediaException(path, $"file not found (a symbolic link to {target}, which does not exist)");
+        }
         if (file.Length == 0)
         {
             throw new MediaException(path, "empty file (0 bytes)");

@@ -19,8 +19,19 @@ public static class InputScanner
     /// <summary>Returns the videos and, separately, the arguments that name nothing that exists.</summary>
     public static (IReadOnlyList<VideoInput> Videos, IReadOnlyList<string> Missing) Scan(IEnumerable<string> arguments)
     {
+        var (videos, missing, _) = ScanWithNotes(arguments);
+        return (videos, missing);
+    }
+
+    /// <summary>
+    /// <see cref="Scan"/>, plus a line for each thing the scan passed over that a user would want to hear of: a
+    /// folder it could not read, a folder named on the command line that holds no videos.
+    /// </summary>
+    public static (IReadOnlyList<VideoInput> Videos, IReadOnlyList<string> Missing, IReadOnlyList<string> Notes) ScanWithNotes(IEnumerable<string> arguments)
+    {
         var files = new List<string>();
         var missing = new List<string>();
+        var notes = new List<string>();
         foreach (var arg in arguments)
         {
             var full = Path.GetFullPath(arg);
@@ -30,7 +41,12 @@ public static class InputScanner
             }
             else if (Directory.Exists(full))
             {
-                files.AddRange(VideosUnder(full).Order(StringComparer.Ordinal));
+                var found = VideosUnder(full, notes).Order(StringComparer.Ordinal).ToList();
+                if (found.Count == 0)
+                {
+                    notes.Add($"{full}: a folder with no video files in it ({string.Join(", ", VideoExtensions.Order(StringComparer.Ordinal))})");
+                }
+                files.AddRange(found);
             }
             else
             {
@@ -39,31 +55,34 @@ public static class InputScanner
         }
 
         var distinct = files.Distinct(StringComparer.Ordinal).ToList();
-        return (AssignIds(distinct), missing);
+        return (AssignIds(distinct), missing, notes);
     }
 
     /// <summary>Video files under a folder, recursively; linked folders are not entered (no loops), linked files are taken.</summary>
-    private static IEnumerable<string> VideosUnder(string folder)
+    private static List<string> VideosUnder(string folder, List<string> notes)
     {
-        var options = new EnumerationOptions { IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden };
+        var options = new EnumerationOptions { IgnoreInaccessible = false, AttributesToSkip = FileAttributes.Hidden };
         var pending = new Stack<string>([folder]);
+        var videos = new List<string>();
         while (pending.TryPop(out var dir))
         {
-            foreach (var file in Directory.EnumerateFiles(dir, "*", options))
+            try
             {
-                if (VideoExtensions.Contains(Path.GetExtension(file)))
+                videos.AddRange(Directory.EnumerateFiles(dir, "*", options).Where(f => VideoExtensions.Contains(Path.GetExtension(f))));
+                foreach (var sub in Directory.EnumerateDirectories(dir, "*", options))
                 {
-                    yield return file;
+                    if (new DirectoryInfo(sub).LinkTarget is null)
+                    {
+                        pending.Push(sub);
+                    }
                 }
             }
-            foreach (var sub in Directory.EnumerateDirectories(dir, "*", options))
+            catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
             {
-                if (new DirectoryInfo(sub).LinkTarget is null)
-                {
-                    pending.Push(sub);
-                }
+                notes.Add($"{dir}: cannot read this folder ({ex.Message.Split('\n')[0]}); videos in it are not analysed");
             }
         }
+        return videos;
     }
 
     /// <summary>

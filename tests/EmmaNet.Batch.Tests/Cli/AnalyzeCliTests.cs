@@ -24,12 +24,16 @@ public sealed class AnalyzeCliTests(GeneratedClips clips) : IDisposable
         await File.WriteAllTextAsync(text, "not a video");
         var output = _temp.File("out");
 
-        var (code, stderr) = await Emmanet("analyze", missing, empty, text, TestPaths.MegamindBugy, clips.Vfr, "-o", output);
+        var dangling = _temp.File("dangling.mp4");
+        File.CreateSymbolicLink(dangling, _temp.File("gone.mp4"));
+
+        var (code, stderr) = await Emmanet("analyze", missing, empty, text, dangling, TestPaths.MegamindBugy, clips.Vfr, "-o", output);
 
         Assert.Equal(1, code);
         var lines = stderr.Split('\n');
         Assert.Contains(lines, l => l.Contains($"{missing}: file not found", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains($"failed: {missing}: file not found", StringComparison.Ordinal));   // in the end-of-run list too
+        Assert.Contains(lines, l => l.Contains($"{dangling}: file not found (a symbolic link to {_temp.File("gone.mp4")}, which does not exist)", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains($"{empty}: empty file (0 bytes)", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains($"{text}: not a readable media file", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains($"{TestPaths.MegamindBugy}: no audio stream", StringComparison.Ordinal));
@@ -37,7 +41,7 @@ public sealed class AnalyzeCliTests(GeneratedClips clips) : IDisposable
         // The readable videos were analysed despite the broken ones.
         Assert.True(File.Exists(Path.Combine(output, "Megamind_bugy.faces.parquet")));
         Assert.True(File.Exists(Path.Combine(output, "vfr.faces.parquet")));
-        Assert.Contains("2 done, 0 skipped, 3 failed", stderr, StringComparison.Ordinal);
+        Assert.Contains("2 done, 0 skipped, 4 failed", stderr, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 120000)]

@@ -68,5 +68,16 @@ public sealed class InputScannerTests : IDisposable
         Assert.Equal(stem, InputScanner.SafeStem(path));
     }
 
+    [Fact]
+    public void A_named_folder_without_videos_is_said_not_passed_over()
+    {
+        Directory.CreateDirectory(_temp.File("x.mp4"));   // a folder with a video's name
+        File.WriteAllText(_temp.File("x.mp4/readme.txt"), "");
+        var (videos, missing, notes) = InputScanner.ScanWithNotes([_temp.File("x.mp4")]);
+        Assert.Empty(videos);
+        Assert.Empty(missing);
+        Assert.Contains($"{_temp.File("x.mp4")}: a folder with no video files in it", Assert.Single(notes), StringComparison.Ordinal);
+    }
+
     public void Dispose() => _temp.Dispose();
 }
