@@ -62,11 +62,13 @@ internal static class PipelineRun
         var done = outcomes.Count(o => o.Status == VideoStatus.Done);
         var skipped = outcomes.Count(o => o.Status == VideoStatus.Skipped);
         var seconds = started.Elapsed.TotalSeconds;
-        var videoSeconds = outcomes.Where(o => o.Status == VideoStatus.Done).Sum(o => o.ProcessedFrames) / Decoding.FrameSampling.FaceStream.RateHz;
+        var videoSeconds = outcomes.Where(o => o.Status == VideoStatus.Done).Sum(o => o.VideoSeconds);
+        // A rate over less than a second of video says more about start-up than about speed: left out then.
+        var rate = videoSeconds >= 1 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" ({seconds * 60 / videoSeconds:F1} s per minute of video)") : "";
         logger.LogInformation(
-            "Finished in {Seconds:F1} s ({PerMinute:F1} s per minute of video): {Done} done, {Skipped} skipped, {Failed} failed; peak memory {PeakMiB} MiB",
+            "Finished in {Seconds:F1} s{Rate}: {Done} done, {Skipped} skipped, {Failed} failed; peak memory {PeakMiB} MiB",
             seconds,
-            videoSeconds > 0 ? seconds * 60 / videoSeconds : 0,
+            rate,
             done,
             skipped,
             failed,

@@ -81,6 +81,10 @@ public static class MediaProber
         var text = ex.InnerException?.Message ?? ex.Message;
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         // ffprobe puts the useful cause ("Invalid data found when processing input") on the last line.
-        return lines.Length == 0 ? ex.GetType().Name : lines[^1];
+        var line = lines.Length == 0 ? ex.GetType().Name : lines[^1];
+        // FFMpegCore wraps it as "ffprobe exited with non-zero exit-code (1 - <path>: <cause>)": the path is already
+        // at the head of the message, so only the cause and the exit code are kept.
+        var wrapped = System.Text.RegularExpressions.Regex.Match(line, @"^ffprobe exited with non-zero exit-code \((-?\d+) - (?:.*?: )?(.+)\)$");
+        return wrapped.Success ? $"{wrapped.Groups[2].Value} (ffprobe exit code {wrapped.Groups[1].Value})" : line;
     }
 }

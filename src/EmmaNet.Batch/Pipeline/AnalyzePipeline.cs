@@ -443,7 +443,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
                     }
                 }
                 logger.LogDebug("{Video}: {Frames} frames, {Faces} faces", job.Input.VideoId, job.ProcessedFrames, video.FaceCount);
-                return (new VideoOutcome(job.Input, VideoStatus.Done, MainOutput(job, options), null, job.Warnings, job.ProcessedFrames, video.FaceCount, summary), features);
+                return (new VideoOutcome(job.Input, VideoStatus.Done, MainOutput(job, options), null, job.Warnings, job.ProcessedFrames, video.FaceCount, summary) { VideoSeconds = DecodedSeconds(job) }, features);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -501,10 +501,15 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
             return null;
         }
         var promised = media.VideoDuration > TimeSpan.Zero ? media.VideoDuration.TotalSeconds : media.Duration.TotalSeconds;
-        // The last analysed frame's time plus one face-stream interval, or the decoded frames at the average rate.
-        var decoded = Math.Max(job.LastFrameTime + (1 / FrameSampling.FaceStream.RateHz), media.FrameRate > 0 ? job.DecodedFrames / media.FrameRate : 0);
+        var decoded = DecodedSeconds(job);
         return promised - decoded > Math.Max(1.0, 0.05 * promised) ? (decoded, promised) : null;
     }
+
+    /// <summary>Seconds decoded: the decoded frames at the average rate, or the last analysed frame's time plus one face-stream interval.</summary>
+    private static double DecodedSeconds(VideoJob job) =>
+        job.Media is { FrameRate: > 0 } media
+            ? Math.Max(job.DecodedFrames / media.FrameRate, job.LastFrameTime)
+            : job.LastFrameTime + (1 / FrameSampling.FaceStream.RateHz);
 
     private static Dictionary<string, string> FrameCounts(VideoJob job)
     {

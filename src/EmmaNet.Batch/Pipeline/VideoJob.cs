@@ -61,6 +61,9 @@ public enum VideoStatus
 /// <summary>How one video ended. <see cref="Message"/> is one line naming the file and the cause when it failed; <see cref="Summary"/> says what features were written.</summary>
 public sealed record VideoOutcome(VideoInput Input, VideoStatus Status, string? OutputPath, string? Message, IReadOnlyList<string> Warnings, long ProcessedFrames, long Faces, string? Summary = null)
 {
+    /// <summary>Seconds of video decoded (0 when not analysed): what the run's "s per minute of video" divides by.</summary>
+    public double VideoSeconds { get; init; }
+
     /// <summary>How the fusion network's attention behaved on this video (analyze with fusion only).</summary>
     public IReadOnlyList<Fusion.ModalityAttention>? Attention { get; init; }
 }
