@@ -344,7 +344,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
                         }
                         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                         {
-                            failedWhileWriting[frame.Job] = new IOException($"{frame.Job.OutputPath}: cannot write output: {ex.Message}", ex);
+                            failedWhileWriting[frame.Job] = new IOException($"{frame.Job.Input.Path}: cannot write output {frame.Job.OutputPath}: {ex.Message}", ex);
                             if (open.Remove(frame.Job, out var broken) && broken.Faces is not null)
                             {
                                 await broken.Faces.DisposeAsync();
@@ -447,7 +447,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                error = new IOException($"{job.OutputPath}: cannot write output: {ex.Message}", ex);
+                error = new IOException($"{job.Input.Path}: cannot write output {job.OutputPath}: {ex.Message}", ex);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

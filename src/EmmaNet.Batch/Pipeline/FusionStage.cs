@@ -122,7 +122,7 @@ internal sealed class FusionStage(PredictionOutput fusion, AnalyzeOptions option
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return Failed(item.Outcome, $"{PredictionTables.PredictionsPath(options.OutputFolder, job.Input.OutputStem)}: cannot write output: {ex.Message}");
+            return Failed(item.Outcome, $"{job.Input.Path}: cannot write output {PredictionTables.PredictionsPath(options.OutputFolder, job.Input.OutputStem)}: {ex.Message}");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
