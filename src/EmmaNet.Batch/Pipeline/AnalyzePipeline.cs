@@ -425,7 +425,14 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
                 }
                 if (video.Features is not null && options.Features is { } f)
                 {
-                    features = video.Features.Build(end.Audio ?? [], f.Audio.ColumnNames, job.DecodedFrames);
+                    var audio = end.Audio ?? [];
+                    var covered = AudioTimeline.Covering(audio, DecodedSeconds(job), f.Audio.ColumnNames.Count);
+                    if (covered.Count > audio.Count)
+                    {
+                        job.Warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                            $"the container says {job.Media!.VideoDuration.TotalSeconds:F1} s but {DecodedSeconds(job):F1} s of video were decoded: voice features are absent after {AudioTimeline.StepTime(audio.Count):F1} s"));
+                    }
+                    features = video.Features.Build(covered, f.Audio.ColumnNames, job.DecodedFrames);
                     if (video.Features.OutOfOrderFrames > 0)
                     {
                         job.Warnings.Add($"{video.Features.OutOfOrderFrames} frame(s) with repeated or backward timestamps left out of the features (damaged timing)");

@@ -170,5 +170,43 @@ public sealed class ResumeIdentityTests : IDisposable
         Assert.Contains($"Cancelled after {videos} done", log, StringComparison.Ordinal);
     }
 
+    /// <summary>Rewrites an mp4's movie, track and media durations (version-0 boxes) to <paramref name="seconds"/>, leaving every frame in place.</summary>
+    private static void UnderReport(string mp4, double seconds)
+    {
+        var bytes = File.ReadAllBytes(mp4);
+        static uint Read(byte[] b, int at) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(at));
+        static void Write(byte[] b, int at, uint v) => System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(b.AsSpan(at), v);
+        var mvhd = bytes.AsSpan().IndexOf("mvhd"u8);
+        var movieScale = Read(bytes, mvhd + 16);
+        foreach (var (tag, scaleAt, durationAt) in new[] { ("mvhd", 16, 20), ("mdhd", 16, 20), ("tkhd", -1, 24) })
+        {
+            var tagBytes = System.Text.Encoding.ASCII.GetBytes(tag);
+            for (var at = bytes.AsSpan().IndexOf(tagBytes); at >= 0; at = bytes.AsSpan(at + 4).IndexOf(tagBytes) is var next and >= 0 ? at + 4 + next : -1)
+            {
+                Assert.Equal(0, bytes[at + 4]);   // version 0: 32-bit fields
+                var scale = scaleAt < 0 ? movieScale : Read(bytes, at + scaleAt);
+                Write(bytes, at + durationAt, (uint)(scale * seconds));
+            }
+        }
+        File.WriteAllBytes(mp4, bytes);
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task A_container_that_under_reports_its_duration_still_gets_predictions_for_every_decoded_frame()
+    {
+        var clip = _temp.File("claims-less.mp4");
+        GeneratedClips.Run("ffmpeg", $"-v error -y -t 12 -i \"{TestPaths.FacesVideo}\" -c:v libx264 -preset ultrafast -c:a aac \"{clip}\"");
+        UnderReport(clip, 1.8);
+        var run = await Emmanet.RunAsync("analyze", clip, "-o", Out, "--subject", "largest");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Matches(@"the container says 1\.8 s but 12\.\d s of video were decoded: voice features are absent after", run.Stderr);
+        var predictions = Path.Combine(Out, "claims-less.predictions.parquet");
+        var decoded = long.Parse(Meta(predictions, "video_frame_count"), CultureInfo.InvariantCulture);
+        var frames = DuckDb.Query($"SELECT count(DISTINCT frame_index) AS n, max(frame_index) AS last FROM '{predictions}'")[0];
+        Assert.InRange(decoded, 355, 365);   // about 12 s at 30 fps, not the 54 frames the container admits to
+        Assert.Equal(decoded, frames.Count("n"));   // every decoded frame has its prediction
+        Assert.Equal(decoded - 1, frames.Count("last"));
+    }
+
     public void Dispose() => _temp.Dispose();
 }
