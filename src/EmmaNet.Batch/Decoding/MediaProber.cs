@@ -19,7 +19,7 @@ public static class MediaProber
         }
         if (file.Length == 0)
         {
-            throw new MediaException(path, "empty file (0 bytes)");
+            throw new MediaException(path, SpecialFileKind(path) is { } kind ? $"not a regular file ({kind})" : "empty file (0 bytes)");
         }
 
         IMediaAnalysis analysis;
@@ -74,6 +74,33 @@ public static class MediaProber
             audio is not null,
             audio?.SampleRateHz ?? 0,
             video.Duration > TimeSpan.Zero ? video.Duration : analysis.Duration);
+    }
+
+    /// <summary>
+    /// A FIFO, device or socket (all report 0 bytes, and reading a FIFO would block), as coreutils' stat names it;
+    /// null for a regular file. .NET does not expose the file type, so stat(1) is asked, only for 0-byte entries.
+    /// </summary>
+    private static string? SpecialFileKind(string path)
+    {
+        try
+        {
+            using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-L", "--format=%F", path])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            });
+            if (stat is null || !stat.WaitForExit(5000))
+            {
+                stat?.Kill();
+                return null;
+            }
+            var kind = stat.StandardOutput.ReadToEnd().Trim();
+            return stat.ExitCode == 0 && kind.Length > 0 && !kind.StartsWith("regular", StringComparison.Ordinal) ? kind : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;   // no stat(1): the plain wording stands
+        }
     }
 
     private static string FirstLine(Exception ex)

@@ -33,6 +33,11 @@ public sealed record InputFingerprint(string Path, long Size, DateTime ModifiedU
     private static InputFingerprint OfFile(string full)
     {
         var info = new FileInfo(full);
+        if (info.Length == 0)
+        {
+            // Not opened: an empty file has nothing to hash, and a FIFO (which also reports 0 bytes) would block the open.
+            return new InputFingerprint(full, 0, info.LastWriteTimeUtc, Convert.ToHexStringLower(SHA256.HashData(new byte[8])));
+        }
         using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> size = stackalloc byte[8];

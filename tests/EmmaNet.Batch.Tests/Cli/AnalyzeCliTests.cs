@@ -26,8 +26,10 @@ public sealed class AnalyzeCliTests(GeneratedClips clips) : IDisposable
 
         var dangling = _temp.File("dangling.mp4");
         File.CreateSymbolicLink(dangling, _temp.File("gone.mp4"));
+        var fifo = _temp.File("pipe.mp4");
+        GeneratedClips.Run("mkfifo", $"\"{fifo}\"");   // opening it to read would block: it must never be opened
 
-        var (code, stderr) = await Emmanet("analyze", missing, empty, text, dangling, TestPaths.MegamindBugy, clips.Vfr, "-o", output);
+        var (code, stderr) = await Emmanet("analyze", missing, empty, text, dangling, fifo, TestPaths.MegamindBugy, clips.Vfr, "-o", output);
 
         Assert.Equal(1, code);
         var lines = stderr.Split('\n');
@@ -41,7 +43,8 @@ public sealed class AnalyzeCliTests(GeneratedClips clips) : IDisposable
         // The readable videos were analysed despite the broken ones.
         Assert.True(File.Exists(Path.Combine(output, "Megamind_bugy.faces.parquet")));
         Assert.True(File.Exists(Path.Combine(output, "vfr.faces.parquet")));
-        Assert.Contains("2 done, 0 skipped, 4 failed", stderr, StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.Contains($"{fifo}: not a regular file (fifo)", StringComparison.Ordinal));
+        Assert.Contains("2 done, 0 skipped, 5 failed", stderr, StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 120000)]
