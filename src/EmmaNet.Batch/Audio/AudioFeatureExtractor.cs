@@ -29,7 +29,8 @@ public sealed class AudioFeatureExtractor(SileroVad vad, DeepSpectrumModel? deep
     private static readonly string[] Parts = ["mel_mean", "mel_std", "dmel_mean", "dmel_std"];
 
 
-    public async IAsyncEnumerable<AudioStep> ExtractAsync(MediaInfo media, int audioChunkSamples = Rate, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <param name="audioSeconds">Told how many seconds of audio the stream held, once it has been read.</param>
+    public async IAsyncEnumerable<AudioStep> ExtractAsync(MediaInfo media, int audioChunkSamples = Rate, Action<double>? audioSeconds = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var steps = AudioTimeline.StepCount(media.VideoDuration.TotalSeconds);
         if (!media.HasAudio)
@@ -69,6 +70,7 @@ public sealed class AudioFeatureExtractor(SileroVad vad, DeepSpectrumModel? deep
                 chunkProbabilities.RemoveAll(c => c.Centre < keepFrom);
             }
         }
+        audioSeconds?.Invoke((double)received / Rate);
         while (next < steps)
         {
             yield return Step(next++, buffer, bufferStart, window, chunkProbabilities, logMel);

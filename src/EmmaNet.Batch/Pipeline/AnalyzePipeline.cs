@@ -225,7 +225,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         var audio = audioExtractor is null ? null : Task.Run(async () =>
         {
             var steps = new List<AudioStep>();
-            await foreach (var step in audioExtractor.ExtractAsync(media, cancellationToken: stopAudio.Token))
+            await foreach (var step in audioExtractor.ExtractAsync(media, audioSeconds: s => job.AudioSeconds = s, cancellationToken: stopAudio.Token))
             {
                 steps.Add(step);
             }
@@ -414,6 +414,13 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
                     job.Partial = shortfall;
                     job.Warnings.Add(string.Create(CultureInfo.InvariantCulture,
                         $"decoded {shortfall.Decoded:F1} s of the {shortfall.Promised:F1} s the container promises: the file looks cut or unfinished; its outputs are marked partial (emmanet.input.partial)"));
+                }
+                // (When the container under-reports the video too, the voice-timeline warning below says it instead.)
+                if (job.AudioSeconds is { } heard && DecodedSeconds(job) - heard > Math.Max(1.0, 0.05 * DecodedSeconds(job))
+                    && DecodedSeconds(job) - job.Media!.VideoDuration.TotalSeconds < 1)
+                {
+                    job.Warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"the audio stream ends at {heard:F1} s of {DecodedSeconds(job):F1} s of video: the voice is absent after it"));
                 }
                 if (ChangedSince(job.Fingerprint) is { } change)
                 {

@@ -208,5 +208,17 @@ public sealed class ResumeIdentityTests : IDisposable
         Assert.Equal(decoded - 1, frames.Count("last"));
     }
 
+    [Fact(Timeout = 120000)]
+    public async Task Audio_that_ends_before_the_video_is_said_and_intact_media_get_no_such_warning()
+    {
+        var clip = _temp.File("short-voice.mp4");
+        GeneratedClips.Run("ffmpeg", $"-v error -y -t 6 -i \"{TestPaths.FacesVideo}\" -filter_complex \"[0:a]atrim=0:2[a]\" -map 0:v -map \"[a]\" -c:v libx264 -preset ultrafast -c:a aac \"{clip}\"");
+        var whole = Clip("whole-voice.mp4", 1);
+        var run = await Emmanet.RunAsync("analyze", clip, whole, "-o", Out);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Matches(@"short-voice\.mp4: the audio stream ends at 2\.0 s of 6\.\d s of video: the voice is absent after it", run.Stderr);
+        Assert.DoesNotContain("whole-voice.mp4: the audio stream ends", run.Stderr, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _temp.Dispose();
 }
