@@ -59,6 +59,26 @@ public sealed class ResumeIdentityTests : IDisposable
         Assert.Equal("left", Meta(Path.Combine(Out, "clip.predictions.parquet"), "subject_choice"));
     }
 
+    [Fact(Timeout = 180000)]
+    public async Task A_touched_input_or_another_fusion_model_is_redone_and_the_same_run_again_is_skipped()
+    {
+        var clip = Clip("t.mp4", 1);
+        Assert.Equal(0, (await Emmanet.RunAsync("analyze", clip, "-o", Out)).ExitCode);
+        File.SetLastWriteTimeUtc(clip, File.GetLastWriteTimeUtc(clip).AddSeconds(5));
+        var touched = await Emmanet.RunAsync("analyze", clip, "-o", Out);
+        Assert.Contains($"{clip}: analysing again: the input changed since (modified", touched.Stderr, StringComparison.Ordinal);
+
+        // The default model with a doc_string appended (ModelProto field 6): the same network, another sha256.
+        var other = _temp.File("other.onnx");
+        var bytes = File.ReadAllBytes(Path.Combine(TestPaths.Models, "fusion", "emmanet-default.onnx"));
+        File.WriteAllBytes(other, [.. bytes, 0x32, 5, .. "other"u8.ToArray()]);
+        var refit = await Emmanet.RunAsync("analyze", clip, "-o", Out, "--fusion", other);
+        Assert.Equal(0, refit.ExitCode);
+        Assert.Contains("analysing again: it was made with another fusion model (sha256 ", refit.Stderr, StringComparison.Ordinal);
+        var again = await Emmanet.RunAsync("analyze", clip, "-o", Out, "--fusion", other);
+        Assert.Contains("skipped, output already complete", again.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact(Timeout = 120000)]
     public async Task A_damaged_default_fusion_model_or_a_broken_one_is_exit_2_naming_the_file()
     {
