@@ -37,25 +37,9 @@ ffmpeg -loglevel error -y -i samples/media/faces.mp4 -t 1 -c:v libx264 -c:a aac 
 
 # QEMU 7.2 shows the host's x86 /proc/cpuinfo, on which ONNX Runtime's arm64 CPU detection crashes; inside a private
 # mount namespace an arm64 one (two Cortex-A78AE cores, as on a Jetson Orin) is laid over it for the emulated program.
-cat > "$work/cpuinfo" <<'EOF'
-processor	: 0
-BogoMIPS	: 62.50
-Features	: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp
-CPU implementer	: 0x41
-CPU architecture: 8
-CPU variant	: 0x0
-CPU part	: 0xd42
-CPU revision	: 1
-
-processor	: 1
-BogoMIPS	: 62.50
-Features	: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp
-CPU implementer	: 0x41
-CPU architecture: 8
-CPU variant	: 0x0
-CPU part	: 0xd42
-CPU revision	: 1
-EOF
+for core in 0 1; do
+  printf 'processor\t: %s\nBogoMIPS\t: 62.50\nFeatures\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp\nCPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x0\nCPU part\t: 0xd42\nCPU revision\t: 1\n\n' "$core"
+done > "$work/cpuinfo"
 emulated() {
   unshare -m sh -c 'mount --bind "$1" /proc/cpuinfo && shift && exec qemu-aarch64-static "$@"' sh "$work/cpuinfo" "$work/arm64/emmanet" "$@"
 }

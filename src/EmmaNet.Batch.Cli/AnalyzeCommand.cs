@@ -30,7 +30,7 @@ internal static class AnalyzeCommand
         common.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var logging = common.Logging(parse);
+            using var logging = common.Begin(parse);
             var logger = logging.CreateLogger("emmanet");
             var (batchRun, videoSource, exit) = batchInputs.Prepare(parse, logger);
             if (batchRun is null || videoSource is null)

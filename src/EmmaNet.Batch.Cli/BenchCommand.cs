@@ -38,7 +38,7 @@ internal static class BenchCommand
         common.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            using var logging = common.Logging(parse);
+            using var logging = common.Begin(parse);
             var logger = logging.CreateLogger("emmanet");
             var path = Path.GetFullPath(parse.GetValue(video)!);
             try

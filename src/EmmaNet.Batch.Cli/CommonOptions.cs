@@ -38,8 +38,11 @@ internal sealed class CommonOptions
     public ExecutionOptions Execution(ParseResult parse) =>
         new(parse.GetValue(Device), parse.GetValue(DeviceId), parse.GetValue(Threads), parse.GetValue(TrtCache), parse.GetValue(Fp16));
 
-    /// <summary>The command's logging, with the image backend chosen (and said, unless it is OpenCV as expected).</summary>
-    public ILoggerFactory Logging(ParseResult parse)
+    /// <summary>
+    /// Starts a command that runs networks: its logging, and the process-wide choice its options make (the image
+    /// backend, said unless it is OpenCV as expected).
+    /// </summary>
+    public ILoggerFactory Begin(ParseResult parse)
     {
         var logging = CliLogging.Create(parse.GetValue(Verbose));
         ImageOps.Use(parse.GetValue(ImageBackend), logging.CreateLogger("emmanet"));

@@ -19,18 +19,31 @@ public sealed class ManagedImageOps : ImageOps
     [ThreadStatic]
     private static float[]? _rows;
 
+    // Tables depend only on the two sizes and the rule: built once per (rule, source, size), not per frame. A video
+    // has a handful of sizes; the cache is cleared if some odd input ever fills it.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(char Rule, int Source, int Size), Table> Tables = new();
+
+    private static Table Cached(char rule, int sourceSize, int size, Func<int, int, Table> build)
+    {
+        if (Tables.Count > 256)
+        {
+            Tables.Clear();
+        }
+        return Tables.GetOrAdd((rule, sourceSize, size), key => build(key.Source, key.Size));
+    }
+
     public override string Name => "managed";
 
     public override void ResizeArea(BgrView source, BgrImage destination, int width, int height)
     {
         var shrinking = source.Width >= width && source.Height >= height;
         Resize(source, destination.Reshape(width, height),
-            shrinking ? AreaTable(source.Width, width) : AreaUpTable(source.Width, width),
-            shrinking ? AreaTable(source.Height, height) : AreaUpTable(source.Height, height));
+            shrinking ? Cached('a', source.Width, width, AreaTable) : Cached('u', source.Width, width, AreaUpTable),
+            shrinking ? Cached('a', source.Height, height, AreaTable) : Cached('u', source.Height, height, AreaUpTable));
     }
 
     public override void ResizeLinear(BgrView source, BgrImage destination, int width, int height) =>
-        Resize(source, destination.Reshape(width, height), LinearTable(source.Width, width), LinearTable(source.Height, height));
+        Resize(source, destination.Reshape(width, height), Cached('l', source.Width, width, LinearTable), Cached('l', source.Height, height, LinearTable));
 
     public override void WarpAffine(BgrView source, BgrImage destination, int width, int height, ReadOnlySpan<double> sourceToDestination)
     {

@@ -130,15 +130,6 @@ public static class InputScanner
         {
             return stem;
         }
-        var kept = new StringBuilder();
-        foreach (var rune in stem.EnumerateRunes())
-        {
-            if (Encoding.UTF8.GetByteCount(kept.ToString()) + rune.Utf8SequenceLength > MaxStemBytes - 9)
-            {
-                break;
-            }
-            kept.Append(rune.ToString());
-        }
-        return HashedStem(kept.ToString(), path);
+        return HashedStem(FileNames.CutToBytes(stem, MaxStemBytes - 9), path);   // 9: "-" and the hash
     }
 }

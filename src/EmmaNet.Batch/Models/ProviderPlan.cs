@@ -30,7 +30,7 @@ public sealed class ProviderPlan
     /// <summary>The devices to try, best first; never empty (CPU is always last).</summary>
     public IReadOnlyList<ExecutionDevice> Order { get; }
 
-    /// <summary>Why each better device was left out (empty when the first choice is available).</summary>
+    /// <summary>Why each better device was left out (empty when the first choice is available); said on the GPU build only.</summary>
     public IReadOnlyList<string> Reasons { get; }
 
     /// <summary>ONNX Runtime's own words for each probe that failed (for --verbose).</summary>
@@ -81,7 +81,7 @@ public sealed class ProviderPlan
             }
         }
         order.Add(ExecutionDevice.Cpu);
-        return new ProviderPlan(gpuBuild, order, gpuBuild ? reasons : ["CPU build"], details);
+        return new ProviderPlan(gpuBuild, order, reasons, details);
     }
 
     /// <summary>ONNX Runtime's name for the device's provider, as written into output metadata.</summary>

@@ -27,19 +27,7 @@ public sealed class AtomicFile : IAsyncDisposable
     {
         const int MaxBytes = 255;
         var tail = $".{Host}.{processId}.{id:N}.tmp";
-        var budget = MaxBytes - 1 - System.Text.Encoding.UTF8.GetByteCount(tail);
-        var name = new System.Text.StringBuilder();
-        var used = 0;
-        foreach (var rune in finalName.EnumerateRunes())
-        {
-            if (used + rune.Utf8SequenceLength > budget)
-            {
-                break;
-            }
-            name.Append(rune.ToString());
-            used += rune.Utf8SequenceLength;
-        }
-        return "." + name + tail;
+        return "." + Inputs.FileNames.CutToBytes(finalName, MaxBytes - 1 - System.Text.Encoding.UTF8.GetByteCount(tail)) + tail;
     }
 
     public string TempPath { get; }

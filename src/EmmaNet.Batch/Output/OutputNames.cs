@@ -10,17 +10,14 @@ namespace EmmaNet.Batch.Output;
 /// </summary>
 public static class OutputNames
 {
-    // Every output a run writes, by suffix; any of them tells whose the stem is.
-    private static readonly string[] Suffixes =
-        [".faces.parquet", ".predictions.parquet", ".attention.parquet", ".all.steps.parquet", ".largest.steps.parquet", ".left.steps.parquet", ".right.steps.parquet"];
-
-    public static async Task<IReadOnlyList<VideoInput>> ResolveAsync(IReadOnlyList<VideoInput> videos, string folder, CancellationToken cancellationToken)
+    /// <param name="outputsOf">Every output any run writes for a stem (any of them tells whose the stem is).</param>
+    public static async Task<IReadOnlyList<VideoInput>> ResolveAsync(IReadOnlyList<VideoInput> videos, Func<string, IEnumerable<string>> outputsOf, CancellationToken cancellationToken)
     {
         var resolved = new Dictionary<VideoInput, VideoInput>();
         foreach (var group in videos.GroupBy(v => v.OutputStem, StringComparer.Ordinal))
         {
             var members = group.ToList();
-            var owner = await OwnerAsync(folder, group.Key, cancellationToken);
+            var owner = await OwnerAsync(outputsOf(group.Key), cancellationToken);
             var readable = owner is not null
                 ? members.FirstOrDefault(m => Full(m.Path) == owner)
                 : members.OrderBy(m => Full(m.Path), StringComparer.Ordinal).First();
@@ -28,19 +25,18 @@ public static class OutputNames
             {
                 var hashed = InputScanner.HashedStem(group.Key, member.Path);
                 // An input that already has outputs under its hashed name keeps them.
-                var keepReadable = ReferenceEquals(member, readable) && await OwnerAsync(folder, hashed, cancellationToken) is null;
+                var keepReadable = ReferenceEquals(member, readable) && await OwnerAsync(outputsOf(hashed), cancellationToken) is null;
                 resolved[member] = member with { OutputStem = keepReadable ? group.Key : hashed };
             }
         }
         return videos.Select(v => resolved[v]).ToList();
     }
 
-    /// <summary>The full path of the input the folder's outputs under <paramref name="stem"/> were made from, or null when there are none.</summary>
-    public static async Task<string?> OwnerAsync(string folder, string stem, CancellationToken cancellationToken)
+    /// <summary>The full path of the input the first existing of <paramref name="outputs"/> was made from, or null when none exists.</summary>
+    public static async Task<string?> OwnerAsync(IEnumerable<string> outputs, CancellationToken cancellationToken)
     {
-        foreach (var suffix in Suffixes)
+        foreach (var path in outputs)
         {
-            var path = Path.Combine(folder, stem + suffix);
             if (!File.Exists(path))
             {
                 continue;
@@ -56,7 +52,7 @@ public static class OutputNames
             }
             catch (Exception ex) when (ex is IOException or InvalidDataException or ParquetException or InvalidOperationException or ArgumentException)
             {
-                // An unreadable output says nothing about its owner; the next suffix may.
+                // An unreadable output says nothing about its owner; the next may.
             }
         }
         return null;

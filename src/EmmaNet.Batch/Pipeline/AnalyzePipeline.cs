@@ -55,7 +55,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
 
         var outcomes = new List<VideoOutcome>();
         var jobs = new List<VideoJob>();
-        foreach (var video in await OutputNames.ResolveAsync(videos, options.OutputFolder, cancellationToken))
+        foreach (var video in await OutputNames.ResolveAsync(videos, stem => AnyRunsOutputs(options.OutputFolder, stem), cancellationToken))
         {
             var job = new VideoJob(video, Path.Combine(options.OutputFolder, video.OutputStem + FacesSuffix));
             job.Fingerprint = InputFingerprint.Of(video.Path);
@@ -106,6 +106,11 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         }
         return outcomes;
     }
+
+    /// <summary>Every output an analyze or extract run can write for <paramref name="stem"/>, whatever its options.</summary>
+    private static IEnumerable<string> AnyRunsOutputs(string folder, string stem) =>
+        new[] { Path.Combine(folder, stem + FacesSuffix), PredictionTables.PredictionsPath(folder, stem), PredictionTables.AttentionPath(folder, stem) }
+            .Concat(Enum.GetValues<SubjectChoice>().Select(choice => FeatureTables.StepsPath(folder, stem, choice)));
 
     private static string MainOutput(VideoJob job, AnalyzeOptions options) =>
         options.Fusion is not null ? PredictionTables.PredictionsPath(options.OutputFolder, job.Input.OutputStem)
@@ -448,10 +453,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
                     {
                         var metadata = OutputMetadata.For(FeatureTables.Schema, job.Input.VideoId, job.Media!, FeatureModels(f));
                         FeaturesIdentity(job, f).AddTo(metadata);
-                        foreach (var (key, value) in job.CompletenessEntries())
-                        {
-                            metadata[key] = value;
-                        }
+                        job.AddCompletenessTo(metadata);
                         await FeatureTables.WriteAsync(options.OutputFolder, job.Input.OutputStem, job.Input.VideoId, f.Subject, features, metadata, cancellationToken);
                         summary = $"{features.Subjects.Count} subject(s), {features.Steps.Count} steps, {features.Ticks.Count} ticks";
                     }
@@ -532,10 +534,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
             [OutputMetadata.Prefix + "video_frame_count"] = job.DecodedFrames.ToString(CultureInfo.InvariantCulture),
             [OutputMetadata.Prefix + "processed_frames"] = job.ProcessedFrames.ToString(CultureInfo.InvariantCulture),
         };
-        foreach (var (key, value) in job.CompletenessEntries())
-        {
-            metadata[key] = value;
-        }
+        job.AddCompletenessTo(metadata);
         return metadata;
     }
 

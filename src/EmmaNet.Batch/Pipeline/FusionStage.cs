@@ -107,10 +107,7 @@ internal sealed class FusionStage(PredictionOutput fusion, AnalyzeOptions option
         var inv = CultureInfo.InvariantCulture;
         var metadata = OutputMetadata.For(PredictionTables.PredictionsSchema, job.Input.VideoId, job.Media!, _models);
         AnalyzePipeline.PredictionsIdentity(job.Fingerprint, _models, options.Features!.Subject).AddTo(metadata);
-        foreach (var (key, value) in job.CompletenessEntries())
-        {
-            metadata[key] = value;
-        }
+        job.AddCompletenessTo(metadata);
         FeatureTables.AddSubjects(metadata, options.Features!.Subject, item.Features);
         metadata[OutputMetadata.Prefix + "fusion.variant"] = fusion.Model.Variant;
         metadata[OutputMetadata.Prefix + "fusion.steps"] = fusion.Model.Steps.ToString(inv);

@@ -37,18 +37,16 @@ public sealed class VideoJob(VideoInput input, string outputPath)
     /// <summary>Seconds of video decoded and promised by the container, when decoding ended well short of the promise.</summary>
     public (double Decoded, double Promised)? Partial { get; set; }
 
-    /// <summary>Metadata that says an output covers only part of what the container promised (nothing when complete).</summary>
-    public IEnumerable<KeyValuePair<string, string>> CompletenessEntries()
+    /// <summary>Adds to an output's metadata whether it covers only part of what the container promised, and how much.</summary>
+    public void AddCompletenessTo(IDictionary<string, string> metadata)
     {
         var inv = System.Globalization.CultureInfo.InvariantCulture;
-        return Partial is { } p
-            ?
-            [
-                new(Output.OutputMetadata.Prefix + "input.partial", "true"),
-                new(Output.OutputMetadata.Prefix + "input.decoded_s", p.Decoded.ToString("F2", inv)),
-                new(Output.OutputMetadata.Prefix + "input.promised_s", p.Promised.ToString("F2", inv)),
-            ]
-            : [new(Output.OutputMetadata.Prefix + "input.partial", "false")];
+        metadata[Output.OutputMetadata.Prefix + "input.partial"] = Partial is null ? "false" : "true";
+        if (Partial is { } p)
+        {
+            metadata[Output.OutputMetadata.Prefix + "input.decoded_s"] = p.Decoded.ToString("F2", inv);
+            metadata[Output.OutputMetadata.Prefix + "input.promised_s"] = p.Promised.ToString("F2", inv);
+        }
     }
 
     public List<string> Warnings { get; } = new();

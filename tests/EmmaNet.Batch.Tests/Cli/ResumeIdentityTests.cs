@@ -168,17 +168,8 @@ public sealed class ResumeIdentityTests : IDisposable
             Clip($"in/{name}.mp4", start);
         }
         var done = Path.Combine(Out, "first.predictions.parquet");
-        // SIGINT from a shell beside the program once the first video's predictions exist (the test host's own
-        // timers stall while the program uses both cores).
-        var script = $"""
-            env --default-signal=INT dotnet {Path.Combine(AppContext.BaseDirectory, "emmanet.dll")} analyze {_temp.File("in")} -o {Out} --videos-in-flight 1 2> {_temp.File("log")} &
-            pid=$!
-            for i in $(seq 1 6000); do [ -f {done} ] && break; sleep 0.01; done
-            kill -INT $pid
-            wait $pid
-            echo "exit $?"
-            """;
-        var stop = await Emmanet.RunProgramAsync("bash", "-c", script);
+        // SIGINT once the first video's predictions exist.
+        var stop = await Emmanet.InterruptWhenAsync(done, _temp.File("log"), "analyze", _temp.File("in"), "-o", Out, "--videos-in-flight", "1");
         var log = File.ReadAllText(_temp.File("log"));
         Assert.True(stop.Stdout.Trim() == "exit 130", stop.Stdout + log);
         var finished = File.ReadAllLines(Path.Combine(Out, "emmanet-journal.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)

@@ -188,17 +188,7 @@ public sealed class TrainInterruptionTests(AffWild2StyleSet set) : IClassFixture
         Assert.True(whole.ExitCode == 0, whole.Stderr);
 
         var checkpoint = Path.Combine(set.File("cut.checkpoints"), "distill.ckpt");
-        // The stop is sent by a shell beside the program, which polls for the first checkpoint: this test host's own
-        // threads were measured to stall for seconds while the training used both cores.
-        var script = $"""
-            env --default-signal=INT dotnet {Path.Combine(AppContext.BaseDirectory, "emmanet.dll")} {string.Join(' ', Args("cut.onnx"))} 2> {set.File("cut.log")} &
-            pid=$!
-            for i in $(seq 1 6000); do [ -f {checkpoint} ] && break; sleep 0.01; done
-            kill -INT $pid
-            wait $pid
-            echo "exit $?"
-            """;
-        var stop = await Emmanet.RunProgramAsync("bash", "-c", script);
+        var stop = await Emmanet.InterruptWhenAsync(checkpoint, set.File("cut.log"), Args("cut.onnx"));
         var log = File.ReadAllText(set.File("cut.log"));
         Assert.True(stop.Stdout.Trim() == "exit 130", stop.Stdout + stop.Stderr + log);
         Assert.Contains("--resume", log, StringComparison.Ordinal);

@@ -33,7 +33,7 @@ public sealed class InputScannerTests : IDisposable
         File.WriteAllText(_temp.File("y/clip.mp4"), "");
         var (videos, _) = InputScanner.Scan([_temp.File("x"), _temp.File("y")]);
         Assert.All(videos, v => Assert.Equal("clip", v.VideoId));
-        var named = await OutputNames.ResolveAsync(videos, _temp.File("out"), CancellationToken.None);
+        var named = await OutputNames.ResolveAsync(videos, stem => [Path.Combine(_temp.File("out"), stem + ".faces.parquet")], CancellationToken.None);
         Assert.Equal(["clip", InputScanner.HashedStem("clip", _temp.File("y/clip.mp4"))], named.Select(v => v.OutputStem));
         Assert.Matches("^clip-[0-9a-f]{8}$", named[1].OutputStem);
     }

@@ -34,6 +34,25 @@ public static class Emmanet
 
     public static Task<Result> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args) => WaitAsync(Start(environment, args), args);
 
+    /// <summary>
+    /// emmanet with <paramref name="args"/>, sent SIGINT as soon as <paramref name="whenExists"/> appears; its stderr
+    /// goes to <paramref name="log"/>, and the result's stdout is "exit N". The signal comes from a shell beside the
+    /// program, which polls for the file: this test host's own threads were measured to stall for seconds while the
+    /// program used both cores.
+    /// </summary>
+    public static Task<Result> InterruptWhenAsync(string whenExists, string log, params string[] args)
+    {
+        var script = $"""
+            env --default-signal=INT dotnet {Path.Combine(AppContext.BaseDirectory, "emmanet.dll")} {string.Join(' ', args)} 2> {log} &
+            pid=$!
+            for i in $(seq 1 6000); do [ -f {whenExists} ] && break; sleep 0.01; done
+            kill -INT $pid
+            wait $pid
+            echo "exit $?"
+            """;
+        return RunProgramAsync("bash", "-c", script);
+    }
+
     /// <summary>A run allowed <paramref name="limit"/> before it counts as hung (long sweeps); 240 s otherwise.</summary>
     public static Task<Result> RunWithLimitAsync(TimeSpan limit, params string[] args) => WaitAsync(Start(new Dictionary<string, string>(), args), args, limit);
 
