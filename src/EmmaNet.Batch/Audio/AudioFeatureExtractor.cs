@@ -29,16 +29,18 @@ public sealed class AudioFeatureExtractor(SileroVad vad, DeepSpectrumModel? deep
     private static readonly string[] Parts = ["mel_mean", "mel_std", "dmel_mean", "dmel_std"];
 
 
-    /// <param name="audioSeconds">Told how many seconds of audio the stream held, once it has been read.</param>
-    public async IAsyncEnumerable<AudioStep> ExtractAsync(MediaInfo media, int audioChunkSamples = Rate, Action<double>? audioSeconds = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The steps of the audio the stream holds, whatever the container says its duration is: every step whose window
+    /// reaches a sample, from step 0. Steps the audio does not reach are not made (the feature assembler gives them
+    /// absent voice), so a file whose header stretches its timeline costs nothing for the silence.
+    /// </summary>
+    /// <param name="videoEnd">The seconds the video lasts, once known (null while it is being decoded): steps past it are
+    /// not made and the audio is no longer read. Without it, the container's video duration.</param>
+    /// <param name="audioSeconds">Told how many seconds of audio were read, once reading stops.</param>
+    public async IAsyncEnumerable<AudioStep> ExtractAsync(MediaInfo media, Func<double?>? videoEnd = null, int audioChunkSamples = Rate, Action<double>? audioSeconds = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var steps = AudioTimeline.StepCount(media.VideoDuration.TotalSeconds);
         if (!media.HasAudio)
         {
-            for (var k = 0; k < steps; k++)
-            {
-                yield return new AudioStep(k, AudioTimeline.StepTime(k), new float[ColumnNames.Count], 0, Present: false);
-            }
             yield break;
         }
 
@@ -50,6 +52,8 @@ public sealed class AudioFeatureExtractor(SileroVad vad, DeepSpectrumModel? deep
         var chunkProbabilities = new List<(long Centre, float P)>();
         long vadChunks = 0;
         var next = 0;
+        videoEnd ??= () => media.VideoDuration.TotalSeconds;
+        bool PastVideo(int step) => videoEnd() is { } end && step >= AudioTimeline.StepCount(end);
         await foreach (var chunk in AudioReader.ReadAsync(media, Rate, audioChunkSamples, cancellationToken))
         {
             foreach (var p in stream.Push(chunk))
@@ -60,7 +64,7 @@ public sealed class AudioFeatureExtractor(SileroVad vad, DeepSpectrumModel? deep
             received += chunk.Length;
             // A step waits until the VAD has finished every 32 ms chunk centred in its window, so the result does not
             // depend on how the audio was read.
-            while (next < steps && AudioTimeline.WindowStart(next, Rate) + window + (SileroVad.ChunkSamples / 2) <= received)
+            while (!PastVideo(next) && AudioTimeline.WindowStart(next, Rate) + window + (SileroVad.ChunkSamples / 2) <= received)
             {
                 yield return Step(next++, buffer, bufferStart, window, chunkProbabilities, logMel);
                 // Keep only what later windows can still reach.
@@ -69,9 +73,13 @@ public sealed class AudioFeatureExtractor(SileroVad vad, DeepSpectrumModel? deep
                 bufferStart = keepFrom;
                 chunkProbabilities.RemoveAll(c => c.Centre < keepFrom);
             }
+            if (PastVideo(next))
+            {
+                break;
+            }
         }
         audioSeconds?.Invoke((double)received / Rate);
-        while (next < steps)
+        while (!PastVideo(next) && AudioTimeline.WindowStart(next, Rate) < received)
         {
             yield return Step(next++, buffer, bufferStart, window, chunkProbabilities, logMel);
         }

@@ -1,7 +1,7 @@
 namespace EmmaNet.Batch.Audio;
 
 /// <summary>
-/// The 2 Hz audio/pose steps (EMMA-NET.md section 1): step k at k * 0.5 s, for every step inside the video;
+/// The 2 Hz audio/pose steps (EMMA-NET.md section 1): step k at k * 0.5 s, inside the video;
 /// its audio window is the 1 s centred on it, [t - 0.5, t + 0.5), zero beyond the ends of the audio.
 /// </summary>
 public static class AudioTimeline
@@ -12,26 +12,6 @@ public static class AudioTimeline
     public static int StepCount(double durationSeconds) => durationSeconds <= 0 ? 0 : (int)Math.Ceiling((durationSeconds / StepSeconds) - 1e-9);
 
     public static double StepTime(int step) => step * StepSeconds;
-
-    /// <summary>
-    /// <paramref name="steps"/> extended with absent steps (no features, voice not present) to cover
-    /// <paramref name="seconds"/>: the audio follows the container's duration, and a container that under-reports it
-    /// would otherwise leave the decoded video beyond it without steps, hence without predictions.
-    /// </summary>
-    public static IReadOnlyList<AudioStep> Covering(IReadOnlyList<AudioStep> steps, double seconds, int featureCount)
-    {
-        var needed = StepCount(seconds);
-        if (steps.Count >= needed)
-        {
-            return steps;
-        }
-        var extended = new List<AudioStep>(steps);
-        for (var k = steps.Count == 0 ? 0 : steps[^1].Step + 1; k < needed; k++)
-        {
-            extended.Add(new AudioStep(k, StepTime(k), new float[featureCount], 0, Present: false));
-        }
-        return extended;
-    }
 
     /// <summary>First sample of step <paramref name="step"/>'s window (negative at the start: zeros before the audio).</summary>
     public static long WindowStart(int step, int sampleRate) => (long)Math.Round((StepTime(step) - (WindowSeconds / 2)) * sampleRate);

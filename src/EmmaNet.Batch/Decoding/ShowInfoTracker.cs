@@ -20,6 +20,9 @@ internal sealed class ShowInfoTracker
     /// <summary>Frames decoded so far (all of them, kept or not).</summary>
     public long DecodedFrames => Interlocked.Read(ref _allCount);
 
+    /// <summary>The furthest byte of the file a decoded frame came from (its packet's position; -1 when ffmpeg does not say).</summary>
+    public long LastBytePosition { get; private set; } = -1;
+
     /// <summary>Presentation time of the last decoded frame, in seconds.</summary>
     public double LastTimestamp { get; private set; }
 
@@ -40,6 +43,10 @@ internal sealed class ShowInfoTracker
         {
             var index = Interlocked.Increment(ref _allCount) - 1;
             LastTimestamp = time;
+            if (TryField(line, " pos:", out var posText) && long.TryParse(posText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var pos) && pos > LastBytePosition)
+            {
+                LastBytePosition = pos;
+            }
             _recent.Enqueue((pts, index));
             if (_recent.Count > MaxPending)
             {

@@ -36,6 +36,9 @@ public sealed class VideoFrameReader
     /// <summary>All frames ffmpeg decoded so far, kept or not: after enumeration, the video's frame count.</summary>
     public long DecodedFrames => _tracker.DecodedFrames;
 
+    /// <summary>The furthest byte position a decoded frame's packet came from (-1: unknown).</summary>
+    public long LastBytePosition => _tracker.LastBytePosition;
+
     /// <summary>Seconds between the first and the last decoded frame.</summary>
     public double LastTimestamp => _tracker.LastTimestamp;
 

@@ -55,15 +55,19 @@ public sealed class FeatureAssembler(SubjectChoice choice)
         }
     }
 
-    public VideoFeatures Build(IReadOnlyList<AudioStep> audio, IReadOnlyList<string> audioColumns, long frameCount)
+    /// <param name="audio">The audio steps the stream held (any count; the timeline is not taken from it).</param>
+    /// <param name="videoSeconds">How long the video lasts: steps run from 0 to its end.</param>
+    public VideoFeatures Build(IReadOnlyList<AudioStep> audio, IReadOnlyList<string> audioColumns, long frameCount, double videoSeconds)
     {
         var subjects = SubjectSelection.Select(_tracked.Select(t => t.Face), choice);
+        var timeline = Timeline(audio, videoSeconds, audioColumns.Count);
         var ticks = new List<FaceTick>();
         var steps = new List<FeatureStep>();
         var byTrack = _tracked.GroupBy(t => t.Face.TrackId).ToDictionary(g => g.Key, g => g.ToDictionary(t => t.Face.Tick));
         foreach (var subject in subjects)
         {
             var mine = byTrack[subject];
+            var bins = mine.Values.GroupBy(t => StepOf(t.Face.Time)).ToDictionary(g => g.Key, g => g.ToList());
             var (firstTick, lastTick) = choice == SubjectChoice.All ? (mine.Keys.Min(), mine.Keys.Max()) : (int.MinValue, int.MaxValue);
             var (firstStep, lastStep) = choice == SubjectChoice.All
                 ? (StepOf(mine[firstTick].Face.Time) - ContextMarginSteps, StepOf(mine[lastTick].Face.Time) + ContextMarginSteps)
@@ -74,10 +78,10 @@ public sealed class FeatureAssembler(SubjectChoice choice)
                     ? new FaceTick(subject, tick, f.Face.Time, f.FrameIndex, f.Face.Face, f.Features)
                     : new FaceTick(subject, tick, tick / FrameSampling.FaceStream.RateHz, frameIndex, null, null));
             }
-            foreach (var a in audio.Where(a => a.Step >= firstStep && a.Step <= lastStep))
+            foreach (var a in timeline.Where(a => a.Step >= firstStep && a.Step <= lastStep))
             {
                 // The step's 0.5 s bin: the subject's face ticks within a quarter second of the step.
-                var present = mine.Values.Where(t => Math.Abs(t.Face.Time - a.Time) < AudioTimeline.StepSeconds / 2).ToList();
+                var present = bins.TryGetValue(a.Step, out var near) ? near.Where(t => Math.Abs(t.Face.Time - a.Time) < AudioTimeline.StepSeconds / 2).ToList() : [];
                 var face = present.Count == 0 ? null : Mean(present.Select(p => p.Features));
                 float[]? pose = null;
                 if (present.Count > 0 && _people.TryGetValue(a.Step * 3, out var people))
@@ -90,6 +94,34 @@ public sealed class FeatureAssembler(SubjectChoice choice)
             }
         }
         return new VideoFeatures(subjects, ticks, steps, frameCount, audioColumns);
+    }
+
+    /// <summary>
+    /// The video's steps that hold something: those the audio reached, and those within <see cref="ContextMarginSteps"/>
+    /// of a frame (with absent voice where the audio did not reach). A step far from every frame and past the audio
+    /// would be wholly absent, which the fusion windows read the same as no row; leaving it out bounds the timeline by
+    /// what the file holds, so a damaged header that spreads a few frames over days costs nothing for the gaps.
+    /// </summary>
+    private List<AudioStep> Timeline(IReadOnlyList<AudioStep> audio, double videoSeconds, int audioFeatures)
+    {
+        var count = AudioTimeline.StepCount(videoSeconds);
+        var heard = new Dictionary<int, AudioStep>();
+        foreach (var a in audio.Where(a => a.Step >= 0 && a.Step < count))
+        {
+            heard[a.Step] = a;
+        }
+        var wanted = new HashSet<int>(heard.Keys);
+        foreach (var tick in _frameOfTick.Keys)
+        {
+            var at = StepOf(tick / FrameSampling.FaceStream.RateHz);
+            for (var k = Math.Max(0, at - ContextMarginSteps); k <= Math.Min(count - 1, (long)at + ContextMarginSteps); k++)
+            {
+                wanted.Add(k);
+            }
+        }
+        return wanted.Order()
+            .Select(k => heard.TryGetValue(k, out var a) ? a : new AudioStep(k, AudioTimeline.StepTime(k), new float[audioFeatures], 0, Present: false))
+            .ToList();
     }
 
     private static int StepOf(double time) => (int)Math.Round(time / AudioTimeline.StepSeconds);

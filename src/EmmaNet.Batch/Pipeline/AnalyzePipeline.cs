@@ -227,10 +227,11 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
             job.Warnings.Add("no audio stream: voice features will be absent");
         }
         using var stopAudio = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var decoded = false;   // the audio is read past the container's duration until the frames say where the video ends
         var audio = audioExtractor is null ? null : Task.Run(async () =>
         {
             var steps = new List<AudioStep>();
-            await foreach (var step in audioExtractor.ExtractAsync(media, audioSeconds: s => job.AudioSeconds = s, cancellationToken: stopAudio.Token))
+            await foreach (var step in audioExtractor.ExtractAsync(media, () => decoded ? TimelineSeconds(job) : null, audioSeconds: s => job.AudioSeconds = s, cancellationToken: stopAudio.Token))
             {
                 steps.Add(step);
             }
@@ -239,7 +240,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         try
         {
             var count = 0L;
-            await foreach (var frame in source.ReadFramesAsync(media, FrameSampling.FaceStream, n => job.DecodedFrames = n, cancellationToken))
+            await foreach (var frame in source.ReadFramesAsync(media, FrameSampling.FaceStream, e => (job.DecodedFrames, job.LastBytePosition) = (e.Frames, e.LastBytePosition), cancellationToken))
             {
                 try
                 {
@@ -257,6 +258,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
             {
                 throw new MediaException(job.Input.Path, "no video frame could be decoded");
             }
+            Volatile.Write(ref decoded, true);
             return audio is null ? null : await audio;
         }
         catch
@@ -273,34 +275,41 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
     private async Task AnalyseAsync(ChannelReader<DecodedItem> input, ChannelWriter<DetectedItem> output, int batchSize, CancellationToken cancellationToken)
     {
         var pending = new List<DecodedItem>(batchSize * 2);
-        var batch = new List<VideoFrame>(batchSize);
+        var frames = 0;
+        var failed = new Dictionary<VideoJob, Exception>();   // videos the networks failed on: their later frames are dropped
+        var isolation = new FrameStageIsolation(analyzer);
         try
         {
             while (await input.WaitToReadAsync(cancellationToken))
             {
                 // Take what is waiting, up to one batch of frames (end markers ride along in order).
-                while (batch.Count < batchSize && input.TryRead(out var item))
+                while (frames < batchSize && input.TryRead(out var item))
                 {
-                    pending.Add(item);
-                    if (item is FrameItem f)
+                    if (item is FrameItem dropped && failed.ContainsKey(dropped.Job))
                     {
-                        batch.Add(f.Frame);
+                        dropped.Frame.Dispose();
+                        continue;
                     }
+                    pending.Add(item);
+                    frames += item is FrameItem ? 1 : 0;
                 }
-                var results = batch.Count > 0 ? analyzer.Analyze(batch) : [];
+                var results = isolation.Analyze(pending.OfType<FrameItem>().Select(f => (f.Job, f.Frame)).ToList(), failed);
                 var next = 0;
                 foreach (var item in pending)
                 {
-                    DetectedItem result = item switch
+                    DetectedItem? result = item switch
                     {
-                        FrameItem f => new DetectedFrame(f.Job, results[next++]),
-                        EndOfVideo e => new DetectedEnd(e.Job, e.Error, e.Audio),
+                        FrameItem f => results[next++] is { } r ? new DetectedFrame(f.Job, r) : null,
+                        EndOfVideo e => new DetectedEnd(e.Job, e.Error ?? (failed.Remove(e.Job, out var why) ? why : null), e.Audio),
                         _ => throw new InvalidOperationException(item.GetType().Name),
                     };
-                    await output.WriteAsync(result, cancellationToken);
+                    if (result is not null)
+                    {
+                        await output.WriteAsync(result, cancellationToken);
+                    }
                 }
                 Release(pending);
-                batch.Clear();
+                frames = 0;
             }
             output.TryComplete();
         }
@@ -420,12 +429,26 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
                     job.Warnings.Add(string.Create(CultureInfo.InvariantCulture,
                         $"decoded {shortfall.Decoded:F1} s of the {shortfall.Promised:F1} s the container promises: the file looks cut or unfinished; its outputs are marked partial (emmanet.input.partial)"));
                 }
-                // (When the container under-reports the video too, the voice-timeline warning below says it instead.)
-                if (job.AudioSeconds is { } heard && DecodedSeconds(job) - heard > Math.Max(1.0, 0.05 * DecodedSeconds(job))
-                    && DecodedSeconds(job) - job.Media!.VideoDuration.TotalSeconds < 1)
+                else if (Undecoded(job) is { } undecoded)
+                {
+                    job.Undecoded = undecoded;
+                    job.Warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"decoding stopped at byte {job.LastBytePosition:N0} of {undecoded.Size:N0} ({100.0 * undecoded.Unread / undecoded.Size:F0}% of the file not decoded): the rest looks damaged; its outputs are marked partial (emmanet.input.partial)"));
+                }
+                if (DecodedSeconds(job) - job.Media!.VideoDuration.TotalSeconds > Tolerance(DecodedSeconds(job)))
+                {
+                    job.Warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"the container says {job.Media.VideoDuration.TotalSeconds:F1} s but {DecodedSeconds(job):F1} s of video were decoded: its duration is under-reported; every decoded frame is analysed"));
+                }
+                if (job.AudioSeconds is { } heard && DecodedSeconds(job) - heard > Tolerance(DecodedSeconds(job)))
                 {
                     job.Warnings.Add(string.Create(CultureInfo.InvariantCulture,
                         $"the audio stream ends at {heard:F1} s of {DecodedSeconds(job):F1} s of video: the voice is absent after it"));
+                }
+                if (job.DecodedFrames > 1 && DecodedSeconds(job) / job.DecodedFrames > SparseFrameSeconds)
+                {
+                    job.Warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"{job.DecodedFrames} frames spread over {DecodedSeconds(job) / 3600:F1} h (one every {DecodedSeconds(job) / job.DecodedFrames:F0} s): the file's time base looks damaged; only the times that hold frames or sound are analysed"));
                 }
                 if (ChangedSince(job.Fingerprint) is { } change)
                 {
@@ -437,14 +460,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
                 }
                 if (video.Features is not null && options.Features is { } f)
                 {
-                    var audio = end.Audio ?? [];
-                    var covered = AudioTimeline.Covering(audio, DecodedSeconds(job), f.Audio.ColumnNames.Count);
-                    if (covered.Count > audio.Count)
-                    {
-                        job.Warnings.Add(string.Create(CultureInfo.InvariantCulture,
-                            $"the container says {job.Media!.VideoDuration.TotalSeconds:F1} s but {DecodedSeconds(job):F1} s of video were decoded: voice features are absent after {AudioTimeline.StepTime(audio.Count):F1} s"));
-                    }
-                    features = video.Features.Build(covered, f.Audio.ColumnNames, job.DecodedFrames);
+                    features = video.Features.Build(end.Audio ?? [], f.Audio.ColumnNames, job.DecodedFrames, TimelineSeconds(job));
                     if (video.Features.OutOfOrderFrames > 0)
                     {
                         job.Warnings.Add($"{video.Features.OutOfOrderFrames} frame(s) with repeated or backward timestamps left out of the features (damaged timing)");
@@ -518,8 +534,35 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         }
         var promised = media.VideoDuration > TimeSpan.Zero ? media.VideoDuration.TotalSeconds : media.Duration.TotalSeconds;
         var decoded = DecodedSeconds(job);
-        return promised - decoded > Math.Max(1.0, 0.05 * promised) ? (decoded, promised) : null;
+        return promised - decoded > Tolerance(promised) ? (decoded, promised) : null;
     }
+
+    /// <summary>
+    /// The file's bytes after the last decoded frame's packet, when more than a container's trailing index and audio
+    /// can hold (the larger of 256 KiB and 10% of the file) and the audio does not run on past the video: decoding
+    /// stopped early, which a container without a stated duration (MPEG-TS, say) cannot show by its promise.
+    /// </summary>
+    internal static (long Unread, long Size)? Undecoded(VideoJob job)
+    {
+        var size = job.Fingerprint.Size;
+        // The audio's end: what was read, or the container's duration, which covers the longest stream (the reading stops at the video's end).
+        var audioEnd = Math.Max(job.AudioSeconds ?? 0, job.Media is { HasAudio: true } m ? m.Duration.TotalSeconds : 0);
+        if (job.LastBytePosition < 0 || size <= 0 || audioEnd - DecodedSeconds(job) > Tolerance(DecodedSeconds(job)))
+        {
+            return null;
+        }
+        var unread = size - job.LastBytePosition;
+        return unread > Math.Max(256 * 1024, size / 10) ? (unread, size) : null;
+    }
+
+    /// <summary>Average seconds between decoded frames above which the time base is called damaged (no real video is that sparse).</summary>
+    private const double SparseFrameSeconds = 60;
+
+    /// <summary>A difference in seconds that counts as a shortfall: the larger of 1 s and 5% (decisions.md).</summary>
+    private static double Tolerance(double seconds) => Math.Max(1.0, 0.05 * seconds);
+
+    /// <summary>The video's timeline: what the container promises, or what was decoded where that is longer.</summary>
+    private static double TimelineSeconds(VideoJob job) => Math.Max(job.Media!.VideoDuration.TotalSeconds, DecodedSeconds(job));
 
     /// <summary>Seconds decoded: the decoded frames at the average rate, or the last analysed frame's time plus one face-stream interval.</summary>
     private static double DecodedSeconds(VideoJob job) =>

@@ -7,22 +7,25 @@ public interface IVideoSource
 {
     Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken);
 
-    /// <summary>Frames at the sampling's tick rate; <paramref name="decodedFrames"/> reports the video's total frame count at the end.</summary>
-    IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameSampling sampling, Action<long> decodedFrames, CancellationToken cancellationToken);
+    /// <summary>Frames at the sampling's tick rate; <paramref name="ended"/> is told, at the end, how far decoding got.</summary>
+    IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameSampling sampling, Action<DecodeEnd> ended, CancellationToken cancellationToken);
 }
+
+/// <summary>How far a video's decoding got: every frame decoded (kept or not), and the furthest byte of the file they came from (-1: unknown).</summary>
+public readonly record struct DecodeEnd(long Frames, long LastBytePosition);
 
 /// <summary>ffprobe (through FFMpegCore) and ffmpeg; with <paramref name="hardwareDecoder"/>, ffmpeg decodes with that <c>-hwaccel</c> method (check it first with <see cref="HardwareDecoding.Check"/>).</summary>
 public sealed class FfmpegVideoSource(string? hardwareDecoder = null) : IVideoSource
 {
     public Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken) => MediaProber.ProbeAsync(path, cancellationToken);
 
-    public async IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameSampling sampling, Action<long> decodedFrames, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameSampling sampling, Action<DecodeEnd> ended, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var reader = new VideoFrameReader(media, sampling, hardwareDecoder);
         await foreach (var frame in reader.ReadAsync(cancellationToken))
         {
             yield return frame;
         }
-        decodedFrames(reader.DecodedFrames);
+        ended(new DecodeEnd(reader.DecodedFrames, reader.LastBytePosition));
     }
 }

@@ -34,18 +34,29 @@ public sealed class VideoJob(VideoInput input, string outputPath)
     /// <summary>Presentation time of the last frame that reached analysis, in seconds.</summary>
     public double LastFrameTime { get; set; }
 
+    /// <summary>The furthest byte of the file a decoded frame came from (-1: unknown), known when decoding ends.</summary>
+    public long LastBytePosition { get; set; } = -1;
+
     /// <summary>Seconds of video decoded and promised by the container, when decoding ended well short of the promise.</summary>
     public (double Decoded, double Promised)? Partial { get; set; }
+
+    /// <summary>Bytes of the file after the last decoded frame, when that is well more than a container's trailing index.</summary>
+    public (long Unread, long Size)? Undecoded { get; set; }
 
     /// <summary>Adds to an output's metadata whether it covers only part of what the container promised, and how much.</summary>
     public void AddCompletenessTo(IDictionary<string, string> metadata)
     {
         var inv = System.Globalization.CultureInfo.InvariantCulture;
-        metadata[Output.OutputMetadata.Prefix + "input.partial"] = Partial is null ? "false" : "true";
+        metadata[Output.OutputMetadata.Prefix + "input.partial"] = Partial is null && Undecoded is null ? "false" : "true";
         if (Partial is { } p)
         {
             metadata[Output.OutputMetadata.Prefix + "input.decoded_s"] = p.Decoded.ToString("F2", inv);
             metadata[Output.OutputMetadata.Prefix + "input.promised_s"] = p.Promised.ToString("F2", inv);
+        }
+        if (Undecoded is { } u)
+        {
+            metadata[Output.OutputMetadata.Prefix + "input.undecoded_bytes"] = u.Unread.ToString(inv);
+            metadata[Output.OutputMetadata.Prefix + "input.size_bytes"] = u.Size.ToString(inv);
         }
     }
 

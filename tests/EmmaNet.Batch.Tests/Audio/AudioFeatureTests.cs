@@ -11,7 +11,7 @@ public sealed class AudioFeatureTests(ModelFixture models, GeneratedClips clips)
     {
         var media = await MediaProber.ProbeAsync(path, CancellationToken.None);
         var steps = new List<AudioStep>();
-        await foreach (var step in new AudioFeatureExtractor(models.Vad).ExtractAsync(media, chunk))
+        await foreach (var step in new AudioFeatureExtractor(models.Vad).ExtractAsync(media, audioChunkSamples: chunk))
         {
             steps.Add(step);
         }
@@ -56,11 +56,27 @@ public sealed class AudioFeatureTests(ModelFixture models, GeneratedClips clips)
     }
 
     [Fact]
-    public async Task A_video_without_audio_has_every_step_absent()
+    public async Task A_video_without_audio_has_no_audio_steps()
     {
-        var steps = await Extract(clips.Vfr);
-        Assert.Equal(6, steps.Count);
-        Assert.All(steps, s => Assert.False(s.Present));
-        Assert.All(steps, s => Assert.Equal(0f, s.SpeechProbability));
+        // (The feature assembler gives its steps absent voice: FeatureAssemblerTests.)
+        Assert.Empty(await Extract(clips.Vfr));
+    }
+
+    [Fact]
+    public async Task Audio_is_read_past_a_duration_the_caller_knows_to_be_longer_and_stops_at_it()
+    {
+        var media = await MediaProber.ProbeAsync(TestPaths.FacesVideo, CancellationToken.None);
+        var shortMedia = media with { VideoDuration = TimeSpan.FromSeconds(2) };
+        async Task<int> Count(Func<double?>? end)
+        {
+            var n = 0;
+            await foreach (var _ in new AudioFeatureExtractor(models.Vad).ExtractAsync(shortMedia, end))
+            {
+                n++;
+            }
+            return n;
+        }
+        Assert.Equal(4, await Count(null));        // the container's 2 s
+        Assert.Equal(14, await Count(() => 7));    // the 7 s the decoding found
     }
 }

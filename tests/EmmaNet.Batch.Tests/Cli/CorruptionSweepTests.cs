@@ -61,4 +61,31 @@ public sealed class CorruptionSweepTests(Xunit.Abstractions.ITestOutputHelper ou
             Assert.Equal(Rows("alone"), Rows("sweep"));
         }
     }
+
+    /// <summary>
+    /// The 1,000-file sweep's stall (c0791-header.avi): header damage that raised the video stream's time scale
+    /// (dwScale 125 -> 16,711,805) spread 120 frames over 7.7 days, and the voice features were computed for every
+    /// half second of it. The timeline now holds only the steps near frames and sound.
+    /// </summary>
+    [Fact(Timeout = 180000)]
+    public async Task A_header_that_spreads_a_few_frames_over_days_is_analysed_quickly_with_a_warning()
+    {
+        using var folder = new TempFolder();
+        var clip = folder.File("stretched.avi");
+        GeneratedClips.Run("ffmpeg", $"-v error -y -i \"{TestPaths.Megamind}\" -t 5 -c copy \"{clip}\"");
+        var bytes = File.ReadAllBytes(clip);
+        var strh = bytes.AsSpan().IndexOf("strh"u8);
+        Assert.True(strh > 0 && bytes.AsSpan(strh + 8, 4).SequenceEqual("vids"u8), "the first stream header is not the video's");
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(strh + 28), 16_711_805);   // dwScale
+        File.WriteAllBytes(clip, bytes);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var run = await Emmanet.RunWithLimitAsync(TimeSpan.FromSeconds(150), "analyze", clip, "-o", folder.File("out"));
+        output.WriteLine($"stretched.avi analysed in {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Matches(@"stretched\.avi: \d+ frames spread over \d+\.\d h \(one every \d+ s\): the file's time base looks damaged", run.Stderr);
+        // Every decoded frame is in the faces table (frames an hour and a half apart make no track, hence no subject).
+        var faces = Path.Combine(folder.File("out"), "stretched.faces.parquet");
+        Assert.Equal(120, DuckDb.Query($"SELECT count(DISTINCT frame_index) AS n FROM '{faces}'")[0].Count("n"));
+    }
 }

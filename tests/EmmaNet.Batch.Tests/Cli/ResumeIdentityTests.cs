@@ -210,13 +210,38 @@ public sealed class ResumeIdentityTests : IDisposable
         UnderReport(clip, 1.8);
         var run = await Emmanet.RunAsync("analyze", clip, "-o", Out, "--subject", "largest");
         Assert.Equal(0, run.ExitCode);
-        Assert.Matches(@"the container says 1\.8 s but 12\.\d s of video were decoded: voice features are absent after", run.Stderr);
+        Assert.Matches(@"the container says 1\.8 s but 12\.\d s of video were decoded: its duration is under-reported", run.Stderr);
+        Assert.DoesNotContain("the audio stream ends", run.Stderr, StringComparison.Ordinal);
         var predictions = Path.Combine(Out, "claims-less.predictions.parquet");
         var decoded = long.Parse(Meta(predictions, "video_frame_count"), CultureInfo.InvariantCulture);
         var frames = DuckDb.Query($"SELECT count(DISTINCT frame_index) AS n, max(frame_index) AS last FROM '{predictions}'")[0];
         Assert.InRange(decoded, 355, 365);   // about 12 s at 30 fps, not the 54 frames the container admits to
         Assert.Equal(decoded, frames.Count("n"));   // every decoded frame has its prediction
         Assert.Equal(decoded - 1, frames.Count("last"));
+        // The voice is read past the reported end too: the clip's speech shows in the steps after 2 s.
+        var features = Path.Combine(Out, "features");
+        Assert.Equal(0, (await Emmanet.RunAsync("extract", clip, "-o", features)).ExitCode);
+        var voice = DuckDb.Query($"SELECT count(*) AS steps, count(*) FILTER (WHERE audio_present) AS speech FROM '{Path.Combine(features, "claims-less.largest.steps.parquet")}' WHERE time_s >= 2")[0];
+        Assert.InRange(voice.Count("steps"), 19, 21);
+        Assert.True(voice.Count("speech") >= 5, $"{voice.Count("speech")} steps with speech after 2 s");
+    }
+
+    [Fact(Timeout = 120000)]
+    public async Task A_stream_whose_second_half_is_damaged_is_marked_partial_by_where_decoding_stopped()
+    {
+        // MPEG-TS states no duration: ffprobe estimates it from what it can read, so the promise cannot show the loss.
+        var intact = _temp.File("intact.ts");
+        GeneratedClips.Run("ffmpeg", $"-v error -y -t 12 -i \"{TestPaths.FacesVideo}\" -c:v libx264 -preset ultrafast -c:a aac \"{intact}\"");
+        var damaged = _temp.File("damaged.ts");
+        var bytes = File.ReadAllBytes(intact);
+        Array.Clear(bytes, bytes.Length / 2, bytes.Length - (bytes.Length / 2));
+        File.WriteAllBytes(damaged, bytes);
+        var run = await Emmanet.RunAsync("analyze", intact, damaged, "-o", Out, "--no-fusion");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Matches(@"damaged\.ts: decoding stopped at byte [\d,]+ of [\d,]+ \(5\d% of the file not decoded\)", run.Stderr);
+        Assert.DoesNotContain("intact.ts: decoding stopped", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal("true", Meta(Path.Combine(Out, "damaged.faces.parquet"), "input.partial"));
+        Assert.Equal("false", Meta(Path.Combine(Out, "intact.faces.parquet"), "input.partial"));
     }
 
     [Fact(Timeout = 120000)]

@@ -45,14 +45,28 @@ public sealed class PipelineFaultTests(ModelFixture models) : IDisposable
         Assert.Equal(["a.faces.parquet", "c.faces.parquet"], FilesInOutput().Order());
     }
 
-    private sealed class DetectorThatDies(IFaceDetector inner, int failOnCall) : IFaceDetector
+    /// <summary>A detector that works for <c>failFromCall - 1</c> calls and then never again (a dead model).</summary>
+    private sealed class DetectorThatDies(IFaceDetector inner, int failFromCall) : IFaceDetector
     {
         private int _calls;
 
         public ModelIdentity Model => inner.Model;
 
         public IReadOnlyList<FaceDetection>[] Detect(IReadOnlyList<VideoFrame> frames) =>
-            ++_calls == failOnCall ? throw new InvalidOperationException("detector died") : inner.Detect(frames);
+            ++_calls >= failFromCall ? throw new InvalidOperationException("detector died") : inner.Detect(frames);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    /// <summary>A detector that throws on any batch holding a frame of grey level <paramref name="poison"/> (one video's data breaking the network).</summary>
+    private sealed class DetectorPoisonedBy(IFaceDetector inner, byte poison) : IFaceDetector
+    {
+        public ModelIdentity Model => inner.Model;
+
+        public IReadOnlyList<FaceDetection>[] Detect(IReadOnlyList<VideoFrame> frames) =>
+            frames.Any(f => f.Pixels[0] == poison) ? throw new ArgumentException("a tensor dimension is out of range\n   (more lines)") : inner.Detect(frames);
 
         public void Dispose()
         {
@@ -63,7 +77,7 @@ public sealed class PipelineFaultTests(ModelFixture models) : IDisposable
     public async Task A_detector_failure_ends_the_run_with_that_error_and_leaves_no_partial_file()
     {
         var source = new SyntheticVideoSource(framesPerVideo: 40);
-        var pipeline = Pipeline(source, new DetectorThatDies(models.Detector, failOnCall: 3));
+        var pipeline = Pipeline(source, new DetectorThatDies(models.Detector, failFromCall: 3));
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() =>
             pipeline.RunAsync(Videos("a.mp4", "b.mp4"), new AnalyzeOptions(_out.Path, DetectorBatch: 4, FrameQueue: 4), null, CancellationToken.None));
         Assert.Equal("detector died", ex.Message);
@@ -106,6 +120,25 @@ public sealed class PipelineFaultTests(ModelFixture models) : IDisposable
 
         var forced = await Pipeline(source).RunAsync(videos, new AnalyzeOptions(_out.Path, Force: true), null, CancellationToken.None);
         Assert.All(forced, o => Assert.Equal(VideoStatus.Done, o.Status));
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_network_failure_caused_by_one_videos_frames_fails_that_video_alone()
+    {
+        var source = new SyntheticVideoSource(framesPerVideo: 30);
+        source.Shade["b.mp4"] = 7;
+        var spy = new BatchSpy(new DetectorPoisonedBy(models.Detector, poison: 7));
+        var outcomes = await Pipeline(source, spy).RunAsync(Videos("a.mp4", "b.mp4", "c.mp4"), new AnalyzeOptions(_out.Path, VideosInFlight: 3, DetectorBatch: 8), null, CancellationToken.None);
+
+        var byId = outcomes.ToDictionary(o => o.Input.VideoId);
+        Assert.Equal(VideoStatus.Failed, byId["b"].Status);
+        Assert.Equal("/synthetic/b.mp4: the frame networks failed on its frames: ArgumentException: a tensor dimension is out of range", byId["b"].Message);
+        Assert.Equal(VideoStatus.Done, byId["a"].Status);
+        Assert.Equal(VideoStatus.Done, byId["c"].Status);
+        Assert.Equal(30, byId["a"].ProcessedFrames);
+        Assert.Equal(30, byId["c"].ProcessedFrames);
+        Assert.Equal(["a.faces.parquet", "c.faces.parquet"], FilesInOutput().Order());
+        Assert.True(spy.Frames < 30 * 3 * 2, "b's frames after its failure are not analysed again");
     }
 
     [Fact(Timeout = 60000)]

@@ -16,12 +16,15 @@ public sealed class SyntheticVideoSource(int framesPerVideo) : IVideoSource
 
     public Action<string, int>? OnFrame { get; set; }
 
+    /// <summary>The grey level of a named video's frames (128 otherwise): lets a test's network tell the videos apart.</summary>
+    public Dictionary<string, byte> Shade { get; } = new();
+
     public Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken) =>
         Task.FromResult(new MediaInfo(path, TimeSpan.FromSeconds(FramesPerVideo / 6.0), 64, 48, 30, 0, "synthetic", true, 16000, TimeSpan.FromSeconds(FramesPerVideo / 6.0)));
 
-    public async IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameSampling sampling, Action<long> decodedFrames, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameSampling sampling, Action<DecodeEnd> ended, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var pixels = Enumerable.Repeat((byte)128, 64 * 48 * 3).ToArray();
+        var pixels = Enumerable.Repeat(Shade.GetValueOrDefault(Path.GetFileName(media.Path), (byte)128), 64 * 48 * 3).ToArray();
         for (var i = 0; i < FramesPerVideo; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -33,6 +36,6 @@ public sealed class SyntheticVideoSource(int framesPerVideo) : IVideoSource
             await Task.Yield();
             yield return VideoFrame.FromPixels(pixels, 64, 48, i * 5, i / 6.0);
         }
-        decodedFrames(FramesPerVideo * 5);
+        ended(new DecodeEnd(FramesPerVideo * 5, -1));
     }
 }

@@ -1,0 +1,59 @@
+using EmmaNet.Batch.Audio;
+using EmmaNet.Batch.Faces;
+using EmmaNet.Batch.Features;
+using EmmaNet.Batch.Pipeline;
+
+namespace EmmaNet.Batch.Tests.Features;
+
+public sealed class FeatureAssemblerTests
+{
+    private static readonly string[] AudioColumns = ["a0", "a1"];
+
+    private static FrameResult Frame(long index, double seconds) => new(
+        index, seconds, 640, 480,
+        [new FaceDetection(100, 100, 200, 200, 0.9f, new float[12])],
+        [new ExpressionFeatures(new float[7], new float[256])],
+        null);
+
+    private static AudioStep Heard(int step) => new(step, AudioTimeline.StepTime(step), [1f, 2f], 0.9f, Present: true);
+
+    [Fact]
+    public void Steps_run_over_the_whole_video_with_absent_voice_where_the_audio_did_not_reach()
+    {
+        var assembler = new FeatureAssembler(SubjectChoice.Largest);
+        for (var i = 0; i < 60; i++)
+        {
+            assembler.Add(Frame(i * 5, i / 6.0));   // 10 s of face ticks
+        }
+        var features = assembler.Build([Heard(0), Heard(1), Heard(2)], AudioColumns, 300, 10.0);
+        Assert.Equal(Enumerable.Range(0, 20), features.Steps.Select(s => s.Step));
+        Assert.All(features.Steps.Take(3), s => Assert.True(s.Audio.Present));
+        Assert.All(features.Steps.Skip(3), s => Assert.False(s.Audio.Present));
+        Assert.All(features.Steps.Skip(3), s => Assert.Equal([0f, 0f], s.Audio.Features));
+        Assert.All(features.Steps, s => Assert.True(s.FacePresent));
+    }
+
+    [Fact]
+    public void A_timeline_stretched_by_a_damaged_header_holds_only_the_steps_near_frames_and_sound()
+    {
+        // Three frames an hour apart (a time scale gone wrong) and 2 s of sound: 7,201 half-second steps in all.
+        var assembler = new FeatureAssembler(SubjectChoice.Largest);
+        assembler.Add(Frame(0, 0));
+        assembler.Add(Frame(1, 1800));
+        assembler.Add(Frame(2, 3600));
+        var features = assembler.Build([Heard(0), Heard(1), Heard(2), Heard(3)], AudioColumns, 3, 3600.5);
+        int[] near(int step) => [.. Enumerable.Range(step - FeatureAssembler.ContextMarginSteps, (2 * FeatureAssembler.ContextMarginSteps) + 1).Where(k => k is >= 0 and < 7201)];
+        Assert.Equal(string.Join(",", near(0).Concat(near(3600)).Concat(near(7200))), string.Join(",", features.Steps.Select(s => s.Step)));
+        Assert.Equal(3, features.Ticks.Count);
+        Assert.Contains(features.Steps, s => s.FacePresent);   // (the tracker starts a new track after an hour)
+    }
+
+    [Fact]
+    public void Audio_steps_past_the_video_are_left_out()
+    {
+        var assembler = new FeatureAssembler(SubjectChoice.Largest);
+        assembler.Add(Frame(0, 0));
+        var features = assembler.Build([.. Enumerable.Range(0, 40).Select(Heard)], AudioColumns, 1, 2.0);
+        Assert.Equal([0, 1, 2, 3], features.Steps.Select(s => s.Step));
+    }
+}
