@@ -3,22 +3,24 @@ using EmmaNet.Batch.Imaging;
 namespace EmmaNet.Batch.Faces;
 
 /// <summary>
-/// Cuts an upright face out of a frame: rotated about the eyes' midpoint so the eyes lie level, a square of
-/// <see cref="Margin"/> times the larger side of the detection box, resized (bilinear) to <c>size</c> pixels.
-/// Outside the frame is black.
+/// Cuts an upright face out of a frame: rotated about the box centre so the eyes lie level (unless
+/// <paramref name="levelEyes"/> is false), a square of <see cref="Margin"/> times the larger side of the detection box,
+/// resized (bilinear) to <c>size</c> pixels. Outside the frame is black.
 /// </summary>
-public sealed class FaceAligner(int size = 64, float margin = 1.25f)
+public sealed class FaceAligner(int size = 64, float margin = 1.25f, bool levelEyes = true)
 {
     public int Size { get; } = size;
 
     public float Margin { get; } = margin;
+
+    public bool LevelEyes { get; } = levelEyes;
 
     /// <summary>The aligned crop, BGR, <see cref="Size"/> x <see cref="Size"/>.</summary>
     public BgrImage Crop(BgrView frame, FaceDetection face)
     {
         var (rx, ry, lx, ly) = (face.Keypoints[0], face.Keypoints[1], face.Keypoints[2], face.Keypoints[3]);
         // The subject's right eye is on the picture's left: the angle of the eye line, in degrees.
-        var angle = Math.Atan2(ly - ry, lx - rx) * 180 / Math.PI;
+        var angle = LevelEyes ? Math.Atan2(ly - ry, lx - rx) * 180 / Math.PI : 0;
         var (cx, cy) = ((face.X1 + face.X2) / 2.0, (face.Y1 + face.Y2) / 2.0);
         var side = Math.Max(face.Width, face.Height) * Margin;
         var scale = Size / side;

@@ -11,6 +11,9 @@ public static class TestPaths
 
     public static string FacesTruth => Path.Combine(SampleMedia, "faces.json");
 
+    /// <summary>Expressions of the sample photos' faces as a person judged them (committed, not generated).</summary>
+    public static string JudgedExpressions => Path.Combine(RepoRoot, "samples", "judged-expressions.json");
+
     public static string Megamind => Path.Combine(SampleMedia, "Megamind.avi");
 
     public static string VTest => Path.Combine(SampleMedia, "vtest.avi");
