@@ -106,19 +106,12 @@ internal static class DoctorCommand
     {
         try
         {
-            using var process = Process.Start(new ProcessStartInfo(program, argument) { RedirectStandardOutput = true, RedirectStandardError = true });
-            if (process is null)
-            {
-                return null;
-            }
-            var line = process.StandardOutput.ReadLine();
-            process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            return process.ExitCode == 0 ? line?.Trim() : null;
+            var result = Processes.ExternalProgram.Run(program, [argument], TimeSpan.FromSeconds(20));
+            return result.ExitCode == 0 ? result.Stdout.Split('\n', 2)[0].Trim() : null;
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (Processes.ProgramException)
         {
-            return null;
+            return null;   // missing or hung: the doctor says the program is not usable
         }
     }
 }

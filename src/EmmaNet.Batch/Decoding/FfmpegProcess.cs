@@ -33,7 +33,8 @@ internal static class FfmpegProcess
         Func<Stream, CancellationToken, Task> consume,
         Action<string>? onStderr,
         CancellationToken cancellationToken,
-        IEnumerable<string>? inputArguments = null)
+        IEnumerable<string>? inputArguments = null,
+        Action? stderrEnded = null)
     {
         var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in Arguments(inputPath, outputArguments, inputArguments))
@@ -59,6 +60,7 @@ internal static class FfmpegProcess
                     }
                 }
             }
+            stderrEnded?.Invoke();
         }, CancellationToken.None);
 
         try

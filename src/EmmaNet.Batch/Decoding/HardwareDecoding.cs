@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace EmmaNet.Batch.Decoding;
 
 /// <summary>
@@ -9,23 +7,23 @@ namespace EmmaNet.Batch.Decoding;
 /// </summary>
 public static class HardwareDecoding
 {
-    /// <summary>Null when ffmpeg can open a <paramref name="method"/> device here; otherwise ffmpeg's reason.</summary>
+    /// <summary>Null when ffmpeg can open a <paramref name="method"/> device here; otherwise the reason (ffmpeg's, or that ffmpeg is missing or hung).</summary>
     public static string? Check(string method)
     {
-        var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { "-hide_banner", "-nostdin", "-v", "error", "-init_hw_device", method, "-f", "lavfi", "-i", "nullsrc=s=16x16:d=0.04", "-f", "null", "-" })
+        Processes.ProgramResult result;
+        try
         {
-            psi.ArgumentList.Add(arg);
+            result = Processes.ExternalProgram.Run("ffmpeg", ["-hide_banner", "-nostdin", "-v", "error", "-init_hw_device", method, "-f", "lavfi", "-i", "nullsrc=s=16x16:d=0.04", "-f", "null", "-"], TimeSpan.FromSeconds(30));
         }
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("ffmpeg did not start");
-        var error = process.StandardError.ReadToEnd();
-        process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode == 0)
+        catch (Processes.ProgramException ex)
+        {
+            return ex.Message;
+        }
+        if (result.ExitCode == 0)
         {
             return null;
         }
-        var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return lines.Length == 0 ? $"ffmpeg exited with {process.ExitCode}" : string.Join("; ", lines.Take(2));
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length == 0 ? $"ffmpeg exited with {result.ExitCode}" : string.Join("; ", lines.Take(2));
     }
 }

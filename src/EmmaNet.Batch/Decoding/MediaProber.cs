@@ -84,22 +84,13 @@ public static class MediaProber
     {
         try
         {
-            using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-L", "--format=%F", path])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            });
-            if (stat is null || !stat.WaitForExit(5000))
-            {
-                stat?.Kill();
-                return null;
-            }
-            var kind = stat.StandardOutput.ReadToEnd().Trim();
+            var stat = Processes.ExternalProgram.Run("stat", ["-L", "--format=%F", path], TimeSpan.FromSeconds(5));
+            var kind = stat.Stdout.Trim();
             return stat.ExitCode == 0 && kind.Length > 0 && !kind.StartsWith("regular", StringComparison.Ordinal) ? kind : null;
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (Processes.ProgramException)
         {
-            return null;   // no stat(1): the plain wording stands
+            return null;   // no stat(1), or it hung: the plain wording stands
         }
     }
 

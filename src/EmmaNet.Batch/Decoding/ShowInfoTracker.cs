@@ -68,6 +68,9 @@ internal sealed class ShowInfoTracker
         _selected.Writer.TryWrite((found >= 0 ? found : DecodedFrames - 1, time));
     }
 
+    /// <summary>ffmpeg's stderr has ended: a wait for a kept frame's line ends at once (ChannelClosedException) instead of timing out.</summary>
+    public void Complete() => _selected.Writer.TryComplete();
+
     public ValueTask<(long Index, double Time)> NextSelectedAsync(CancellationToken cancellationToken) =>
         _selected.Reader.ReadAsync(cancellationToken);
 

@@ -89,7 +89,7 @@ public sealed class VideoFrameReader
     {
         try
         {
-            await FfmpegProcess.RunAsync(_media.Path, OutputArguments, (stream, ct) => PumpFramesAsync(stream, writer, ct), _tracker.OnLine, cancellationToken, InputArguments);
+            await FfmpegProcess.RunAsync(_media.Path, OutputArguments, (stream, ct) => PumpFramesAsync(stream, writer, ct), _tracker.OnLine, cancellationToken, InputArguments, _tracker.Complete);
             writer.TryComplete();
         }
         catch (Exception ex)
@@ -149,6 +149,10 @@ public sealed class VideoFrameReader
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new MediaException(_media.Path, "ffmpeg did not report the timestamp of a decoded frame");
+        }
+        catch (System.Threading.Channels.ChannelClosedException)
+        {
+            throw new MediaException(_media.Path, "ffmpeg ended before reporting the timestamp of a decoded frame");
         }
     }
 }

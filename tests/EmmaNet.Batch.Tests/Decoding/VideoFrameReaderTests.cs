@@ -20,6 +20,19 @@ public sealed class VideoFrameReaderTests(GeneratedClips clips)
         return result;
     }
 
+    [Fact(Timeout = 10000)]
+    public async Task A_wait_for_a_frames_timestamp_ends_at_once_when_ffmpeg_stderr_ends()
+    {
+        // ffmpeg dying mid-stream used to leave the reader waiting 30 s for a showinfo line that never comes.
+        var tracker = new ShowInfoTracker();
+        tracker.OnLine("[showinfo@sel @ 0x1] n:   0 pts:      0 pts_time:0       duration:512 pos:48 fmt:bgr24");
+        tracker.Complete();
+        Assert.Equal((-1L, 0.0), await tracker.NextSelectedAsync(CancellationToken.None));   // a line seen before the end is still read
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Assert.ThrowsAsync<System.Threading.Channels.ChannelClosedException>(async () => await tracker.NextSelectedAsync(CancellationToken.None));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));
+    }
+
     [Fact]
     public async Task Constant_rate_keeps_every_fifth_frame_at_6_hz()
     {
