@@ -16,10 +16,7 @@ public sealed class DeepSpectrumModel : IDisposable
     private static readonly float[] Mean = [0.485f, 0.456f, 0.406f];
     private static readonly float[] Std = [0.229f, 0.224f, 0.225f];
 
-    private readonly InferenceSession _session;
-
-    // Held for the model's lifetime: a RunOptions made inline can be finalized by the GC while Run still uses it.
-    private readonly RunOptions _runOptions = new();
+    private readonly OnnxModel _onnx;
     private readonly string _input;
     private readonly string _output;
     private readonly bool _channelsFirst;
@@ -32,10 +29,10 @@ public sealed class DeepSpectrumModel : IDisposable
         {
             throw new ModelException($"DeepSpectrum CNN {path} does not exist");
         }
-        (_session, var provider) = sessions.Create(path);
+        _onnx = OnnxModel.FromFile(path, "deepspectrum:" + Path.GetFileName(path), sessions);
         try
         {
-            var input = _session.InputMetadata.Single();
+            var input = _onnx.InputMetadata.Single();
             _input = input.Key;
             var dims = input.Value.Dimensions;
             _channelsFirst = dims.Length == 4 && dims[1] == 3;
@@ -45,21 +42,20 @@ public sealed class DeepSpectrumModel : IDisposable
             }
             _size = _channelsFirst ? dims[2] : dims[1];
             _size = _size > 0 ? _size : 224;
-            if (!_session.OutputMetadata.ContainsKey(output))
+            if (!_onnx.OutputMetadata.ContainsKey(output))
             {
-                throw new ModelException($"{path}: has no output '{output}' (outputs: {string.Join(", ", _session.OutputNames)}); choose one with --deepspectrum-output");
+                throw new ModelException($"{path}: has no output '{output}' (outputs: {string.Join(", ", _onnx.OutputNames)}); choose one with --deepspectrum-output");
             }
             _output = output;
-            Model = new ModelIdentity("deepspectrum:" + Path.GetFileName(path), Path.GetFileName(path), ModelStore.Sha256Of(path), provider);
         }
         catch
         {
-            _session.Dispose();
+            _onnx.Dispose();
             throw;
         }
     }
 
-    public ModelIdentity Model { get; }
+    public ModelIdentity Model => _onnx.Identity;
 
     /// <summary>The network input for an audio window: [1, 3, S, S] or [1, S, S, 3] as the model wants.</summary>
     public float[] ImageTensor(ReadOnlySpan<float> samples)
@@ -94,7 +90,7 @@ public sealed class DeepSpectrumModel : IDisposable
         var tensor = ImageTensor(samples);
         long[] shape = _channelsFirst ? [1, 3, _size, _size] : [1, _size, _size, 3];
         using var value = OrtValue.CreateTensorValueFromMemory(tensor, shape);
-        using var outputs = _session.Run(_runOptions, [_input], [value], [_output]);
+        using var outputs = _onnx.Run([_input], [value], [_output]);
         var data = outputs[0].GetTensorDataAsSpan<float>();
         var outShape = outputs[0].GetTensorTypeAndShape().Shape;
         if (outShape.Length == 4 && outShape[2] * outShape[3] > 1)
@@ -111,9 +107,5 @@ public sealed class DeepSpectrumModel : IDisposable
         return data.ToArray();
     }
 
-    public void Dispose()
-    {
-        _runOptions.Dispose();
-        _session.Dispose();
-    }
+    public void Dispose() => _onnx.Dispose();
 }

@@ -14,32 +14,19 @@ public sealed class SileroVad : IDisposable
     public const int ChunkSamples = 512;
     public const int ContextSamples = 64;
 
-    private readonly InferenceSession _session;
+    private readonly OnnxModel _onnx;
 
-    // Shared by the trackers and held for the model's lifetime: a RunOptions made inline can be finalized by the GC
-    // while Run still uses it (a crash found in the test suite).
-    private readonly RunOptions _runOptions = new();
+    public SileroVad(ModelStore models, SessionFactory sessions) => _onnx = OnnxModel.FromStore(models, ModelId, sessions);
 
-    public SileroVad(ModelStore models, SessionFactory sessions)
-    {
-        var path = models.Resolve(ModelId);
-        (_session, var provider) = sessions.Create(path);
-        Model = new ModelIdentity(ModelId, Path.GetFileName(path), models.Manifest.Get(ModelId).Sha256, provider);
-    }
+    public ModelIdentity Model => _onnx.Identity;
 
-    public ModelIdentity Model { get; }
+    /// <summary>A new stream: silence as context, zero state (the trackers share the one session).</summary>
+    public Tracker CreateStream() => new(_onnx);
 
-    /// <summary>A new stream: silence as context, zero state.</summary>
-    public Tracker CreateStream() => new(_session, _runOptions);
-
-    public void Dispose()
-    {
-        _runOptions.Dispose();
-        _session.Dispose();
-    }
+    public void Dispose() => _onnx.Dispose();
 
     /// <summary>One audio stream's VAD state. <see cref="Push"/> takes samples in any chunking and returns the speech probability of each completed 32 ms chunk.</summary>
-    public sealed class Tracker(InferenceSession session, RunOptions runOptions)
+    public sealed class Tracker(OnnxModel onnx)
     {
         private readonly float[] _input = new float[ContextSamples + ChunkSamples];
         private readonly float[] _state = new float[2 * 128];
@@ -71,7 +58,7 @@ public sealed class SileroVad : IDisposable
             using var input = OrtValue.CreateTensorValueFromMemory(_input, [1, _input.Length]);
             using var state = OrtValue.CreateTensorValueFromMemory(_state, [2, 1, 128]);
             using var rate = OrtValue.CreateTensorValueFromMemory(_sampleRate, []);
-            using var outputs = session.Run(runOptions, ["input", "state", "sr"], [input, state, rate], ["output", "stateN"]);
+            using var outputs = onnx.Run(["input", "state", "sr"], [input, state, rate], ["output", "stateN"]);
             outputs[1].GetTensorDataAsSpan<float>().CopyTo(_state);
             // The next chunk's context is the end of this input.
             _input.AsSpan(_input.Length - ContextSamples).CopyTo(_input);

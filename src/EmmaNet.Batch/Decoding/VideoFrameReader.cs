@@ -119,7 +119,10 @@ public sealed class VideoFrameReader
                     throw new MediaException(_media.Path, $"ffmpeg output ended inside a frame ({read} of {frameBytes} bytes)");
                 }
                 var (index, time) = await NextTimestampAsync(cancellationToken);
+                // Ownership passes to the channel's reader (disposed below if the write fails): CA2000 cannot follow that.
+#pragma warning disable CA2000
                 frame = new VideoFrame(buffer, OutputWidth, OutputHeight, index, time);
+#pragma warning restore CA2000
                 await writer.WriteAsync(frame, cancellationToken);
             }
             catch

@@ -18,15 +18,12 @@ public sealed class BlazeFaceDetector : IFaceDetector
 {
     private const int Regressors = 16;
 
-    private readonly InferenceSession _session;
+    private readonly OnnxModel _onnx;
     private readonly BlazeFaceOptions _options;
     private readonly string _inputName;
     private readonly string[] _scoreOutputs;
     private readonly string[] _boxOutputs;
     private readonly string[] _outputNames;
-
-    // Held for the detector's lifetime: a RunOptions made inline can be finalized by the GC while Run still uses it.
-    private readonly RunOptions _runOptions = new();
     private readonly int _size;
     private readonly int _framesPerCall;
     private readonly bool _fitToFrame;
@@ -37,14 +34,14 @@ public sealed class BlazeFaceDetector : IFaceDetector
     public BlazeFaceDetector(ModelStore models, SessionFactory sessions, BlazeFaceOptions? options = null)
     {
         _options = options ?? new BlazeFaceOptions();
-        var path = models.Resolve(_options.ModelId);
-        (_session, var provider) = sessions.Create(path);
+        _onnx = OnnxModel.FromStore(models, _options.ModelId, sessions);
+        var path = _onnx.Path;
         try
         {
-            var input = _session.InputMetadata.Single();
+            var input = _onnx.InputMetadata.Single();
             _inputName = input.Key;
             var dims = input.Value.Dimensions;
-            var nominal = ImageSize.Nominal(_session.ModelMetadata.CustomMetadataMap) ?? (dims[1], dims[2]);
+            var nominal = ImageSize.Nominal(_onnx.CustomMetadata) ?? (dims[1], dims[2]);
             if (dims.Length != 4 || dims[3] != 3 || nominal.Height != nominal.Width || nominal.Height <= 0)
             {
                 throw new ModelException($"{path}: expected a BlazeFace input [N,S,S,3] or [N,H,W,3] of a square nominal size, found [{string.Join(",", dims)}]");
@@ -53,22 +50,20 @@ public sealed class BlazeFaceDetector : IFaceDetector
             _fitToFrame = dims[1] < 0 && dims[2] < 0 && _options.FitToFrame;
             _framesPerCall = dims[0] > 0 ? 1
                 : _options.FramesPerCall > 0 ? _options.FramesPerCall
-                : SessionFactory.DefaultImagesPerCall(provider);
-            var outputs = _session.OutputMetadata.ToList();
+                : SessionFactory.DefaultImagesPerCall(_onnx.Identity.ExecutionProvider);
+            var outputs = _onnx.OutputMetadata.ToList();
             _scoreOutputs = OutputsWithLastDim(outputs, 1, path);
             _boxOutputs = OutputsWithLastDim(outputs, Regressors, path);
             _outputNames = [.. _scoreOutputs, .. _boxOutputs];
-            Model = new ModelIdentity(_options.ModelId, Path.GetFileName(path), models.Manifest.Get(_options.ModelId).Sha256, provider);
         }
         catch
         {
-            _runOptions.Dispose();
-            _session.Dispose();
+            _onnx.Dispose();
             throw;
         }
     }
 
-    public ModelIdentity Model { get; }
+    public ModelIdentity Model => _onnx.Identity;
 
     /// <summary>The nominal (square) input size: 256 for the back model, 128 for the front one.</summary>
     public int InputSize => _size;
@@ -113,7 +108,7 @@ public sealed class BlazeFaceDetector : IFaceDetector
             _anchors[(width, height)] = anchors = BlazeFaceAnchors.Create(width, height, _size);
         }
         using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _input.AsMemory(0, count * width * height * 3), [count, height, width, 3]);
-        using var outputs = _session.Run(_runOptions, [_inputName], [input], _outputNames);
+        using var outputs = _onnx.Run([_inputName], [input], _outputNames);
         var layers = _scoreOutputs.Length;
         // Scores and boxes each ordered finer grid (more anchors) first, as the anchors are.
         var anchorCounts = outputs.Select(o => o.GetTensorTypeAndShape().Shape[1]).ToArray();
@@ -191,9 +186,5 @@ public sealed class BlazeFaceDetector : IFaceDetector
         return names;
     }
 
-    public void Dispose()
-    {
-        _runOptions.Dispose();
-        _session.Dispose();
-    }
+    public void Dispose() => _onnx.Dispose();
 }

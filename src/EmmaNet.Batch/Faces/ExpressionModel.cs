@@ -23,21 +23,16 @@ public sealed class ExpressionModel : IDisposable
     /// <summary>The model's classes, in its output order.</summary>
     public static readonly string[] ClassNames = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"];
 
-    private readonly InferenceSession _session;
-
-    // Held for the model's lifetime: a RunOptions made inline can be finalized by the GC while Run still uses it.
-    private readonly RunOptions _runOptions = new();
+    private readonly OnnxModel _onnx;
     private readonly string _input;
 
     public ExpressionModel(ModelStore models, SessionFactory sessions)
     {
-        var path = models.Resolve(ModelId);
-        (_session, var provider) = sessions.Create(path);
-        _input = _session.InputNames[0];
-        Model = new ModelIdentity(ModelId, Path.GetFileName(path), models.Manifest.Get(ModelId).Sha256, provider);
+        _onnx = OnnxModel.FromStore(models, ModelId, sessions);
+        _input = _onnx.InputNames[0];
     }
 
-    public ModelIdentity Model { get; }
+    public ModelIdentity Model => _onnx.Identity;
 
     /// <summary>Features for each 64x64 BGR crop, in order.</summary>
     public IReadOnlyList<ExpressionFeatures> Run(IReadOnlyList<BgrImage> crops)
@@ -52,7 +47,7 @@ public sealed class ExpressionModel : IDisposable
             Grey(crops[i], input.AsSpan(i * InputSize * InputSize, InputSize * InputSize));
         }
         using var value = OrtValue.CreateTensorValueFromMemory(input, [crops.Count, InputSize, InputSize, 1]);
-        using var outputs = _session.Run(_runOptions, [_input], [value], ["probabilities", "embedding"]);
+        using var outputs = _onnx.Run([_input], [value], ["probabilities", "embedding"]);
         var probabilities = outputs[0].GetTensorDataAsSpan<float>();
         var embedding = outputs[1].GetTensorDataAsSpan<float>();
         var result = new ExpressionFeatures[crops.Count];
@@ -81,9 +76,5 @@ public sealed class ExpressionModel : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _runOptions.Dispose();
-        _session.Dispose();
-    }
+    public void Dispose() => _onnx.Dispose();
 }

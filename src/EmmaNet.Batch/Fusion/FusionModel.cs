@@ -22,10 +22,7 @@ public sealed class FusionModel : IDisposable
     private static readonly string[] Inputs = ["face_seq", "audio_seq", "pose_seq", "face_now", "mask"];
     private static readonly string[] Outputs = ["probs", "attn_face", "attn_audio", "attn_pose"];
 
-    private readonly InferenceSession _session;
-
-    // Held for the model's lifetime: a RunOptions made inline can be finalized by the GC while Run still uses it.
-    private readonly RunOptions _runOptions = new();
+    private readonly OnnxModel _onnx;
     private int _calls;
     private long _windows;
 
@@ -40,24 +37,34 @@ public sealed class FusionModel : IDisposable
             throw new ModelException($"{path}: fusion model not found (scripts/setup.sh trains the default one; `emmanet train` makes others)");
         }
         FusionModelRecord.Verify(path, requireRecord, requireRecord ? DefaultRemedy : "train it again or remove the stale record");
-        (_session, var provider) = sessions.Create(path);
-        var meta = _session.ModelMetadata.CustomMetadataMap;
-        if (!meta.TryGetValue("emmanet.fusion.format", out var format) || format != "1")
+        _onnx = OnnxModel.FromFile(path, "emmanet-fusion", sessions);
+        try
         {
-            _session.Dispose();
-            throw new ModelException($"{path}: not an EmmaNet fusion model (no emmanet.fusion.format metadata)");
+            var meta = _onnx.CustomMetadata;
+            if (!meta.TryGetValue("emmanet.fusion.format", out var format) || format != "1")
+            {
+                throw new ModelException($"{path}: not an EmmaNet fusion model (no emmanet.fusion.format metadata)");
+            }
+            string Text(string key) => meta.TryGetValue("emmanet.fusion." + key, out var value) ? value
+                : throw new ModelException($"{path}: damaged fusion model (no emmanet.fusion.{key} metadata); train it again");
+            int Int(string key) => int.TryParse(Text(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value
+                : throw new ModelException($"{path}: damaged fusion model (emmanet.fusion.{key} is not a number); train it again");
+            Steps = Int("steps");
+            FaceSize = Int("face_size");
+            AudioSize = Int("audio_size");
+            PoseSize = Int("pose_size");
+            Variant = Text("variant");
+            Classes = Text("classes").Split(',');
+            Training = meta.GetValueOrDefault("emmanet.fusion.training", "unknown");
+            const string prefix = "emmanet.extractor.";
+            Extractors = new SortedDictionary<string, string>(meta.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value), StringComparer.Ordinal);
+            Model = _onnx.Identity with { Id = "emmanet-fusion-" + Variant };
         }
-        int Int(string key) => int.Parse(meta["emmanet.fusion." + key], CultureInfo.InvariantCulture);
-        Steps = Int("steps");
-        FaceSize = Int("face_size");
-        AudioSize = Int("audio_size");
-        PoseSize = Int("pose_size");
-        Variant = meta["emmanet.fusion.variant"];
-        Classes = meta["emmanet.fusion.classes"].Split(',');
-        Training = meta.GetValueOrDefault("emmanet.fusion.training", "unknown");
-        const string prefix = "emmanet.extractor.";
-        Extractors = new SortedDictionary<string, string>(meta.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value), StringComparer.Ordinal);
-        Model = new ModelIdentity("emmanet-fusion-" + Variant, Path.GetFileName(path), ModelStore.Sha256Of(path), provider);
+        catch
+        {
+            _onnx.Dispose();
+            throw;
+        }
     }
 
     public ModelIdentity Model { get; }
@@ -126,7 +133,7 @@ public sealed class FusionModel : IDisposable
         using var poseValue = OrtValue.CreateTensorValueFromMemory(pose, [n, t, PoseSize]);
         using var nowValue = OrtValue.CreateTensorValueFromMemory(now, [n, FaceSize]);
         using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, [n, t, 3]);
-        using var outputs = _session.Run(_runOptions, Inputs, [faceValue, audioValue, poseValue, nowValue, maskValue], Outputs);
+        using var outputs = _onnx.Run(Inputs, [faceValue, audioValue, poseValue, nowValue, maskValue], Outputs);
         Interlocked.Increment(ref _calls);
         Interlocked.Add(ref _windows, n);
         var probs = outputs[0].GetTensorDataAsSpan<float>();
@@ -148,9 +155,5 @@ public sealed class FusionModel : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _session.Dispose();
-        _runOptions.Dispose();
-    }
+    public void Dispose() => _onnx.Dispose();
 }

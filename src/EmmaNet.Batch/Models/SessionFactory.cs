@@ -56,13 +56,9 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
         }
         foreach (var device in devices)
         {
-            var sessionOptions = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
             try
             {
-                var provider = Configure(sessionOptions, device, modelPath);
-                var session = new InferenceSession(modelPath, sessionOptions);
-                // The native session copied what it needs; release the options now rather than to a finalizer.
-                sessionOptions.Dispose();
+                var (session, provider) = Open(device, modelPath);
                 Announce(provider, modelPath);
                 return (session, provider);
             }
@@ -70,7 +66,6 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
             {
                 // The provider's library loaded (the plan probed it) but the session did not start, e.g. no GPU
                 // present: this holds for every model, so the device leaves the run's order, said once.
-                sessionOptions.Dispose();
                 var reason = $"{ProviderPlan.Name(device)}: {ex.Message.Split('\n')[0]}";
                 if (Options.Device != ExecutionDevice.Auto)
                 {
@@ -85,16 +80,19 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
             catch (OnnxRuntimeException ex)
             {
                 // On the CPU the model itself is at fault (empty, cut, not ONNX): named, with what to do, not a stack trace.
-                sessionOptions.Dispose();
                 throw new ModelException($"{modelPath}: not a loadable ONNX model ({ex.Message.Split('\n')[0]}); fetch or train it again", ex);
-            }
-            catch
-            {
-                sessionOptions.Dispose();
-                throw;
             }
         }
         throw new ModelException($"{modelPath}: no execution provider could load it");
+    }
+
+    private (InferenceSession Session, string Provider) Open(ExecutionDevice device, string modelPath)
+    {
+        // The native session copies what it needs: the options are released with this attempt, not by a finalizer.
+        using var sessionOptions = new SessionOptions();
+        sessionOptions.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
+        var provider = Configure(sessionOptions, device, modelPath);
+        return (new InferenceSession(modelPath, sessionOptions), provider);
     }
 
     /// <summary>One information line per run for the provider, one more if it changes; each model's at debug level.</summary>

@@ -52,7 +52,10 @@ public sealed class FaceParquetWriter : IAsyncDisposable
 
     public static async Task<FaceParquetWriter> CreateAsync(string path, string videoId, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
+        // Ownership passes to the writer returned (disposed here if making it fails): CA2000 cannot follow that.
+#pragma warning disable CA2000
         var file = new AtomicFile(path);
+#pragma warning restore CA2000
         try
         {
             var writer = await ParquetWriter.CreateAsync(ParquetSchema, file.Stream, cancellationToken: cancellationToken);

@@ -15,10 +15,7 @@ public sealed class OpenPoseModel : IPoseEstimator
 {
     private const int DefaultSize = 368;
 
-    private readonly InferenceSession _session;
-
-    // Held for the model's lifetime: a RunOptions made inline can be finalized by the GC while Run still uses it.
-    private readonly RunOptions _runOptions = new();
+    private readonly OnnxModel _onnx;
     private readonly string _input;
     private readonly int _height;
     private readonly int _width;
@@ -30,10 +27,10 @@ public sealed class OpenPoseModel : IPoseEstimator
         {
             throw new ModelException($"OpenPose model {path} does not exist");
         }
-        (_session, var provider) = sessions.Create(path);
+        _onnx = OnnxModel.FromFile(path, "openpose:" + Path.GetFileName(path), sessions);
         try
         {
-            var input = _session.InputMetadata.Single();
+            var input = _onnx.InputMetadata.Single();
             _input = input.Key;
             var dims = input.Value.Dimensions;
             if (dims.Length != 4 || dims[1] != 3)
@@ -41,16 +38,15 @@ public sealed class OpenPoseModel : IPoseEstimator
                 throw new ModelException($"{path}: expected an OpenPose input [N,3,H,W], found [{string.Join(",", dims)}]");
             }
             (_height, _width) = (dims[2] > 0 ? dims[2] : DefaultSize, dims[3] > 0 ? dims[3] : DefaultSize);
-            Model = new ModelIdentity("openpose:" + Path.GetFileName(path), Path.GetFileName(path), ModelStore.Sha256Of(path), provider);
         }
         catch
         {
-            _session.Dispose();
+            _onnx.Dispose();
             throw;
         }
     }
 
-    public ModelIdentity Model { get; }
+    public ModelIdentity Model => _onnx.Identity;
 
     public List<Skeleton>[] Detect(IReadOnlyList<VideoFrame> frames)
     {
@@ -61,7 +57,7 @@ public sealed class OpenPoseModel : IPoseEstimator
         {
             var box = Fill(frames[i], input, size);
             using var value = OrtValue.CreateTensorValueFromMemory(input, [1, 3, _height, _width]);
-            using var outputs = _session.Run(_runOptions, [_input], [value], _session.OutputNames);
+            using var outputs = _onnx.Run([_input], [value], [.. _onnx.OutputNames]);
             var (heat, paf, rows, cols, layout) = Split(outputs);
             var decoder = new OpenPoseDecoder(layout, rows, cols, (float)_height / rows);
             result[i] = decoder.Decode(heat, paf)
@@ -109,9 +105,5 @@ public sealed class OpenPoseModel : IPoseEstimator
         return box;
     }
 
-    public void Dispose()
-    {
-        _runOptions.Dispose();
-        _session.Dispose();
-    }
+    public void Dispose() => _onnx.Dispose();
 }

@@ -18,10 +18,7 @@ public sealed class PoseModel : IPoseEstimator
     public const string ModelId = "posenet-mobilenet";
     private const int Stride = 16;
 
-    private readonly InferenceSession _session;
-
-    // Held for the model's lifetime: a RunOptions made inline can be finalized by the GC while Run still uses it.
-    private readonly RunOptions _runOptions = new();
+    private readonly OnnxModel _onnx;
     private readonly string _input;
     private readonly int _imagesPerCall;
     private readonly bool _fitToFrame;
@@ -34,22 +31,28 @@ public sealed class PoseModel : IPoseEstimator
 
     public PoseModel(ModelStore models, SessionFactory sessions, bool fitToFrame = true)
     {
-        var path = models.Resolve(ModelId);
-        (_session, var provider) = sessions.Create(path);
-        _input = _session.InputNames[0];
-        _imagesPerCall = SessionFactory.DefaultImagesPerCall(provider);
-        var dims = _session.InputMetadata[_input].Dimensions;
-        _longSide = ImageSize.Nominal(_session.ModelMetadata.CustomMetadataMap)?.Width ?? dims[2];
-        if (_longSide <= 0)
+        _onnx = OnnxModel.FromStore(models, ModelId, sessions);
+        try
         {
-            throw new ModelException($"{path}: PoseNet input [{string.Join(",", dims)}] has neither a fixed nor a recorded nominal size");
+            _input = _onnx.InputNames[0];
+            _imagesPerCall = SessionFactory.DefaultImagesPerCall(_onnx.Identity.ExecutionProvider);
+            var dims = _onnx.InputMetadata[_input].Dimensions;
+            _longSide = ImageSize.Nominal(_onnx.CustomMetadata)?.Width ?? dims[2];
+            if (_longSide <= 0)
+            {
+                throw new ModelException($"{_onnx.Path}: PoseNet input [{string.Join(",", dims)}] has neither a fixed nor a recorded nominal size");
+            }
+            // A model of fixed size can only take its square.
+            _fitToFrame = fitToFrame && dims[1] < 0 && dims[2] < 0;
         }
-        // A model of fixed size can only take its square.
-        _fitToFrame = fitToFrame && dims[1] < 0 && dims[2] < 0;
-        Model = new ModelIdentity(ModelId, Path.GetFileName(path), models.Manifest.Get(ModelId).Sha256, provider);
+        catch
+        {
+            _onnx.Dispose();
+            throw;
+        }
     }
 
-    public ModelIdentity Model { get; }
+    public ModelIdentity Model => _onnx.Identity;
 
     /// <summary>The input a frame of this size is letterboxed into.</summary>
     public Letterbox InputFor(int frameWidth, int frameHeight) =>
@@ -75,7 +78,7 @@ public sealed class PoseModel : IPoseEstimator
                 Letterbox.FillRgb(frames[call[i]], boxes[call[i]], _inputBuffer.AsSpan(i * perImage, perImage), _resized);
             }
             using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _inputBuffer.AsMemory(0, call.Length * perImage), [call.Length, height, width, 3]);
-            using var outputs = _session.Run(_runOptions, [_input], [value], ["heatmaps", "offsets", "displacement_fwd", "displacement_bwd"]);
+            using var outputs = _onnx.Run([_input], [value], ["heatmaps", "offsets", "displacement_fwd", "displacement_bwd"]);
             var (rows, cols) = (((height - 1) / Stride) + 1, ((width - 1) / Stride) + 1);
             if (!_decoders.TryGetValue((rows, cols), out var decoder))
             {
@@ -99,9 +102,5 @@ public sealed class PoseModel : IPoseEstimator
         return result;
     }
 
-    public void Dispose()
-    {
-        _runOptions.Dispose();
-        _session.Dispose();
-    }
+    public void Dispose() => _onnx.Dispose();
 }

@@ -75,7 +75,7 @@ public static class ReportWriter
 
     private static byte[] Distribution(List<VideoResults> videos)
     {
-        var plot = new Plot();
+        using var plot = new Plot();
         var classes = videos[0].Classes;
         var palette = new ScottPlot.Palettes.Category10();
         var bars = new List<Bar>();

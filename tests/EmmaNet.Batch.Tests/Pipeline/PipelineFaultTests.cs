@@ -77,7 +77,8 @@ public sealed class PipelineFaultTests(ModelFixture models) : IDisposable
     public async Task A_detector_failure_ends_the_run_with_that_error_and_leaves_no_partial_file()
     {
         var source = new SyntheticVideoSource(framesPerVideo: 40);
-        var pipeline = Pipeline(source, new DetectorThatDies(models.Detector, failFromCall: 3));
+        using var dead = new DetectorThatDies(models.Detector, failFromCall: 3);
+        var pipeline = Pipeline(source, dead);
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() =>
             pipeline.RunAsync(Videos("a.mp4", "b.mp4"), new AnalyzeOptions(_out.Path, DetectorBatch: 4, FrameQueue: 4), null, CancellationToken.None));
         Assert.Equal("detector died", ex.Message);
@@ -127,7 +128,8 @@ public sealed class PipelineFaultTests(ModelFixture models) : IDisposable
     {
         var source = new SyntheticVideoSource(framesPerVideo: 30);
         source.Shade["b.mp4"] = 7;
-        var spy = new BatchSpy(new DetectorPoisonedBy(models.Detector, poison: 7));
+        using var poisoned = new DetectorPoisonedBy(models.Detector, poison: 7);
+        using var spy = new BatchSpy(poisoned);
         var outcomes = await Pipeline(source, spy).RunAsync(Videos("a.mp4", "b.mp4", "c.mp4"), new AnalyzeOptions(_out.Path, VideosInFlight: 3, DetectorBatch: 8), null, CancellationToken.None);
 
         var byId = outcomes.ToDictionary(o => o.Input.VideoId);
@@ -145,7 +147,7 @@ public sealed class PipelineFaultTests(ModelFixture models) : IDisposable
     public async Task Frames_from_several_videos_share_detector_batches()
     {
         var source = new SyntheticVideoSource(framesPerVideo: 30);
-        var spy = new BatchSpy(models.Detector);
+        using var spy = new BatchSpy(models.Detector);
         await Pipeline(source, spy).RunAsync(Videos("a.mp4", "b.mp4", "c.mp4"), new AnalyzeOptions(_out.Path, VideosInFlight: 3, DetectorBatch: 8), null, CancellationToken.None);
         Assert.Equal(90, spy.Frames);
         Assert.True(spy.Calls < 90, $"{spy.Calls} detector calls for 90 frames: frames were not batched");

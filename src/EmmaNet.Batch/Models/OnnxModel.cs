@@ -1,0 +1,73 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace EmmaNet.Batch.Models;
+
+/// <summary>
+/// One loaded network: its ONNX Runtime session, the RunOptions every call uses, and its identity (id, file, sha256,
+/// provider). Every network class holds one and disposes it once; a class whose own checks of the loaded model fail
+/// disposes it before rethrowing.
+/// </summary>
+public sealed class OnnxModel : IDisposable
+{
+    private readonly InferenceSession _session;
+
+    // Held for the model's lifetime: a RunOptions made inline can be finalized by the GC while Run still uses it (a
+    // crash found in the test suite).
+    private readonly RunOptions _runOptions;
+
+    private OnnxModel(InferenceSession session, ModelIdentity identity)
+    {
+        _session = session;
+        _runOptions = new RunOptions();
+        Identity = identity;
+    }
+
+    public ModelIdentity Identity { get; }
+
+    public string Path { get; private init; } = "";
+
+    public IReadOnlyDictionary<string, NodeMetadata> InputMetadata => _session.InputMetadata;
+
+    public IReadOnlyDictionary<string, NodeMetadata> OutputMetadata => _session.OutputMetadata;
+
+    public IReadOnlyList<string> InputNames => _session.InputNames;
+
+    public IReadOnlyList<string> OutputNames => _session.OutputNames;
+
+    /// <summary>The model's key-value metadata (nominal input sizes, the fusion network's settings).</summary>
+    public IReadOnlyDictionary<string, string> CustomMetadata => _session.ModelMetadata.CustomMetadataMap;
+
+    /// <summary>A model of the manifest, by id (its sha256 is the manifest's).</summary>
+    public static OnnxModel FromStore(ModelStore models, string id, SessionFactory sessions)
+    {
+        var path = models.Resolve(id);
+        return Open(path, sessions, provider => new ModelIdentity(id, System.IO.Path.GetFileName(path), models.Manifest.Get(id).Sha256, provider));
+    }
+
+    /// <summary>A model file given by the user, identified by <paramref name="id"/> and its own sha256.</summary>
+    public static OnnxModel FromFile(string path, string id, SessionFactory sessions) =>
+        Open(path, sessions, provider => new ModelIdentity(id, System.IO.Path.GetFileName(path), ModelStore.Sha256Of(path), provider));
+
+    private static OnnxModel Open(string path, SessionFactory sessions, Func<string, ModelIdentity> identity)
+    {
+        var (session, provider) = sessions.Create(path);
+        try
+        {
+            return new OnnxModel(session, identity(provider)) { Path = path };
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    public IDisposableReadOnlyCollection<OrtValue> Run(IReadOnlyCollection<string> inputNames, IReadOnlyCollection<OrtValue> inputs, IReadOnlyCollection<string> outputNames) =>
+        _session.Run(_runOptions, inputNames, inputs, outputNames);
+
+    public void Dispose()
+    {
+        _runOptions.Dispose();
+        _session.Dispose();
+    }
+}
