@@ -6,7 +6,7 @@ namespace EmmaNet.Batch.Evaluation;
 /// <summary>The paper's Table 1 layout: per-class F1 (%) over the 8 ABAW classes, accuracy (%), Avg F1 (%), and the ECU stability (%).</summary>
 public static class ResultsTable
 {
-    public static readonly string[] Classes = ["Neutral", "Anger", "Disgust", "Fear", "Happiness", "Sadness", "Surprise", "Other"];
+    public static IReadOnlyList<string> Classes => AbawExpressions.Classes;
 
     public static string Format(IEnumerable<(string Name, ExpressionMetrics Metrics, double? Stability)> rows)
     {
@@ -22,7 +22,7 @@ public static class ResultsTable
         foreach (var (name, m, stability) in list)
         {
             text.Append(name.PadRight(width));
-            for (var c = 0; c < Classes.Length; c++)
+            for (var c = 0; c < Classes.Count; c++)
             {
                 text.Append(' ').Append(Percent(m.F1[c]).PadLeft(Math.Max(6, Classes[c].Length)));
             }

@@ -15,7 +15,6 @@ public sealed record ModalityAttention(string Modality, int Windows, double Entr
 /// <summary>Collects <see cref="ModalityAttention"/> for the three modalities over windows of T steps (the tick's own step is T / 2).</summary>
 public sealed class AttentionDiagnostics(int steps)
 {
-    private static readonly string[] Names = ["face", "audio", "pose"];
     private readonly int[] _windows = new int[3];
     private readonly double[] _entropy = new double[3];
     private readonly int[] _own = new int[3];
@@ -53,6 +52,6 @@ public sealed class AttentionDiagnostics(int steps)
         var n = _windows[m];
         double Share(int count) => n == 0 ? 0 : (double)count / n;
         var top = Array.IndexOf(_argmax[m], _argmax[m].Max());
-        return new ModalityAttention(Names[m], n, n == 0 ? 0 : _entropy[m] / n, Share(_own[m]), Share(_first[m]), Share(_last[m]), top, Share(_argmax[m][top]));
+        return new ModalityAttention(Modalities.Names[m], n, n == 0 ? 0 : _entropy[m] / n, Share(_own[m]), Share(_first[m]), Share(_last[m]), top, Share(_argmax[m][top]));
     }).ToList();
 }

@@ -14,9 +14,7 @@ namespace EmmaNet.Batch.Fusion;
 /// </summary>
 public static class FusionExport
 {
-    public static readonly string[] AbawClasses = ["Neutral", "Anger", "Disgust", "Fear", "Happiness", "Sadness", "Surprise", "Other"];
 
-    private static readonly string[] Modalities = ["face", "audio", "pose"];
 
     public static ModelProto Build(FusionNetwork network, IReadOnlyDictionary<string, string> extractors, string? training = null)
     {
@@ -31,7 +29,7 @@ public static class FusionExport
         var rawFaceNow = b.AddInput("face_now", DataType.Float, "N", c.FaceSize);
         var mask = b.AddInput("mask", DataType.Float, "N", c.Steps, 3);
         var norm = network.Normalization;
-        string Standardise(string x, int m) => b.Node("Mul", [b.Node("Sub", [x, b.Float($"norm_{Modalities[m]}_mean", norm.Mean[m], norm.Mean[m].Length)]), b.Float($"norm_{Modalities[m]}_scale", norm.Scale[m], norm.Scale[m].Length)]);
+        string Standardise(string x, int m) => b.Node("Mul", [b.Node("Sub", [x, b.Float($"norm_{Modalities.Names[m]}_mean", norm.Mean[m], norm.Mean[m].Length)]), b.Float($"norm_{Modalities.Names[m]}_scale", norm.Scale[m], norm.Scale[m].Length)]);
         var faceNow = Standardise(rawFaceNow, 0);
 
         // Shared constants, made on first use so no variant carries ones it does not need.
@@ -64,7 +62,7 @@ public static class FusionExport
                 inputParts.Add(b.Node("Add", [b.Node("Mul", [presence, Zero()]), b.Float($"position_{m}", positions, 1, c.Steps, 1)]));
             }
             var encoderInput = inputParts.Count == 1 ? inputParts[0] : b.Node("Concat", inputParts, new Dictionary<string, object> { ["axis"] = 2L });
-            var h = Encode(b, network.Encoders[m], encoderInput, $"enc_{Modalities[m]}");   // [N, T, h]
+            var h = Encode(b, network.Encoders[m], encoderInput, $"enc_{Modalities.Names[m]}");   // [N, T, h]
             var count = b.Node("Max", [b.Node("ReduceSum", [present, Axis1()], new Dictionary<string, object> { ["keepdims"] = 1L }), One()]);
             var masked = b.Node("Mul", [h, b.Node("Unsqueeze", [present, lastAxis])]);
             var mean = b.Node("Div", [b.Node("ReduceSum", [masked, Axis1()], new Dictionary<string, object> { ["keepdims"] = 0L }), count]);   // [N, h]
@@ -120,7 +118,7 @@ public static class FusionExport
         b.Metadata["emmanet.fusion.face_size"] = c.FaceSize.ToString(inv);
         b.Metadata["emmanet.fusion.audio_size"] = c.AudioSize.ToString(inv);
         b.Metadata["emmanet.fusion.pose_size"] = c.PoseSize.ToString(inv);
-        b.Metadata["emmanet.fusion.classes"] = string.Join(",", AbawClasses.Take(c.Classes));
+        b.Metadata["emmanet.fusion.classes"] = string.Join(",", AbawExpressions.Classes.Take(c.Classes));
         b.Metadata["emmanet.fusion.hidden"] = c.Hidden.ToString(inv);
         if (training is not null)
         {

@@ -36,15 +36,14 @@ public sealed class FusionNetwork
             new GruEncoder("enc.audio", c.EncoderInput(1), c.Hidden, c.Layers, c.BidirectionalContext, random),
             new GruEncoder("enc.pose", c.EncoderInput(2), c.Hidden, c.Layers, c.BidirectionalContext, random),
         ];
-        string[] names = ["face", "audio", "pose"];
         for (var m = 0; m < 3; m++)
         {
-            _wq[m] = new Param($"att.{names[m]}.WQ", c.Encoding(m), c.KeySize).Init(random);
-            _wk[m] = new Param($"att.{names[m]}.WK", c.FaceSize, c.KeySize).Init(random);
-            _gateA[m] = new Param($"gate.{names[m]}.a", c.Encoding(m));
-            _gateC[m] = new Param($"gate.{names[m]}.c", 1);
-            _dec[m] = new Param($"rec.{names[m]}.W", c.Encoding(m), Math.Max(1, c.FusedSize)).Init(random);
-            _decB[m] = new Param($"rec.{names[m]}.b", c.Encoding(m));
+            _wq[m] = new Param($"att.{Modalities.Names[m]}.WQ", c.Encoding(m), c.KeySize).Init(random);
+            _wk[m] = new Param($"att.{Modalities.Names[m]}.WK", c.FaceSize, c.KeySize).Init(random);
+            _gateA[m] = new Param($"gate.{Modalities.Names[m]}.a", c.Encoding(m));
+            _gateC[m] = new Param($"gate.{Modalities.Names[m]}.c", 1);
+            _dec[m] = new Param($"rec.{Modalities.Names[m]}.W", c.Encoding(m), Math.Max(1, c.FusedSize)).Init(random);
+            _decB[m] = new Param($"rec.{Modalities.Names[m]}.b", c.Encoding(m));
         }
         _mix = new Param("additive.v", 3);
         _w1 = new Param("head.W1", c.HeadHidden, c.FusedSize).Init(random);

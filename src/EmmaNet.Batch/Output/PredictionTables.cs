@@ -34,7 +34,7 @@ public static class PredictionTables
         attention.Int("step_offset", r => r.Offset);
         attention.Int("step", r => r.Tick.FirstStep + r.Offset);
         attention.Double("step_time_s", r => (r.Tick.FirstStep + r.Offset) * AudioTimeline.StepSeconds);
-        string[] modalities = ["face", "audio", "pose"];
+        var modalities = Modalities.Names;
         for (var m = 0; m < 3; m++)
         {
             var at = m;

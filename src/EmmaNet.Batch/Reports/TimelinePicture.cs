@@ -15,7 +15,6 @@ public static class TimelinePicture
     /// <summary>Subjects shown per video at most: those seen at the most ticks.</summary>
     public const int MaxSubjects = 3;
 
-    private static readonly string[] ModalityNames = ["face", "audio", "pose"];
 
     public static byte[] Render(VideoResults video)
     {
@@ -32,7 +31,7 @@ public static class TimelinePicture
         }
         if (panels.Count == 0)
         {
-            var empty = new Plot();
+            using var empty = new Plot();
             empty.Title($"{video.VideoId}: no subject was seen, nothing predicted");
             panels.Add(empty.GetImageBytes(Width, 120, ImageFormat.Png));
         }
@@ -41,7 +40,7 @@ public static class TimelinePicture
 
     private static byte[] Probabilities(VideoResults video, SubjectTimeline s, double start, double end)
     {
-        var plot = new Plot();
+        using var plot = new Plot();
         for (var c = 0; c < video.Classes.Count; c++)
         {
             var line = plot.Add.Scatter(s.Times, s.Probabilities.Select(p => p[c]).ToArray());
@@ -58,7 +57,7 @@ public static class TimelinePicture
 
     private static byte[] Labels(VideoResults video, SubjectTimeline s, double start, double end)
     {
-        var plot = new Plot();
+        using var plot = new Plot();
         var points = plot.Add.ScatterPoints(s.Times, s.Labels.Select(l => (double)l).ToArray());
         points.MarkerSize = 5;
         plot.Axes.Left.SetTicks(Enumerable.Range(0, video.Classes.Count).Select(i => (double)i).ToArray(), [.. video.Classes]);
@@ -78,7 +77,7 @@ public static class TimelinePicture
                 data[k, t] = s.Attention[t][modality][k];
             }
         }
-        var plot = new Plot();
+        using var plot = new Plot();
         var heatmap = plot.Add.Heatmap(data);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
         // Row k is offset k, (k - T/2) * 0.5 s from the tick: row 0 at the bottom, cells centred on their step times.
@@ -87,7 +86,7 @@ public static class TimelinePicture
         heatmap.Extent = new CoordinateRect(s.Times[0], s.Times[^1], bottom, top);
         plot.Add.ColorBar(heatmap);
         plot.Axes.SetLimits(start, end, bottom, top);
-        plot.Title($"attention on {ModalityNames[modality]} over the window (0 = the tick's own step)");
+        plot.Title($"attention on {Modalities.Names[modality]} over the window (0 = the tick's own step)");
         plot.YLabel("s from tick");
         if (modality == 2)
         {
