@@ -11,7 +11,7 @@ namespace EmmaNet.Batch.Fusion;
 /// </summary>
 public static class SyntheticFeatures
 {
-    public const double TickHz = 6;
+    public static readonly double TickHz = Decoding.FrameSampling.FaceStream.RateHz;
 
     public static List<LabelledTrack> Tracks(int ticks, int ticksPerTrack, int seed, FusionConfig? sizes = null)
     {

@@ -42,8 +42,11 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
 
     public static int TickOf(double timestamp) => (int)Math.Round(timestamp * FrameSampling.FaceStream.RateHz);
 
+    /// <summary>Face-stream ticks per 2 Hz step: 3 (6 Hz and 0.5 s, EMMA-NET.md section 1).</summary>
+    public static readonly int TicksPerStep = (int)Math.Round(FrameSampling.FaceStream.RateHz * Audio.AudioTimeline.StepSeconds);
+
     /// <summary>Ticks 0, 3, 6, ... fall on the 2 Hz steps.</summary>
-    public static bool IsStepTick(int tick) => tick % 3 == 0;
+    public static bool IsStepTick(int tick) => tick % TicksPerStep == 0;
 
     public FrameResult[] Analyze(IReadOnlyList<VideoFrame> frames)
     {
