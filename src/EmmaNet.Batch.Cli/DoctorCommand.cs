@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using EmmaNet.Batch.Models;
 using Microsoft.ML.OnnxRuntime;
 

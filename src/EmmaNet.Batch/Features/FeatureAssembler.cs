@@ -111,13 +111,16 @@ public sealed class FeatureAssembler(SubjectChoice choice)
             heard[a.Step] = a;
         }
         var wanted = new HashSet<int>(heard.Keys);
+        var covered = -1L;   // ticks come in order: each step near them is added once
         foreach (var tick in _frameOfTick.Keys)
         {
             var at = StepOf(tick / FrameSampling.FaceStream.RateHz);
-            for (var k = Math.Max(0, at - ContextMarginSteps); k <= Math.Min(count - 1, (long)at + ContextMarginSteps); k++)
+            var last = Math.Min(count - 1, (long)at + ContextMarginSteps);
+            for (var k = Math.Max(covered + 1, Math.Max(0, at - ContextMarginSteps)); k <= last; k++)
             {
-                wanted.Add(k);
+                wanted.Add((int)k);
             }
+            covered = Math.Max(covered, last);
         }
         return wanted.Order()
             .Select(k => heard.TryGetValue(k, out var a) ? a : new AudioStep(k, AudioTimeline.StepTime(k), new float[audioFeatures], 0, Present: false))

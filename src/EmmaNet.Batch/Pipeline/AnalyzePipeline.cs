@@ -231,7 +231,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         var audio = audioExtractor is null ? null : Task.Run(async () =>
         {
             var steps = new List<AudioStep>();
-            await foreach (var step in audioExtractor.ExtractAsync(media, () => decoded ? TimelineSeconds(job) : null, audioSeconds: s => job.AudioSeconds = s, cancellationToken: stopAudio.Token))
+            await foreach (var step in audioExtractor.ExtractAsync(media, () => Volatile.Read(ref decoded) ? TimelineSeconds(job) : null, audioSeconds: s => job.AudioSeconds = s, cancellationToken: stopAudio.Token))
             {
                 steps.Add(step);
             }
