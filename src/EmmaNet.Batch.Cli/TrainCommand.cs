@@ -191,10 +191,19 @@ internal static class TrainCommand
             }
             Console.Write(ResultsTable.Format(rows.Select(r => (r.Split, r.Metrics, (double?)r.Stability))));
             Console.WriteLine("(agreement with the face CNN's argmax mapped to ABAW classes, not accuracy against human labels)");
+            var attention = FusionTraining.AttentionByVideo(network, tracks, settings);
+            foreach (var (video, modalities) in attention)
+            {
+                foreach (var m in modalities.Where(m => m.Windows > 0))
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"attention {video} {m.Modality}: {m.Windows} windows, entropy {m.Entropy:F2}, own {m.OwnStep:F2}, first {m.FirstPresent:F2}, last {m.LastPresent:F2}, top position {m.TopPosition} ({m.TopPositionShare:F2}){(m.IsPositional() ? " POSITIONAL" : "")}"));
+                }
+            }
             var description = string.Create(CultureInfo.InvariantCulture,
                 $"distilled from the face expression CNN ({extractors.GetValueOrDefault("face_expression", "?")}) on {tracks.Sum(t => t.LabelledCount)} ticks of {tracks.Select(t => t.VideoId).Distinct().Count()} video(s), {epochs} epochs run; agreement with the teacher's reading on the held-out last fifth of each track: Avg F1 {rows[1].Metrics.MacroF1:F3}, accuracy {rows[1].Metrics.Accuracy:F3} (target pooled over {distillPool:0.##} s, current face hidden in {100 * settings.Options.FaceDropout:0}% of training windows); not trained on human labels");
             Save(network, extractors, description);
-            await WriteReportAsync(rows, description, [(1, history)], cancellationToken);
+            await WriteReportAsync(rows, description, [(1, history)], cancellationToken, attention);
             run.Finished();
             return ExitCodes.Success;
         }
@@ -211,7 +220,7 @@ internal static class TrainCommand
             logger.LogInformation("Wrote {Path} (sha256 {Sha}, recorded in {Record}): {Description}", output, sha, FusionModelRecord.PathFor(output), description);
         }
 
-        private async Task WriteReportAsync(IEnumerable<EvaluationRow> rows, string description, IEnumerable<(int Fold, IReadOnlyList<EpochReport> History)> folds, CancellationToken cancellationToken)
+        private async Task WriteReportAsync(IEnumerable<EvaluationRow> rows, string description, IEnumerable<(int Fold, IReadOnlyList<EpochReport> History)> folds, CancellationToken cancellationToken, IReadOnlyList<(string Video, IReadOnlyList<ModalityAttention> Attention)>? attention = null)
         {
             if (reportPath is null)
             {
@@ -266,6 +275,11 @@ internal static class TrainCommand
                     avg_f1 = r.Metrics.MacroF1,
                     ecu = r.Stability,
                     count = r.Metrics.Count,
+                }),
+                attention = attention?.Select(v => new
+                {
+                    video = v.Video,
+                    modalities = v.Attention.Select(m => new { modality = m.Modality, windows = m.Windows, entropy = m.Entropy, own_step = m.OwnStep, first_present = m.FirstPresent, last_present = m.LastPresent, top_position = m.TopPosition, top_position_share = m.TopPositionShare, positional = m.IsPositional() }),
                 }),
             }, Indented);
             await AtomicFile.WriteAllTextAsync(reportPath, json, cancellationToken);

@@ -70,6 +70,33 @@ public static class FusionTraining
         return new EvaluationRow(split, metrics, ExpressionMetrics.Stability(predicted));
     }
 
+    /// <summary>
+    /// How the network's attention behaves on each video's windows (<see cref="AttentionDiagnostics"/>), the same
+    /// figures analyze journals, so a training report says whether the attention follows content or position.
+    /// </summary>
+    public static IReadOnlyList<(string Video, IReadOnlyList<ModalityAttention> Attention)> AttentionByVideo(FusionNetwork network, IReadOnlyList<LabelledTrack> tracks, TrainingSettings settings)
+    {
+        var fast = new Batched.BatchedFusionNetwork(network, Math.Max(1, settings.Options.Threads));
+        var steps = settings.Config.Steps;
+        var result = new List<(string, IReadOnlyList<ModalityAttention>)>();
+        foreach (var video in tracks.GroupBy(t => t.VideoId).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var runs = Runs(video.ToList(), settings);
+            var outputs = fast.Forward(runs, new LossSettings());
+            var diagnostics = new AttentionDiagnostics(steps);
+            for (var r = 0; r < runs.Count; r++)
+            {
+                for (var w = 0; w < runs[r].Windows.Count; w++)
+                {
+                    var slot = w * steps;
+                    diagnostics.Add(runs[r].Windows[w].Present, [.. outputs[r].Attention.Select(a => a.AsSpan(slot, steps).ToArray())]);
+                }
+            }
+            result.Add((video.Key, diagnostics.Result()));
+        }
+        return result;
+    }
+
     /// <summary>Weights n / (classes * n_c) for the classes present (mean about 1), 1 for absent classes.</summary>
     public static double[] InverseFrequencyWeights(IReadOnlyList<LabelledTrack> tracks)
     {
