@@ -21,13 +21,13 @@ internal static class ExtractCommand
         var batchInputs = new BatchInputs();
         var subject = new Option<SubjectChoice>("--subject") { Description = "Whose features: largest, left, right or all (every track)", DefaultValueFactory = _ => SubjectChoice.Largest };
         var openPose = new Option<string?>("--openpose") { Description = "An OpenPose body model (ONNX, COCO-18 or BODY_25) to use instead of PoseNet" };
-        var deepSpectrum = new Option<string?>("--deepspectrum") { Description = "An ImageNet CNN (ONNX, e.g. DenseNet-121) for DeepSpectrum audio features instead of log-mel statistics" };
-        var deepSpectrumOutput = new Option<string>("--deepspectrum-output") { Description = "The CNN output to use as features", DefaultValueFactory = _ => DeepSpectrumModel.DefaultOutput };
+        var audioOptions = new AudioOptions();
         var common = new CommonOptions();
         var command = new Command("extract", "Extract per-subject face, audio and pose features (2 Hz steps and 6 Hz face ticks) as Parquet")
         {
-            subject, openPose, deepSpectrum, deepSpectrumOutput,
+            subject, openPose,
         };
+        audioOptions.AddTo(command);
         batchInputs.AddTo(command);
         common.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -50,10 +50,8 @@ internal static class ExtractCommand
                 var detector = owned.Add(new BlazeFaceDetector(models, sessions));
                 var expression = owned.Add(new ExpressionModel(models, sessions));
                 IPoseEstimator pose = parse.GetValue(openPose) is { } openPosePath ? owned.Add(new OpenPoseModel(openPosePath, sessions)) : owned.Add(new PoseModel(models, sessions));
-                var vad = owned.Add(new SileroVad(models, sessions));
-                var cnn = parse.GetValue(deepSpectrum) is { } cnnPath ? owned.Add(new DeepSpectrumModel(cnnPath, sessions, parse.GetValue(deepSpectrumOutput)!)) : null;
                 analyzer = new FrameAnalyzer(detector, expression, pose);
-                audio = new AudioFeatureExtractor(vad, cnn);
+                audio = audioOptions.Build(parse, models, sessions, owned);
             }
             catch (ModelException ex)
             {

@@ -95,8 +95,10 @@ internal static class TrainCommand
         return command;
     }
 
-    private sealed class TrainJob(string features, string output, string? reportPath, TrainingSettings settings, TrainRun run, double distillPool, ILogger logger)
+    private sealed class TrainJob(string features, string output, string? reportPath, TrainingSettings initialSettings, TrainRun run, double distillPool, ILogger logger)
     {
+        private TrainingSettings settings = initialSettings;
+
         public async Task<int> AnnotatedAsync(string labelFolder, SubjectChoice subject, int folds, CancellationToken cancellationToken)
         {
             var trainFolder = Path.Combine(labelFolder, "Train_Set");
@@ -120,6 +122,7 @@ internal static class TrainCommand
                 throw new InvalidDataException($"{features}: no features for the {(train.Count == 0 ? "training" : "validation")} annotation files");
             }
             var extractors = TrainingSets.CommonExtractors([.. train, .. valid]);
+            settings = settings with { Config = TrainingSets.WithFeatureSizes(settings.Config, [.. train, .. valid]) };
             logger.LogInformation("Training on {Tracks} tracks ({Labelled} labelled ticks), validation {Valid} tracks ({ValidLabelled}), {Folds} fold(s), variant {Variant}",
                 train.Count, train.Sum(t => t.LabelledCount), valid.Count, valid.Sum(t => t.LabelledCount), folds, settings.Config.Variant);
 
@@ -155,7 +158,7 @@ internal static class TrainCommand
             // The exported model: the fold whose held-out Avg F1 is best (the validation split is reported, never used to choose).
             var best = outcomes.MaxBy(o => o.HeldOut.Metrics.MacroF1)!;
             var description = string.Create(CultureInfo.InvariantCulture,
-                $"Aff-Wild2 EXPR annotations, fold {best.Fold} of {Math.Max(1, folds)}, held-out Avg F1 {best.HeldOut.Metrics.MacroF1:F3}{(best.Validation is { } bv ? $", validation Avg F1 {bv.Metrics.MacroF1:F3}" : "")}");
+                $"Aff-Wild2 EXPR annotations, fold {best.Fold} of {Math.Max(1, folds)}, held-out Avg F1 {best.HeldOut.Metrics.MacroF1:F3}{(best.Validation is { } bv ? $", validation Avg F1 {bv.Metrics.MacroF1:F3}" : "")}; {Inputs(extractors)}");
             Save(best.Network, extractors, description);
             await WriteReportAsync(rows, description, outcomes.Select(o => (o.Fold, o.History)), cancellationToken);
             run.Finished();
@@ -170,6 +173,7 @@ internal static class TrainCommand
                 throw new InvalidDataException($"{features}: no features files with faces (run `emmanet extract` first)");
             }
             var extractors = TrainingSets.CommonExtractors(tracks);
+            settings = settings with { Config = TrainingSets.WithFeatureSizes(settings.Config, tracks) };
             // The last fifth of every track is held out, so every video, moving footage included, is scored on ticks it
             // was not trained on; it is only reported: every epoch is trained and the last one kept.
             var parts = tracks.Select(t => TrainingSets.SplitInTime(t, 0.8)).ToList();
@@ -201,11 +205,20 @@ internal static class TrainCommand
                 }
             }
             var description = string.Create(CultureInfo.InvariantCulture,
-                $"distilled from the face expression CNN ({extractors.GetValueOrDefault("face_expression", "?")}) on {tracks.Sum(t => t.LabelledCount)} ticks of {tracks.Select(t => t.VideoId).Distinct().Count()} video(s), {epochs} epochs run; agreement with the teacher's reading on the held-out last fifth of each track: Avg F1 {rows[1].Metrics.MacroF1:F3}, accuracy {rows[1].Metrics.Accuracy:F3} (target pooled over {distillPool:0.##} s, current face hidden in {100 * settings.Options.FaceDropout:0}% of training windows); not trained on human labels");
+                $"distilled from the face expression CNN ({extractors.GetValueOrDefault("face_expression", "?")}) on {tracks.Sum(t => t.LabelledCount)} ticks of {tracks.Select(t => t.VideoId).Distinct().Count()} video(s), {epochs} epochs run; agreement with the teacher's reading on the held-out last fifth of each track: Avg F1 {rows[1].Metrics.MacroF1:F3}, accuracy {rows[1].Metrics.Accuracy:F3} (target pooled over {distillPool:0.##} s, current face hidden in {100 * settings.Options.FaceDropout:0}% of training windows); {Inputs(extractors)}; not trained on human labels");
             Save(network, extractors, description);
             await WriteReportAsync(rows, description, [(1, history)], cancellationToken, attention);
             run.Finished();
             return ExitCodes.Success;
+        }
+
+        /// <summary>What the network reads, for its description: each modality's extractor and size.</summary>
+        private string Inputs(IReadOnlyDictionary<string, string> extractors)
+        {
+            string Id(string role) => extractors.GetValueOrDefault(role, "?").Split(' ')[0];
+            var c = settings.Config;
+            var voice = extractors.ContainsKey("audio_cnn") ? $"DeepSpectrum ({Id("audio_cnn")})" : "log-mel statistics";
+            return string.Create(CultureInfo.InvariantCulture, $"inputs: face {Id("face_expression")} ({c.FaceSize} values), voice: {voice} ({c.AudioSize}) with {Id("voice_activity")}, body {Id("body_pose")} ({c.PoseSize})");
         }
 
         private static EvaluationRow Mean(string name, IReadOnlyList<EvaluationRow> rows) =>

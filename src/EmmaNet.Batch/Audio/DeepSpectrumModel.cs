@@ -1,4 +1,5 @@
 using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Models.Conversion;
 using Microsoft.ML.OnnxRuntime;
 using EmmaNet.Batch.Imaging;
 
@@ -7,14 +8,13 @@ namespace EmmaNet.Batch.Audio;
 /// <summary>
 /// DeepSpectrum features: the window's <see cref="MelSpectrogramImage"/> resized (bilinear) to the CNN's input (224 x 224
 /// for DenseNet-121), RGB in 0..1 normalised the ImageNet way (mean 0.485, 0.456, 0.406; std 0.229, 0.224, 0.225), run
-/// through a user-supplied ImageNet CNN in ONNX; the configured output (DenseNet-121's <c>avg_pool</c>, 1024 values, by
-/// default) is the feature vector, averaged over its spatial positions when it has any. NCHW or NHWC inputs both work.
+/// through an ImageNet CNN in ONNX: the bundled ResNet18 (512 values) or a user's (DenseNet-121, the paper's, gives
+/// 1024); the configured output (<c>avg_pool</c> by default) is the feature vector, averaged over its spatial positions
+/// when it has any. NCHW or NHWC inputs both work.
 /// </summary>
 public sealed class DeepSpectrumModel : IDisposable
 {
     public const string DefaultOutput = "avg_pool";
-    private static readonly float[] Mean = [0.485f, 0.456f, 0.406f];
-    private static readonly float[] Std = [0.229f, 0.224f, 0.225f];
 
     private readonly OnnxModel _onnx;
     private readonly string _input;
@@ -23,13 +23,12 @@ public sealed class DeepSpectrumModel : IDisposable
     private readonly int _size;
     private readonly MelSpectrogramImage _renderer = new();
 
-    public DeepSpectrumModel(string path, SessionFactory sessions, string output = DefaultOutput)
+    /// <summary>The bundled ImageNet CNN (ResNet18 from ML.NET's NuGet package, given the ImageNet input at setup).</summary>
+    public const string BundledId = "deepspectrum-resnet18";
+
+    private DeepSpectrumModel(OnnxModel onnx, string path, string output)
     {
-        if (!File.Exists(path))
-        {
-            throw new ModelException($"DeepSpectrum CNN {path} does not exist");
-        }
-        _onnx = OnnxModel.FromFile(path, "deepspectrum:" + Path.GetFileName(path), sessions);
+        _onnx = onnx;
         try
         {
             var input = _onnx.InputMetadata.Single();
@@ -55,6 +54,22 @@ public sealed class DeepSpectrumModel : IDisposable
         }
     }
 
+    /// <summary>The bundled ResNet18 (<see cref="BundledId"/>), its 512 pooled values as features. Both CNNs run with
+    /// low memory (<see cref="SessionFactory.Create"/>): ONNX Runtime's optimised copy of the weights would more than
+    /// double the resident memory of a run, for a stage that runs at 20-40x real time either way.</summary>
+    public static DeepSpectrumModel Bundled(ModelStore models, SessionFactory sessions) =>
+        new(OnnxModel.FromStore(models, BundledId, sessions, lowMemory: true), models.Resolve(BundledId), DefaultOutput);
+
+    /// <summary>A user-supplied ImageNet CNN (e.g. DenseNet-121, the paper's) taking ImageNet-normalised RGB.</summary>
+    public static DeepSpectrumModel FromFile(string path, SessionFactory sessions, string output = DefaultOutput)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ModelException($"DeepSpectrum CNN {path} does not exist");
+        }
+        return new(OnnxModel.FromFile(path, "deepspectrum:" + Path.GetFileName(path), sessions, lowMemory: true), path, output);
+    }
+
     public ModelIdentity Model => _onnx.Identity;
 
     /// <summary>The network input for an audio window: [1, 3, S, S] or [1, S, S, 3] as the model wants.</summary>
@@ -77,7 +92,7 @@ public sealed class DeepSpectrumModel : IDisposable
             {
                 for (var c = 0; c < 3; c++)
                 {
-                    var value = ((row[(x * 3) + (2 - c)] / 255f) - Mean[c]) / Std[c];
+                    var value = ((row[(x * 3) + (2 - c)] / 255f) - ImageNetInput.Mean[c]) / ImageNetInput.Std[c];
                     tensor[channelsFirst ? (c * size * size) + (y * size) + x : (((y * size) + x) * 3) + c] = value;
                 }
             }

@@ -85,6 +85,17 @@ public static class TrainingSets
         return (Part(0, cut), Part(cut, track.Ticks.Count - cut));
     }
 
+    /// <summary>
+    /// The network's input sizes taken from the features (the audio vector is 256 log-mel statistics or 512
+    /// DeepSpectrum values, a user's CNN gives its own), so one trainer serves every extractor.
+    /// </summary>
+    public static FusionConfig WithFeatureSizes(FusionConfig config, IReadOnlyList<LabelledTrack> tracks)
+    {
+        var step = tracks.SelectMany(t => t.Series.Steps.Values).SelectMany(s => s.Values).FirstOrDefault()
+            ?? throw new InvalidDataException("the features hold no steps");
+        return config with { FaceSize = step.Face.Length, AudioSize = step.Audio.Length, PoseSize = step.Pose.Length };
+    }
+
     /// <summary>The extractors behind every track; tracks made by different extractors cannot train one model.</summary>
     public static SortedDictionary<string, string> CommonExtractors(IReadOnlyList<LabelledTrack> tracks)
     {

@@ -5,12 +5,17 @@ namespace EmmaNet.Batch.Models;
 /// <summary>Turns a fetched source file into the final ONNX file, as its manifest entry's <c>convert</c> says.</summary>
 public static class ModelConverter
 {
-    public static void Convert(ModelEntry entry, string source, string destination)
+    /// <param name="packageFile">The path of another file of the source package (for conversions that read two), or null when the package's files are not at hand.</param>
+    public static void Convert(ModelEntry entry, string source, string destination, Func<string, string>? packageFile = null)
     {
         switch (entry.Convert)
         {
             case null:
                 File.Copy(source, destination, overwrite: true);
+                break;
+            case { From: "onnx", MeanImageModel: { } meanImageModel } conversion:
+                var preprocess = packageFile?.Invoke(meanImageModel) ?? throw new ModelException($"model '{entry.Id}': the mean image model {meanImageModel} needs the package's files");
+                OnnxModelFile.Save(Conversion.ImageNetInput.Prepend(OnnxModelFile.Load(source), OnnxModelFile.Load(preprocess), conversion.Outputs ?? []), destination);
                 break;
             case { From: "onnx" } conversion when conversion.SymbolicBatch || conversion.SymbolicSize:
                 var model = OnnxModelFile.Load(source);

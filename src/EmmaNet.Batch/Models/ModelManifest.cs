@@ -47,9 +47,11 @@ public sealed record ModelSource(string Registry, string Package, string Version
 /// How the source becomes the final ONNX file. <c>onnx</c> with <see cref="SymbolicBatch"/>: the fixed batch made
 /// symbolic. <c>tfjs-graph</c>: a TensorFlow.js graph model converted, with the named graph nodes as outputs. Either
 /// with <see cref="SymbolicSize"/>: the image input's height and width made symbolic (any input size; the nominal
-/// size kept as metadata), so a frame is not padded to a square.
+/// size kept as metadata), so a frame is not padded to a square. <c>onnx</c> with <see cref="MeanImageModel"/> (a file
+/// of the same package holding the CNTK-style mean image): the ImageNet input prepended
+/// (<see cref="Conversion.ImageNetInput"/>), with <see cref="Outputs"/> renamed.
 /// </summary>
-public sealed record ModelConversion(string From, bool SymbolicBatch = false, IReadOnlyList<ConvertedOutput>? Outputs = null, bool SymbolicSize = false);
+public sealed record ModelConversion(string From, bool SymbolicBatch = false, IReadOnlyList<ConvertedOutput>? Outputs = null, bool SymbolicSize = false, string? MeanImageModel = null);
 
 /// <summary>A converted model's output: the source graph node, the ONNX output name, and whether it is global-average pooled to [N, C].</summary>
 public sealed record ConvertedOutput(string Node, string Name, bool GlobalAveragePool = false);

@@ -38,19 +38,19 @@ public sealed class OnnxModel : IDisposable
     public IReadOnlyDictionary<string, string> CustomMetadata => _session.ModelMetadata.CustomMetadataMap;
 
     /// <summary>A model of the manifest, by id (its sha256 is the manifest's).</summary>
-    public static OnnxModel FromStore(ModelStore models, string id, SessionFactory sessions)
+    public static OnnxModel FromStore(ModelStore models, string id, SessionFactory sessions, bool lowMemory = false)
     {
         var path = models.Resolve(id);
-        return Open(path, sessions, provider => new ModelIdentity(id, System.IO.Path.GetFileName(path), models.Manifest.Get(id).Sha256, provider));
+        return Open(path, sessions, lowMemory, provider => new ModelIdentity(id, System.IO.Path.GetFileName(path), models.Manifest.Get(id).Sha256, provider));
     }
 
     /// <summary>A model file given by the user, identified by <paramref name="id"/> and its own sha256.</summary>
-    public static OnnxModel FromFile(string path, string id, SessionFactory sessions) =>
-        Open(path, sessions, provider => new ModelIdentity(id, System.IO.Path.GetFileName(path), ModelStore.Sha256Of(path), provider));
+    public static OnnxModel FromFile(string path, string id, SessionFactory sessions, bool lowMemory = false) =>
+        Open(path, sessions, lowMemory, provider => new ModelIdentity(id, System.IO.Path.GetFileName(path), ModelStore.Sha256Of(path), provider));
 
-    private static OnnxModel Open(string path, SessionFactory sessions, Func<string, ModelIdentity> identity)
+    private static OnnxModel Open(string path, SessionFactory sessions, bool lowMemory, Func<string, ModelIdentity> identity)
     {
-        var (session, provider) = sessions.Create(path);
+        var (session, provider) = sessions.Create(path, lowMemory);
         try
         {
             return new OnnxModel(session, identity(provider)) { Path = path };

@@ -78,7 +78,7 @@ public sealed class DeepSpectrumTests : IDisposable
     {
         float[] w = [1f, -2f, 0.5f, 0f, 1f, 1f];
         float[] bias = [0.25f, -1f];
-        using var model = new DeepSpectrumModel(BuildCnn(w, bias), new SessionFactory(new ExecutionOptions(ExecutionDevice.Cpu), NullLogger.Instance));
+        using var model = DeepSpectrumModel.FromFile(BuildCnn(w, bias), new SessionFactory(new ExecutionOptions(ExecutionDevice.Cpu), NullLogger.Instance));
         var window = Tone(700);
         var tensor = model.ImageTensor(window);
         var plane = 224 * 224;
@@ -95,7 +95,7 @@ public sealed class DeepSpectrumTests : IDisposable
     [Fact]
     public void A_missing_output_name_lists_the_outputs()
     {
-        var ex = Assert.Throws<ModelException>(() => new DeepSpectrumModel(BuildCnn(new float[6], new float[2]), new SessionFactory(new ExecutionOptions(ExecutionDevice.Cpu), NullLogger.Instance), "pool5"));
+        var ex = Assert.Throws<ModelException>(() => DeepSpectrumModel.FromFile(BuildCnn(new float[6], new float[2]), new SessionFactory(new ExecutionOptions(ExecutionDevice.Cpu), NullLogger.Instance), "pool5"));
         Assert.Contains("has no output 'pool5' (outputs: avg_pool)", ex.Message, StringComparison.Ordinal);
     }
 
@@ -116,7 +116,7 @@ public sealed class DeepSpectrumExtractionTests(ModelFixture models, GeneratedCl
         b.AddOutput("avg_pool", DataType.Float, "N", 3, 1, 1);
         var path = _temp.File("pool.onnx");
         OnnxModelFile.Save(b.Build(), path);
-        using var cnn = new DeepSpectrumModel(path, models.Sessions);
+        using var cnn = DeepSpectrumModel.FromFile(path, models.Sessions);
         var extractor = new AudioFeatureExtractor(models.Vad, cnn);
         Assert.Equal(["audio_ds_0000", "audio_ds_0001", "audio_ds_0002"], extractor.ColumnNames);
         var media = await MediaProber.ProbeAsync(clips.Cfr30, CancellationToken.None);
@@ -138,6 +138,55 @@ public sealed class DeepSpectrumExtractionTests(ModelFixture models, GeneratedCl
             var window = Enumerable.Range(start, 16000).Select(i => i >= 0 && i < audio.Count ? audio[i] : 0f).ToArray();
             Assert.Equal(cnn.Features(window), step.Features);
         }
+    }
+
+    [Fact]
+    public async Task The_bundled_resnet18_reads_a_window_as_the_packages_own_preprocessing_and_network_do()
+    {
+        using var cnn = DeepSpectrumModel.Bundled(models.Store, models.Sessions);
+        var source = models.Store.Manifest.Get(DeepSpectrumModel.BundledId).Source;
+        var package = NuGetPackages.FolderOf(source.Package, source.Version);
+        var media = await MediaProber.ProbeAsync(TestPaths.FacesVideo, CancellationToken.None);
+        var audio = new List<float>();
+        await foreach (var chunk in AudioReader.ReadAsync(media))
+        {
+            audio.AddRange(chunk);
+            if (audio.Count >= 3 * 16000)
+            {
+                break;
+            }
+        }
+        var speech = audio.Skip(16000).Take(16000).ToArray();   // 1-2 s: the first photo's voice
+
+        // The package's way: RGB pixels 0..255 through ResNetPreprocess.onnx (channels to BGR, minus the mean image), then ResNet18.onnx.
+        var normalised = cnn.ImageTensor(speech);
+        const int plane = 224 * 224;
+        var rgb255 = new float[normalised.Length];
+        for (var i = 0; i < rgb255.Length; i++)
+        {
+            var c = i / plane;
+            rgb255[i] = ((normalised[i] * Batch.Models.Conversion.ImageNetInput.Std[c]) + Batch.Models.Conversion.ImageNetInput.Mean[c]) * 255;
+        }
+        using var prep = new Microsoft.ML.OnnxRuntime.InferenceSession(Path.Combine(package, "tools/DnnImageModels/ResNetPrepOnnx/ResNetPreprocess.onnx"));
+        using var net = new Microsoft.ML.OnnxRuntime.InferenceSession(Path.Combine(package, source.Path));
+        using var input = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(rgb255, [1, 3, 224, 224]);
+        using var run = new Microsoft.ML.OnnxRuntime.RunOptions();
+        using var prepared = prep.Run(run, ["OriginalInput"], [input], ["PreprocessedInput"]);
+        using var pooled = net.Run(run, ["Input247"], [prepared[0]], ["Pooling395_Output_0"]);
+        var expected = pooled[0].GetTensorDataAsSpan<float>().ToArray();
+
+        var features = cnn.Features(speech);
+        Assert.Equal(512, features.Length);
+        var scale = expected.Max(Math.Abs);
+        Assert.True(scale > 0.1, $"the network's largest value is {scale}: the picture reached it blank");
+        for (var i = 0; i < features.Length; i++)
+        {
+            Assert.True(Math.Abs(features[i] - expected[i]) <= 1e-4 * scale, $"value {i}: {features[i]} against the package's {expected[i]}");
+        }
+        // Speech and silence are different pictures, so different features.
+        var silence = cnn.Features(new float[16000]);
+        var distance = Math.Sqrt(features.Zip(silence, (a, b) => (a - b) * (a - b)).Sum());
+        Assert.True(distance > 0.1 * Math.Sqrt(features.Sum(v => v * v)), $"speech and silence {distance:F3} apart");
     }
 
     public void Dispose() => _temp.Dispose();

@@ -113,6 +113,9 @@ public sealed class AnalyzeFusionTests
         Assert.Equal("attention", meta["emmanet.fusion.variant"]);
         Assert.StartsWith("distilled from the face expression CNN", meta["emmanet.fusion.training"], StringComparison.Ordinal);
         Assert.Contains("attention", Run().Result.Stderr, StringComparison.Ordinal);
+        // The default model was trained on DeepSpectrum voice features, so analyze computes them without being told.
+        Assert.Equal("deepspectrum-resnet18", meta["emmanet.model.audio_cnn.id"]);
+        Assert.Contains("voice: DeepSpectrum", meta["emmanet.fusion.training"], StringComparison.Ordinal);
 
         var again = await Emmanet.RunAsync("analyze", TestPaths.FacesVideo, "-o", Run().Out.Path);
         Assert.Equal(0, again.ExitCode);
@@ -140,6 +143,15 @@ public sealed class AnalyzeFusionTests
         Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
         var finished = DuckDb.Query($"SELECT exit_code FROM read_json('{Path.Combine(temp.File("out"), "emmanet-journal.jsonl")}') WHERE event = 'run_finished'");
         Assert.Equal(3, Assert.Single(finished).Count("exit_code"));
+    }
+
+    [Fact]
+    public async Task Asking_for_log_mel_voice_features_with_a_model_trained_on_deepspectrum_is_refused_by_name()
+    {
+        using var temp = new TempFolder();
+        var result = await Emmanet.RunAsync("analyze", TestPaths.Megamind, "--audio", "logmel", "-o", temp.File("out"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("emmanet-default.onnx does not fit these feature extractors: audio_cnn: the fusion model was trained on features from deepspectrum-resnet18", result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -15,6 +15,7 @@ public sealed class ArgumentTests
         { "Option '--output' is required", ["analyze", TestPaths.Megamind] },
         { "--output must not be empty", ["analyze", TestPaths.Megamind, "-o", ""] },
         { "Cannot parse argument 'middle' for option '--subject'", ["analyze", TestPaths.Megamind, "-o", "/tmp/emmanet-never", "--subject", "middle"] },
+        { "Cannot parse argument 'mfcc' for option '--audio'", ["extract", TestPaths.Megamind, "-o", "/tmp/emmanet-never", "--audio", "mfcc"] },
         { "Cannot parse argument 'gpu' for option '--image-ops'", ["analyze", TestPaths.Megamind, "-o", "/tmp/emmanet-never", "--image-ops", "gpu"] },
         { "--dropout must be from 0 to 1 (got 1.5)", ["train", "--features", "/tmp", "--distill", "-o", "/tmp/emmanet-never.onnx", "--dropout", "1.5"] },
         { "--learning-rate must be above 0", ["train", "--features", "/tmp", "--distill", "-o", "/tmp/emmanet-never.onnx", "--learning-rate", "0"] },
