@@ -57,7 +57,7 @@ internal static class AnalyzeCommand
                     var userModel = parse.GetValue(fusion);
                     var fusionModel = owned.Add(new FusionModel(userModel ?? Path.Combine(models.Folder, FusionModel.DefaultFileName), sessions, requireRecord: userModel is null));
                     var analyzer = new FrameAnalyzer(detector, owned.Add(new ExpressionModel(models, sessions)), owned.Add(new PoseModel(models, sessions)));
-                    var trainedOn = fusionModel.Extractors.GetValueOrDefault("audio_cnn")?.Split(' ')[0];
+                    var trainedOn = fusionModel.AudioCnnId;
                     var features = new FeatureOutput(parse.GetValue(subject), audioOptions.Build(parse, models, sessions, owned, trainedOn), WriteTables: false);
                     pipeline = new AnalyzePipeline(videoSource, analyzer, logger);
                     if (fusionModel.Mismatch(ExtractorIdentity.FromModels(pipeline.FeatureModels(features))) is { } problem)

@@ -64,7 +64,7 @@ internal static class BenchCommand
                 using var squarePose = new PoseModel(models, sessions, fitToFrame: false);
                 using var fusion = new FusionModel(Path.Combine(models.Folder, FusionModel.DefaultFileName), sessions, requireRecord: true);
                 using var owned = new Owned();
-                var audio = audioOptions.Build(parse, models, sessions, owned, fusion.Extractors.GetValueOrDefault("audio_cnn")?.Split(' ')[0]);
+                var audio = audioOptions.Build(parse, models, sessions, owned, fusion.AudioCnnId);
                 var logMel = new AudioFeatureExtractor(owned.Add(new SileroVad(models, sessions)));
 
                 var clock = Stopwatch.StartNew();

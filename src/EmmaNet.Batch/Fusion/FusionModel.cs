@@ -85,6 +85,9 @@ public sealed class FusionModel : IDisposable
 
     public IReadOnlyDictionary<string, string> Extractors { get; }
 
+    /// <summary>The id of the DeepSpectrum CNN the model was trained on, or null when it read log-mel statistics.</summary>
+    public string? AudioCnnId => Extractors.GetValueOrDefault("audio_cnn")?.Split(' ')[0];
+
     /// <summary>ONNX Runtime calls made so far.</summary>
     public int Calls => _calls;
 
