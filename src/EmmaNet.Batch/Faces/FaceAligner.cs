@@ -16,7 +16,10 @@ public sealed class FaceAligner(int size = 64, float margin = 1.25f, bool levelE
     public bool LevelEyes { get; } = levelEyes;
 
     /// <summary>The aligned crop, BGR, <see cref="Size"/> x <see cref="Size"/>.</summary>
-    public BgrImage Crop(BgrView frame, FaceDetection face)
+    public BgrImage Crop(BgrView frame, FaceDetection face) => CropInto(frame, face, new BgrImage(Size, Size));
+
+    /// <summary>The aligned crop written into <paramref name="crop"/> (reshaped to <see cref="Size"/> x <see cref="Size"/>), which is returned.</summary>
+    public BgrImage CropInto(BgrView frame, FaceDetection face, BgrImage crop)
     {
         var (rx, ry, lx, ly) = (face.Keypoints[0], face.Keypoints[1], face.Keypoints[2], face.Keypoints[3]);
         // The subject's right eye is on the picture's left: the angle of the eye line, in degrees.
@@ -31,7 +34,7 @@ public sealed class FaceAligner(int size = 64, float margin = 1.25f, bool levelE
             alpha, beta, ((1 - alpha) * cx) - (beta * cy) + (Size / 2.0) - cx,
             -beta, alpha, (beta * cx) + ((1 - alpha) * cy) + (Size / 2.0) - cy,
         ];
-        var crop = new BgrImage(Size, Size);
+        crop.Reshape(Size, Size);
         ImageOps.Current.WarpAffine(frame, crop, Size, Size, map);
         return crop;
     }

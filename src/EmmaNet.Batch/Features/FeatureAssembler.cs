@@ -8,7 +8,9 @@ namespace EmmaNet.Batch.Features;
 
 /// <summary>
 /// Builds one video's per-subject features (EMMA-NET.md sections 1-2) from its analysed frames, taken in order:
-/// faces are tracked across ticks; at the end, subjects are chosen from whole tracks, and each subject gets its
+/// faces are tracked across ticks; at the end, tracks become people by their identity descriptors where the frames
+/// carry them (<see cref="Reidentification"/>: a person keeps one subject id across cuts and absences), subjects are
+/// chosen from whole people, and each subject gets its
 /// 6 Hz ticks and its 2 Hz steps: the face sequence (mean of the subject's ticks in the step's 0.5 s bin), the audio
 /// of the step's window, and the body whose head lies in the subject's face, each with a present flag.
 /// </summary>
@@ -24,6 +26,7 @@ public sealed class FeatureAssembler(SubjectChoice choice)
     public const int ContextMarginSteps = 10;
 
     private readonly FaceTracker _tracker = new();
+    private readonly Reidentification _reidentification = new();
     private readonly List<(TrackedFace Face, long FrameIndex, float[] Features)> _tracked = new();
     private readonly Dictionary<int, List<Skeleton>> _people = new();
     private readonly SortedDictionary<int, long> _frameOfTick = new();
@@ -48,6 +51,10 @@ public sealed class FeatureAssembler(SubjectChoice choice)
         for (var i = 0; i < tracked.Count; i++)
         {
             _tracked.Add((tracked[i], frame.FrameIndex, FaceFeature.From(frame.Expressions![i])));
+            if (frame.Descriptors is { } descriptors)
+            {
+                _reidentification.Observe(tracked[i].TrackId, tick, descriptors[i]);
+            }
         }
         if (frame.People is not null)
         {
@@ -59,11 +66,13 @@ public sealed class FeatureAssembler(SubjectChoice choice)
     /// <param name="videoSeconds">How long the video lasts: steps run from 0 to its end.</param>
     public VideoFeatures Build(IReadOnlyList<AudioStep> audio, IReadOnlyList<string> audioColumns, long frameCount, double videoSeconds)
     {
-        var subjects = SubjectSelection.Select(_tracked.Select(t => t.Face), choice);
+        var persons = _reidentification.Assign(_tracked.Select(t => t.Face).ToList());
+        var tracked = _tracked.Select((t, i) => (Face: persons[i], t.FrameIndex, t.Features)).ToList();
+        var subjects = SubjectSelection.Select(persons, choice);
         var timeline = Timeline(audio, videoSeconds, audioColumns.Count);
         var ticks = new List<FaceTick>();
         var steps = new List<FeatureStep>();
-        var byTrack = _tracked.GroupBy(t => t.Face.TrackId).ToDictionary(g => g.Key, g => g.ToDictionary(t => t.Face.Tick));
+        var byTrack = tracked.GroupBy(t => t.Face.TrackId).ToDictionary(g => g.Key, g => g.ToDictionary(t => t.Face.Tick));
         foreach (var subject in subjects)
         {
             var mine = byTrack[subject];

@@ -11,6 +11,9 @@ namespace EmmaNet.Batch.Fusion;
 /// </summary>
 public static class ExtractorIdentity
 {
+    /// <summary>The identity descriptors' model: it decides whose features they are, not what the network reads, so it never makes a mismatch.</summary>
+    public const string FaceIdentityRole = "face_identity";
+
     /// <summary>From an output's metadata (<c>emmanet.model.&lt;role&gt;.id/.sha256</c>).</summary>
     public static SortedDictionary<string, string> FromMetadata(IReadOnlyDictionary<string, string> metadata)
     {
@@ -33,7 +36,7 @@ public static class ExtractorIdentity
     /// <summary>The first difference between what a model expects and what the features come from, or null when they match.</summary>
     public static string? Mismatch(IReadOnlyDictionary<string, string> expected, IReadOnlyDictionary<string, string> actual)
     {
-        foreach (var role in expected.Keys.Union(actual.Keys).Order(StringComparer.Ordinal))
+        foreach (var role in expected.Keys.Union(actual.Keys).Where(r => r != FaceIdentityRole).Order(StringComparer.Ordinal))
         {
             var want = expected.GetValueOrDefault(role);
             var have = actual.GetValueOrDefault(role);

@@ -5,8 +5,12 @@ using EmmaNet.Batch.Pose;
 
 namespace EmmaNet.Batch.Pipeline;
 
-/// <summary>What the pipeline learns from one face-stream frame: faces, and when features are wanted their expression readings (same order) and the people in it (2 Hz step frames only).</summary>
-public sealed record FrameResult(long FrameIndex, double Timestamp, int Width, int Height, IReadOnlyList<FaceDetection> Faces, IReadOnlyList<ExpressionFeatures>? Expressions, List<Skeleton>? People)
+/// <summary>
+/// What the pipeline learns from one face-stream frame: faces, and when features are wanted their expression readings
+/// (same order), the people in it and, with an identity model, each face's identity descriptor (the last two on 2 Hz
+/// step frames only).
+/// </summary>
+public sealed record FrameResult(long FrameIndex, double Timestamp, int Width, int Height, IReadOnlyList<FaceDetection> Faces, IReadOnlyList<ExpressionFeatures>? Expressions, List<Skeleton>? People, IReadOnlyList<float[]>? Descriptors = null)
 {
     /// <summary>The face-stream tick this frame stands for (the frame nearest k / 6 s).</summary>
     public int Tick => FrameAnalyzer.TickOf(Timestamp);
@@ -16,9 +20,10 @@ public sealed record FrameResult(long FrameIndex, double Timestamp, int Width, i
 /// The pipeline's per-frame stage, run on batches that may mix videos: faces always; with an expression model, every
 /// face aligned and read by it in one batch; with a pose model, people on the frames that fall on 2 Hz steps.
 /// PoseNet runs on a second thread beside the faces unless <paramref name="poseBesideFaces"/> is false (one thread
-/// for all: the earlier behaviour, kept for <c>bench</c>'s comparison and for single-core boxes).
+/// for all: the earlier behaviour, kept for <c>bench</c>'s comparison and for single-core boxes). With an identity
+/// model, the faces of step frames get descriptors (for re-identification across cuts).
 /// </summary>
-public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expression = null, IPoseEstimator? pose = null, bool poseBesideFaces = true)
+public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expression = null, IPoseEstimator? pose = null, bool poseBesideFaces = true, FaceIdentityModel? identity = null)
 {
     private readonly FaceAligner _aligner = new(ExpressionModel.InputSize);
 
@@ -36,6 +41,10 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
             if (pose is not null)
             {
                 yield return ("body_pose", pose.Model);
+            }
+            if (identity is not null)
+            {
+                yield return (Fusion.ExtractorIdentity.FaceIdentityRole, identity.Model);
             }
         }
     }
@@ -58,12 +67,17 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
             : poseBesideFaces ? Task.Run(DetectPeople) : Task.FromResult(DetectPeople());
         IReadOnlyList<FaceDetection>[] faces;
         var expressions = new IReadOnlyList<ExpressionFeatures>?[frames.Count];
+        var descriptors = new IReadOnlyList<float[]>?[frames.Count];
         try
         {
             faces = detector.Detect(frames);
             if (expression is not null)
             {
                 ReadExpressions(frames, faces, expressions);
+            }
+            if (identity is not null)
+            {
+                ReadIdentities(frames, faces, descriptors);
             }
         }
         finally
@@ -78,7 +92,7 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
             people[stepFrames[j]] = found[j];
         }
         return Enumerable.Range(0, frames.Count)
-            .Select(i => new FrameResult(frames[i].FrameIndex, frames[i].Timestamp, frames[i].Width, frames[i].Height, faces[i], expressions[i], people[i]))
+            .Select(i => new FrameResult(frames[i].FrameIndex, frames[i].Timestamp, frames[i].Width, frames[i].Height, faces[i], expressions[i], people[i], descriptors[i]))
             .ToArray();
     }
 
@@ -99,6 +113,18 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
         {
             expressions[i] = all.Skip(next).Take(faces[i].Count).ToList();
             next += faces[i].Count;
+        }
+    }
+
+    /// <summary>The faces of the step frames described by the identity model.</summary>
+    private void ReadIdentities(IReadOnlyList<VideoFrame> frames, IReadOnlyList<FaceDetection>[] faces, IReadOnlyList<float[]>?[] descriptors)
+    {
+        for (var i = 0; i < frames.Count; i++)
+        {
+            if (IsStepTick(TickOf(frames[i].Timestamp)))
+            {
+                descriptors[i] = identity!.Describe(frames[i].View, faces[i]);
+            }
         }
     }
 }

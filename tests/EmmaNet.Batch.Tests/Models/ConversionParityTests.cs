@@ -137,6 +137,49 @@ public sealed class ConversionParityTests(ModelFixture models)
         }
     }
 
+    [Fact]
+    public async Task Identity_model_matches_tfjs_on_real_face_crops()
+    {
+        var frames = await FramesAsync(TestPaths.FacesVideo, 6);
+        var aligner = new Batch.Faces.FaceAligner(224, Batch.Faces.FaceIdentityModel.CropMargin);
+        var crops = new List<float[]>();
+        try
+        {
+            var faces = models.Detector.Detect(frames);
+            for (var i = 0; i < frames.Count; i++)
+            {
+                crops.AddRange(faces[i].Take(2).Select(f => Rgb(aligner.Crop(frames[i].View, f))));
+            }
+        }
+        finally
+        {
+            frames.ForEach(f => f.Dispose());
+        }
+        Assert.True(crops.Count >= 8, $"only {crops.Count} face crops");
+        var input = crops.SelectMany(c => c).ToArray();
+        var n = crops.Count;
+
+        var onnx = RunOnnx("faceres", input, [n, 224, 224, 3], "descriptor");
+        var tfjs = TfjsReference.Run(SourceJson("faceres", "faceres.json"), input, [n, 224, 224, 3], "global_pooling/Mean");
+        Assert.Equal([n, 1024], tfjs[0].Shape);
+        // Relative to the largest value, as for PoseNet: the descriptor's values reach about 6.
+        var scale = Math.Max(1f, tfjs[0].Data.Max(Math.Abs));
+        var worst = tfjs[0].Data.Zip(onnx[0], (e, a) => Math.Abs(e - a)).Max() / scale;
+        Assert.True(worst <= Tolerance, $"descriptor: max |onnx - tfjs| / max |tfjs| = {worst:g3} > {Tolerance}");
+    }
+
+    /// <summary>The identity model's input: RGB in 0..255, as human feeds it.</summary>
+    private static float[] Rgb(Batch.Imaging.BgrImage crop)
+    {
+        var pixels = crop.Pixels;
+        var result = new float[pixels.Length];
+        for (var p = 0; p < pixels.Length; p += 3)
+        {
+            (result[p], result[p + 1], result[p + 2]) = (pixels[p + 2], pixels[p + 1], pixels[p]);
+        }
+        return result;
+    }
+
     /// <summary>PoseNet input: the frame stretched to 385x385, RGB scaled to x / 127.5 - 1.</summary>
     private static float[] PoseInput(VideoFrame frame) => OpenCvViews.Use(frame, image =>
         {
