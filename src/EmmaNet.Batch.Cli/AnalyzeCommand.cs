@@ -25,12 +25,12 @@ internal static class AnalyzeCommand
         var subject = new Option<SubjectChoice>("--subject") { Description = "Whose emotions: all (every tracked face), largest, left or right", DefaultValueFactory = _ => SubjectChoice.All };
         var fusionBatch = (new Option<int>("--fusion-batch") { Description = "Windows per fusion call at most (windows of several videos share calls)", DefaultValueFactory = _ => 64 }).AtLeast(1);
         var audioOptions = new AudioOptions();
-        var reidentify = new ReidentifyOption();
+        var faceOptions = new FaceOptions();
         var common = new CommonOptions();
         var command = new Command("analyze", "Analyse videos: face detections, per-frame emotions and attention weights, as Parquet") { batch, fusion, noFusion, subject, fusionBatch };
         batchInputs.AddTo(command);
         audioOptions.AddTo(command);
-        reidentify.AddTo(command);
+        faceOptions.AddTo(command, writesFaces: true);
         common.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -52,13 +52,13 @@ internal static class AnalyzeCommand
                 var detector = owned.Add(new BlazeFaceDetector(models, sessions));
                 if (parse.GetValue(noFusion))
                 {
-                    pipeline = new AnalyzePipeline(videoSource, detector, logger);
+                    pipeline = new AnalyzePipeline(videoSource, new FrameAnalyzer(detector, mesh: faceOptions.Mesh(parse, models, sessions, owned)), logger);
                 }
                 else
                 {
                     var userModel = parse.GetValue(fusion);
                     var fusionModel = owned.Add(new FusionModel(userModel ?? Path.Combine(models.Folder, FusionModel.DefaultFileName), sessions, requireRecord: userModel is null));
-                    var analyzer = new FrameAnalyzer(detector, owned.Add(new ExpressionModel(models, sessions)), owned.Add(new PoseModel(models, sessions)), identity: reidentify.Build(parse, models, sessions, owned));
+                    var analyzer = new FrameAnalyzer(detector, owned.Add(new ExpressionModel(models, sessions)), owned.Add(new PoseModel(models, sessions)), identity: faceOptions.Identity(parse, models, sessions, owned), mesh: faceOptions.Mesh(parse, models, sessions, owned));
                     var trainedOn = fusionModel.AudioCnnId;
                     var features = new FeatureOutput(parse.GetValue(subject), audioOptions.Build(parse, models, sessions, owned, trainedOn), WriteTables: false);
                     pipeline = new AnalyzePipeline(videoSource, analyzer, logger);

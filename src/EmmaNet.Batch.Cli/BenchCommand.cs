@@ -43,12 +43,12 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Machine-readable output" };
         var baseline = new Option<bool>("--baseline") { Description = "Also run the full analyze as before the speed work (square detector and PoseNet inputs, PoseNet after the faces) and report the ratio" };
         var audioOptions = new AudioOptions();
-        var reidentify = new ReidentifyOption();
+        var faceOptions = new FaceOptions();
         var common = new CommonOptions();
         var command = new Command("bench", "Measure decode-only, detector-only, fusion-only and pipeline times on one video") { video, json, baseline };
         common.AddTo(command);
         audioOptions.AddTo(command);
-        reidentify.AddTo(command);
+        faceOptions.AddTo(command, writesFaces: true);
         command.SetAction(async (parse, ct) =>
         {
             using var logging = common.Begin(parse);
@@ -68,7 +68,8 @@ internal static class BenchCommand
                 using var owned = new Owned();
                 var audio = audioOptions.Build(parse, models, sessions, owned, fusion.AudioCnnId);
                 var logMel = new AudioFeatureExtractor(owned.Add(new SileroVad(models, sessions)));
-                var identity = reidentify.Build(parse, models, sessions, owned);
+                var identity = faceOptions.Identity(parse, models, sessions, owned);
+                var mesh = faceOptions.Mesh(parse, models, sessions, owned);
 
                 var clock = Stopwatch.StartNew();
                 var reader = new VideoFrameReader(media, FrameSampling.FaceStream);
@@ -91,7 +92,7 @@ internal static class BenchCommand
                     // Read before the other stages, which hold frames and windows in memory on purpose.
                     var pipelinePeak = PeakMemory.MiB();
 
-                    var full = new AnalyzePipeline(new FfmpegVideoSource(), new FrameAnalyzer(detector, expression, pose, identity: identity), logger);
+                    var full = new AnalyzePipeline(new FfmpegVideoSource(), new FrameAnalyzer(detector, expression, pose, identity: identity, mesh: mesh), logger);
                     var fullOptions = new AnalyzeOptions(output.FullName, Force: true,
                         Features: new FeatureOutput(SubjectChoice.All, audio, WriteTables: false), Fusion: new PredictionOutput(fusion));
                     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
@@ -111,7 +112,7 @@ internal static class BenchCommand
                     double? baselineSeconds = null;
                     if (parse.GetValue(baseline))
                     {
-                        var before = new AnalyzePipeline(new FfmpegVideoSource(), new FrameAnalyzer(squareDetector, expression, squarePose, poseBesideFaces: false, identity), logger);
+                        var before = new AnalyzePipeline(new FfmpegVideoSource(), new FrameAnalyzer(squareDetector, expression, squarePose, poseBesideFaces: false, identity, mesh), logger);
                         clock.Restart();
                         outcomes = [.. outcomes, .. await before.RunAsync([input], fullOptions, null, ct)];
                         baselineSeconds = clock.Elapsed.TotalSeconds;
@@ -119,7 +120,7 @@ internal static class BenchCommand
 
                     var detectSeconds = await TimeDetectorAsync(media, detector, ct);
                     var squareDetectSeconds = await TimeDetectorAsync(media, squareDetector, ct);
-                    var (expressionSeconds, poseSeconds, squarePoseSeconds, identitySeconds) = await TimeFaceAndPoseNetworksAsync(media, detector, expression, pose, squarePose, identity, faces, ct);
+                    var (expressionSeconds, poseSeconds, squarePoseSeconds, identitySeconds, meshSeconds) = await TimeFaceAndPoseNetworksAsync(media, detector, expression, pose, squarePose, identity, mesh, faces, ct);
                     var audioSeconds = await TimeAudioAsync(audio, media, ct);
                     // Log-mel statistics beside it, so one run gives the cost of DeepSpectrum against the light option.
                     var logMelSeconds = audio.CnnModel is null ? audioSeconds : await TimeAudioAsync(logMel, media, ct);
@@ -131,6 +132,7 @@ internal static class BenchCommand
                         ["expression"] = expressionSeconds,
                         ["pose"] = poseSeconds,
                         ["identity"] = identitySeconds,
+                        ["mesh"] = meshSeconds,
                         ["audio"] = audioSeconds,
                         ["fusion"] = fusionSeconds,
                     };
@@ -143,6 +145,7 @@ internal static class BenchCommand
                         ["expression"] = (faces / expressionSeconds, "faces"),
                         ["pose"] = (media.Duration.TotalSeconds * 2 / poseSeconds, "frames"),
                         ["identity"] = (identitySeconds > 0 ? faces / FrameAnalyzer.TicksPerStep / identitySeconds : 0, "faces"),
+                        ["mesh"] = (meshSeconds > 0 ? faces / meshSeconds : 0, "faces"),
                         ["audio"] = (media.Duration.TotalSeconds / audioSeconds, "audio s"),
                         // Not a stage of this run (its sum and ratios leave it out): the light option's speed beside the configured one.
                         ["audio_logmel"] = (media.Duration.TotalSeconds / logMelSeconds, "audio s"),
@@ -246,12 +249,13 @@ internal static class BenchCommand
     }
 
     /// <summary>
-    /// The expression CNN, PoseNet and the identity model alone on up to 32 decoded frames (held in memory): the CNN
-    /// and the identity model on every face the detector finds there, one call per frame as in the pipeline; PoseNet
-    /// on each frame. Scaled to the whole video: per face times the faces the full run found (a third of them for
-    /// identities, which are read on the 2 Hz step frames), per frame times the 2 Hz step frames. Identity 0 when off.
+    /// The expression CNN, PoseNet, the identity model and the mesh alone on up to 32 decoded frames (held in memory):
+    /// the face networks on every face the detector finds there, one call per frame as in the pipeline; PoseNet on
+    /// each frame. Scaled to the whole video: per face times the faces the full run found (a third of them for
+    /// identities, which are read on the 2 Hz step frames), per frame times the 2 Hz step frames. 0 for a network
+    /// that is off.
     /// </summary>
-    private static async Task<(double Expression, double Pose, double SquarePose, double Identity)> TimeFaceAndPoseNetworksAsync(MediaInfo media, BlazeFaceDetector detector, ExpressionModel expression, PoseModel pose, PoseModel squarePose, FaceIdentityModel? identity, long faces, CancellationToken ct)
+    private static async Task<(double Expression, double Pose, double SquarePose, double Identity, double Mesh)> TimeFaceAndPoseNetworksAsync(MediaInfo media, BlazeFaceDetector detector, ExpressionModel expression, PoseModel pose, PoseModel squarePose, FaceIdentityModel? identity, FaceMeshModel? mesh, long faces, CancellationToken ct)
     {
         var frames = new List<VideoFrame>();
         var aligner = new FaceAligner(ExpressionModel.InputSize);
@@ -284,18 +288,16 @@ internal static class BenchCommand
                 }
                 return poseClock.Elapsed.TotalSeconds / frames.Count * media.Duration.TotalSeconds * 2;
             }
-            var identitySeconds = 0.0;
-            if (identity is not null)
+            double PerFaceSeconds(Func<int, int> describe)
             {
-                identity.Describe(frames[0].View, detections[0]);   // warm-up
-                var identityClock = Stopwatch.StartNew();
-                for (var i = 0; i < frames.Count; i++)
-                {
-                    identity.Describe(frames[i].View, detections[i]);
-                }
-                identitySeconds = identityClock.Elapsed.TotalSeconds / Math.Max(1, detections.Sum(d => d.Count)) * faces / FrameAnalyzer.TicksPerStep;
+                describe(0);   // warm-up
+                var faceClock = Stopwatch.StartNew();
+                var described = Enumerable.Range(0, frames.Count).Sum(describe);
+                return faceClock.Elapsed.TotalSeconds / Math.Max(1, described);
             }
-            return (perFace * faces, PoseSeconds(pose), PoseSeconds(squarePose), identitySeconds);
+            var identitySeconds = identity is null ? 0 : PerFaceSeconds(i => identity.Describe(frames[i].View, detections[i]).Count) * faces / FrameAnalyzer.TicksPerStep;
+            var meshSeconds = mesh is null ? 0 : PerFaceSeconds(i => mesh.Describe(frames[i].View, detections[i]).Count) * faces;
+            return (perFace * faces, PoseSeconds(pose), PoseSeconds(squarePose), identitySeconds, meshSeconds);
         }
         finally
         {

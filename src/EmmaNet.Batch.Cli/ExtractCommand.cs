@@ -22,14 +22,14 @@ internal static class ExtractCommand
         var subject = new Option<SubjectChoice>("--subject") { Description = "Whose features: largest, left, right or all (every track)", DefaultValueFactory = _ => SubjectChoice.Largest };
         var openPose = new Option<string?>("--openpose") { Description = "An OpenPose body model (ONNX, COCO-18 or BODY_25) to use instead of PoseNet" };
         var audioOptions = new AudioOptions();
-        var reidentify = new ReidentifyOption();
+        var faceOptions = new FaceOptions();
         var common = new CommonOptions();
         var command = new Command("extract", "Extract per-subject face, audio and pose features (2 Hz steps and 6 Hz face ticks) as Parquet")
         {
             subject, openPose,
         };
         audioOptions.AddTo(command);
-        reidentify.AddTo(command);
+        faceOptions.AddTo(command, writesFaces: false);
         batchInputs.AddTo(command);
         common.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -52,7 +52,7 @@ internal static class ExtractCommand
                 var detector = owned.Add(new BlazeFaceDetector(models, sessions));
                 var expression = owned.Add(new ExpressionModel(models, sessions));
                 IPoseEstimator pose = parse.GetValue(openPose) is { } openPosePath ? owned.Add(new OpenPoseModel(openPosePath, sessions)) : owned.Add(new PoseModel(models, sessions));
-                analyzer = new FrameAnalyzer(detector, expression, pose, identity: reidentify.Build(parse, models, sessions, owned));
+                analyzer = new FrameAnalyzer(detector, expression, pose, identity: faceOptions.Identity(parse, models, sessions, owned));
                 audio = audioOptions.Build(parse, models, sessions, owned);
             }
             catch (ModelException ex)

@@ -21,21 +21,28 @@ public sealed class FaceAligner(int size = 64, float margin = 1.25f, bool levelE
     /// <summary>The aligned crop written into <paramref name="crop"/> (reshaped to <see cref="Size"/> x <see cref="Size"/>), which is returned.</summary>
     public BgrImage CropInto(BgrView frame, FaceDetection face, BgrImage crop)
     {
+        crop.Reshape(Size, Size);
+        ImageOps.Current.WarpAffine(frame, crop, Size, Size, Map(face));
+        return crop;
+    }
+
+    /// <summary>
+    /// The 2 x 3 affine map from frame pixels to crop pixels (row-major): OpenCV's getRotationMatrix2D about the box
+    /// centre, then a shift of that centre to the square's middle. Its scale is <see cref="Size"/> / (margin x box side).
+    /// </summary>
+    public double[] Map(FaceDetection face)
+    {
         var (rx, ry, lx, ly) = (face.Keypoints[0], face.Keypoints[1], face.Keypoints[2], face.Keypoints[3]);
         // The subject's right eye is on the picture's left: the angle of the eye line, in degrees.
         var angle = LevelEyes ? Math.Atan2(ly - ry, lx - rx) * 180 / Math.PI : 0;
         var (cx, cy) = ((face.X1 + face.X2) / 2.0, (face.Y1 + face.Y2) / 2.0);
         var side = Math.Max(face.Width, face.Height) * Margin;
         var scale = Size / side;
-        // OpenCV's getRotationMatrix2D about the face centre, then a shift of that centre to the square's middle.
         var (alpha, beta) = (scale * Math.Cos(angle * Math.PI / 180), scale * Math.Sin(angle * Math.PI / 180));
-        ReadOnlySpan<double> map =
+        return
         [
             alpha, beta, ((1 - alpha) * cx) - (beta * cy) + (Size / 2.0) - cx,
             -beta, alpha, (beta * cx) + ((1 - alpha) * cy) + (Size / 2.0) - cy,
         ];
-        crop.Reshape(Size, Size);
-        ImageOps.Current.WarpAffine(frame, crop, Size, Size, map);
-        return crop;
     }
 }

@@ -5,14 +5,15 @@ using Parquet.Schema;
 namespace EmmaNet.Batch.Output;
 
 /// <summary>
-/// Writes one video's face detections as Parquet (schema <c>faces/1</c>, documented in the README): one row per face
+/// Writes one video's face detections as Parquet (schema <c>faces/2</c>, documented in the README): one row per face
 /// per processed frame, and one row with null face columns for a processed frame without faces, so every processed
-/// frame is present. Coordinates are pixels of the displayed video. Rows are flushed in row groups, so memory stays
+/// frame is present. With meshes, each face also gets its head pose, measures and 468 landmarks (null without).
+/// Coordinates are pixels of the displayed video. Rows are flushed in row groups, so memory stays
 /// flat however long the video; the file appears under its final name only after <see cref="CompleteAsync"/>.
 /// </summary>
 public sealed class FaceParquetWriter : IAsyncDisposable
 {
-    public const string Schema = "faces/1";
+    public const string Schema = "faces/2";
     private const int RowGroupRows = 16384;
 
     private static readonly DataField<string> VideoId = new("video_id");
@@ -25,8 +26,14 @@ public sealed class FaceParquetWriter : IAsyncDisposable
     private static readonly DataField<float?>[] Keypoints = FaceDetection.KeypointNames
         .SelectMany(n => new DataField<float?>[] { new(n + "_x"), new(n + "_y") }).ToArray();
 
+    private static readonly DataField<float?> MeshScore = new("mesh_score");
+    private static readonly DataField<float?>[] Measures =
+        new[] { "yaw_deg", "pitch_deg", "roll_deg", "eye_open_right", "eye_open_left", "mouth_open", "mouth_width", "brow_raise" }.Select(n => new DataField<float?>(n)).ToArray();
+    private static readonly DataField<float> MeshPoint = new("element");
+    private static readonly ListField Mesh = new("mesh", MeshPoint);
+
     public static readonly ParquetSchema ParquetSchema = new(
-        new Field[] { VideoId, FrameIndex, Timestamp, FaceCount, FaceIndex, Score }.Concat(Box).Concat(Keypoints).ToArray());
+        new Field[] { VideoId, FrameIndex, Timestamp, FaceCount, FaceIndex, Score }.Concat(Box).Concat(Keypoints).Concat([MeshScore]).Concat(Measures).Append(Mesh).ToArray());
 
     private readonly AtomicFile _file;
     private readonly ParquetWriter _writer;
@@ -38,6 +45,9 @@ public sealed class FaceParquetWriter : IAsyncDisposable
     private readonly List<float?> _score = new();
     private readonly List<float?>[] _box = Enumerable.Range(0, 4).Select(_ => new List<float?>()).ToArray();
     private readonly List<float?>[] _keypoints = Enumerable.Range(0, FaceDetection.KeypointCount * 2).Select(_ => new List<float?>()).ToArray();
+    private readonly List<float?> _meshScore = new();
+    private readonly List<float?>[] _measures = Enumerable.Range(0, Measures.Length).Select(_ => new List<float?>()).ToArray();
+    private readonly List<float[]?> _mesh = new();
 
     private bool _completed;
 
@@ -70,15 +80,15 @@ public sealed class FaceParquetWriter : IAsyncDisposable
     }
 
     /// <summary>Adds one processed frame; <paramref name="scaleX"/>/<paramref name="scaleY"/> map decoded pixels to displayed-video pixels.</summary>
-    public async Task AddFrameAsync(long frameIndex, double timestamp, IReadOnlyList<FaceDetection> faces, float scaleX, float scaleY, CancellationToken cancellationToken)
+    public async Task AddFrameAsync(long frameIndex, double timestamp, IReadOnlyList<FaceDetection> faces, IReadOnlyList<FaceMesh>? meshes, float scaleX, float scaleY, CancellationToken cancellationToken)
     {
         if (faces.Count == 0)
         {
-            AddRow(frameIndex, timestamp, 0, null, scaleX, scaleY);
+            AddRow(frameIndex, timestamp, 0, null, null, scaleX, scaleY);
         }
         for (var i = 0; i < faces.Count; i++)
         {
-            AddRow(frameIndex, timestamp, faces.Count, (i, faces[i]), scaleX, scaleY);
+            AddRow(frameIndex, timestamp, faces.Count, (i, faces[i]), meshes?[i], scaleX, scaleY);
         }
         if (_frameIndex.Count >= RowGroupRows)
         {
@@ -86,7 +96,7 @@ public sealed class FaceParquetWriter : IAsyncDisposable
         }
     }
 
-    private void AddRow(long frameIndex, double timestamp, int faceCount, (int Index, FaceDetection Face)? face, float scaleX, float scaleY)
+    private void AddRow(long frameIndex, double timestamp, int faceCount, (int Index, FaceDetection Face)? face, FaceMesh? mesh, float scaleX, float scaleY)
     {
         _frameIndex.Add(frameIndex);
         _timestamp.Add(timestamp);
@@ -102,6 +112,17 @@ public sealed class FaceParquetWriter : IAsyncDisposable
         {
             _keypoints[k].Add(f?.Keypoints[k] * (k % 2 == 0 ? scaleX : scaleY));
         }
+        // Measured on the displayed picture's pixels (depth scaled as x), so a stretched video reads its true angles.
+        var shown = mesh is null ? null : new FaceMesh(mesh.Points.Select((v, i) => v * (i % 3 == 1 ? scaleY : scaleX)).ToArray(), mesh.Score);
+        var measures = shown is null ? null : FaceMeasures.From(shown);
+        _meshScore.Add(shown?.Score);
+        float?[] values = measures is null ? new float?[Measures.Length]
+            : [measures.Yaw, measures.Pitch, measures.Roll, measures.EyeOpenRight, measures.EyeOpenLeft, measures.MouthOpen, measures.MouthWidth, measures.BrowRaise];
+        for (var m = 0; m < Measures.Length; m++)
+        {
+            _measures[m].Add(values[m]);
+        }
+        _mesh.Add(shown?.Points);
         Rows++;
     }
 
@@ -127,11 +148,41 @@ public sealed class FaceParquetWriter : IAsyncDisposable
             {
                 await group.WriteAsync<float>(Keypoints[i], _keypoints[i].ToArray(), cancellationToken: cancellationToken);
             }
+            await group.WriteAsync<float>(MeshScore, _meshScore.ToArray(), cancellationToken: cancellationToken);
+            for (var i = 0; i < Measures.Length; i++)
+            {
+                await group.WriteAsync<float>(Measures[i], _measures[i].ToArray(), cancellationToken: cancellationToken);
+            }
+            await WriteMeshAsync(group, cancellationToken);
         }
-        foreach (var list in new System.Collections.IList[] { _frameIndex, _timestamp, _faceCount, _faceIndex, _score }.Concat(_box).Concat(_keypoints))
+        foreach (var list in new System.Collections.IList[] { _frameIndex, _timestamp, _faceCount, _faceIndex, _score, _meshScore, _mesh }.Concat(_box).Concat(_keypoints).Concat(_measures))
         {
             list.Clear();
         }
+    }
+
+    /// <summary>The list column: each row's points (repetition level 0 for a row's first value, 1 after), or one null entry (definition level 0).</summary>
+    private async Task WriteMeshAsync(ParquetRowGroupWriter group, CancellationToken cancellationToken)
+    {
+        var values = new List<float>();
+        var definition = new List<int>();
+        var repetition = new List<int>();
+        foreach (var points in _mesh)
+        {
+            if (points is null)
+            {
+                definition.Add(0);
+                repetition.Add(0);
+                continue;
+            }
+            values.AddRange(points);
+            for (var i = 0; i < points.Length; i++)
+            {
+                definition.Add(MeshPoint.MaxDefinitionLevel);
+                repetition.Add(i == 0 ? 0 : 1);
+            }
+        }
+        await group.WriteAllPartsAsync<float>(MeshPoint, values.ToArray(), definition.ToArray(), repetition.ToArray(), cancellationToken);
     }
 
     /// <summary>Writes the remaining rows and the footer, then publishes the file under its final name.</summary>

@@ -157,7 +157,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         return null;
     }
 
-    private OutputIdentity FacesIdentity(VideoJob job) => new(job.Fingerprint, analyzer.Models.Take(1));
+    private OutputIdentity FacesIdentity(VideoJob job) => new(job.Fingerprint, analyzer.FaceTableModels);
 
     private OutputIdentity FeaturesIdentity(VideoJob job, FeatureOutput features) => new(job.Fingerprint, FeatureModels(features), FeatureTables.Name(features.Subject));
 
@@ -405,7 +405,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         {
             video.Faces ??= await FaceParquetWriter.CreateAsync(frame.Job.OutputPath, frame.Job.Input.VideoId, FacesMetadata(frame.Job), cancellationToken);
             var media = frame.Job.Media!;
-            await video.Faces.AddFrameAsync(result.FrameIndex, result.Timestamp, result.Faces, (float)media.Width / result.Width, (float)media.Height / result.Height, cancellationToken);
+            await video.Faces.AddFrameAsync(result.FrameIndex, result.Timestamp, result.Faces, result.Meshes, (float)media.Width / result.Width, (float)media.Height / result.Height, cancellationToken);
         }
         video.Features?.Add(result);
         video.FaceCount += result.Faces.Count;
@@ -583,7 +583,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
 
     private Dictionary<string, string> FacesMetadata(VideoJob job)
     {
-        var metadata = OutputMetadata.For(FaceParquetWriter.Schema, job.Input.VideoId, job.Media!, analyzer.Models.Take(1));
+        var metadata = OutputMetadata.For(FaceParquetWriter.Schema, job.Input.VideoId, job.Media!, analyzer.FaceTableModels);
         FacesIdentity(job).AddTo(metadata);
         metadata[OutputMetadata.Prefix + "face_stream_hz"] = FrameSampling.FaceStream.RateHz.ToString(CultureInfo.InvariantCulture);
         return metadata;

@@ -6,11 +6,11 @@ using EmmaNet.Batch.Pose;
 namespace EmmaNet.Batch.Pipeline;
 
 /// <summary>
-/// What the pipeline learns from one face-stream frame: faces, and when features are wanted their expression readings
-/// (same order), the people in it and, with an identity model, each face's identity descriptor (the last two on 2 Hz
-/// step frames only).
+/// What the pipeline learns from one face-stream frame: faces, with a mesh model each face's mesh (same order), and
+/// when features are wanted their expression readings (same order), the people in it and, with an identity model, each
+/// face's identity descriptor (the last two on 2 Hz step frames only).
 /// </summary>
-public sealed record FrameResult(long FrameIndex, double Timestamp, int Width, int Height, IReadOnlyList<FaceDetection> Faces, IReadOnlyList<ExpressionFeatures>? Expressions, List<Skeleton>? People, IReadOnlyList<float[]>? Descriptors = null)
+public sealed record FrameResult(long FrameIndex, double Timestamp, int Width, int Height, IReadOnlyList<FaceDetection> Faces, IReadOnlyList<ExpressionFeatures>? Expressions, List<Skeleton>? People, IReadOnlyList<float[]>? Descriptors = null, IReadOnlyList<FaceMesh>? Meshes = null)
 {
     /// <summary>The face-stream tick this frame stands for (the frame nearest k / 6 s).</summary>
     public int Tick => FrameAnalyzer.TickOf(Timestamp);
@@ -21,14 +21,20 @@ public sealed record FrameResult(long FrameIndex, double Timestamp, int Width, i
 /// face aligned and read by it in one batch; with a pose model, people on the frames that fall on 2 Hz steps.
 /// PoseNet runs on a second thread beside the faces unless <paramref name="poseBesideFaces"/> is false (one thread
 /// for all: the earlier behaviour, kept for <c>bench</c>'s comparison and for single-core boxes). With an identity
-/// model, the faces of step frames get descriptors (for re-identification across cuts).
+/// model, the faces of step frames get descriptors (for re-identification across cuts); with a mesh model, every face
+/// gets its mesh (for <c>faces.parquet</c>'s head pose and measures).
 /// </summary>
-public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expression = null, IPoseEstimator? pose = null, bool poseBesideFaces = true, FaceIdentityModel? identity = null)
+public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expression = null, IPoseEstimator? pose = null, bool poseBesideFaces = true, FaceIdentityModel? identity = null, FaceMeshModel? mesh = null)
 {
     private readonly FaceAligner _aligner = new(ExpressionModel.InputSize);
 
     public bool WithFeatures => expression is not null && pose is not null;
 
+    /// <summary>The models whose output the face table holds: the detector and, when on, the mesh.</summary>
+    public IEnumerable<(string Role, ModelIdentity Model)> FaceTableModels =>
+        mesh is null ? [("face_detector", detector.Model)] : [("face_detector", detector.Model), ("face_mesh", mesh.Model)];
+
+    /// <summary>The models whose output the features hold (the mesh is not among them).</summary>
     public IEnumerable<(string Role, ModelIdentity Model)> Models
     {
         get
@@ -68,9 +74,24 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
         IReadOnlyList<FaceDetection>[] faces;
         var expressions = new IReadOnlyList<ExpressionFeatures>?[frames.Count];
         var descriptors = new IReadOnlyList<float[]>?[frames.Count];
+        var meshes = new IReadOnlyList<FaceMesh>?[frames.Count];
+        var meshing = Task.CompletedTask;
         try
         {
             faces = detector.Detect(frames);
+            if (mesh is not null)
+            {
+                // The mesh runs beside the expression CNN and the identity model, as PoseNet does (its own session).
+                var detected = faces;
+                if (poseBesideFaces)
+                {
+                    meshing = Task.Run(() => ReadMeshes(frames, detected, meshes));
+                }
+                else
+                {
+                    ReadMeshes(frames, detected, meshes);
+                }
+            }
             if (expression is not null)
             {
                 ReadExpressions(frames, faces, expressions);
@@ -82,9 +103,10 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
         }
         finally
         {
-            // Never return (and let the frames be released) while PoseNet still reads them.
-            poses.ContinueWith(_ => { }, TaskScheduler.Default).Wait();
+            // Never return (and let the frames be released) while PoseNet or the mesh still reads them.
+            Task.WhenAll(poses, meshing).ContinueWith(_ => { }, TaskScheduler.Default).Wait();
         }
+        meshing.GetAwaiter().GetResult();
         var found = poses.GetAwaiter().GetResult();
         var people = new List<Skeleton>?[frames.Count];
         for (var j = 0; j < stepFrames.Count; j++)
@@ -92,8 +114,16 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
             people[stepFrames[j]] = found[j];
         }
         return Enumerable.Range(0, frames.Count)
-            .Select(i => new FrameResult(frames[i].FrameIndex, frames[i].Timestamp, frames[i].Width, frames[i].Height, faces[i], expressions[i], people[i], descriptors[i]))
+            .Select(i => new FrameResult(frames[i].FrameIndex, frames[i].Timestamp, frames[i].Width, frames[i].Height, faces[i], expressions[i], people[i], descriptors[i], meshes[i]))
             .ToArray();
+    }
+
+    private void ReadMeshes(IReadOnlyList<VideoFrame> frames, IReadOnlyList<FaceDetection>[] faces, IReadOnlyList<FaceMesh>?[] meshes)
+    {
+        for (var i = 0; i < frames.Count; i++)
+        {
+            meshes[i] = mesh!.Describe(frames[i].View, faces[i]);
+        }
     }
 
     /// <summary>Every face aligned and read by the expression CNN in one batch.</summary>

@@ -168,6 +168,40 @@ public sealed class ConversionParityTests(ModelFixture models)
         Assert.True(worst <= Tolerance, $"descriptor: max |onnx - tfjs| / max |tfjs| = {worst:g3} > {Tolerance}");
     }
 
+    [Fact]
+    public async Task Face_mesh_model_matches_tfjs_on_real_face_crops()
+    {
+        var frames = await FramesAsync(TestPaths.FacesVideo, 6);
+        var aligner = new Batch.Faces.FaceAligner(192, Batch.Faces.FaceMeshModel.CropMargin);
+        var crops = new List<float[]>();
+        try
+        {
+            var faces = models.Detector.Detect(frames);
+            for (var i = 0; i < frames.Count; i++)
+            {
+                crops.AddRange(faces[i].Take(2).Select(f => Rgb(aligner.Crop(frames[i].View, f)).Select(v => v / 255f).ToArray()));
+            }
+        }
+        finally
+        {
+            frames.ForEach(f => f.Dispose());
+        }
+        Assert.True(crops.Count >= 8, $"only {crops.Count} face crops");
+        var input = crops.SelectMany(c => c).ToArray();
+        var n = crops.Count;
+
+        var onnx = RunOnnx("facemesh", input, [n, 192, 192, 3], "mesh", "faceflag");
+        var tfjs = TfjsReference.Run(SourceJson("facemesh", "facemesh.json"), input, [n, 192, 192, 3], "Identity_2", "Identity_1");
+        Assert.Equal([n, 1404], tfjs[0].Shape);
+        // Landmarks are crop pixels (0..192): the bound is relative to the largest, as for PoseNet.
+        for (var i = 0; i < 2; i++)
+        {
+            var scale = Math.Max(1f, tfjs[i].Data.Max(Math.Abs));
+            var worst = tfjs[i].Data.Zip(onnx[i], (e, a) => Math.Abs(e - a)).Max() / scale;
+            Assert.True(worst <= Tolerance, $"output {i}: max |onnx - tfjs| / max |tfjs| = {worst:g3} > {Tolerance}");
+        }
+    }
+
     /// <summary>The identity model's input: RGB in 0..255, as human feeds it.</summary>
     private static float[] Rgb(Batch.Imaging.BgrImage crop)
     {

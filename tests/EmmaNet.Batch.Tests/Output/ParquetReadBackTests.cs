@@ -1,3 +1,5 @@
+using System.Text.Json;
+using EmmaNet.Batch.Faces;
 using EmmaNet.Batch.Inputs;
 using EmmaNet.Batch.Output;
 using EmmaNet.Batch.Pipeline;
@@ -27,8 +29,10 @@ public sealed class ParquetReadBackTests(ModelFixture models)
             {
                 var folder = new TempFolder();
                 AppDomain.CurrentDomain.ProcessExit += (_, _) => folder.Dispose();
+                using var mesh = new FaceMeshModel(models.Store, models.Sessions);
                 var (videos, _) = InputScanner.Scan([TestPaths.FacesVideo, TestPaths.Megamind]);
-                var outcomes = new AnalyzePipeline(new FfmpegVideoSource(), models.Detector, NullLogger.Instance)
+                // What `analyze --no-fusion` runs: the detector and the mesh.
+                var outcomes = new AnalyzePipeline(new FfmpegVideoSource(), new FrameAnalyzer(models.Detector, mesh: mesh), NullLogger.Instance)
                     .RunAsync(videos, new AnalyzeOptions(folder.Path), null, CancellationToken.None).GetAwaiter().GetResult();
                 _run = (folder, outcomes);
             }
@@ -86,7 +90,13 @@ public sealed class ParquetReadBackTests(ModelFixture models)
         {
             Assert.Equal("FLOAT", types[c]);
         }
-        Assert.Equal(6 + 4 + 12, types.Count);
+        Assert.Equal("FLOAT", types["mesh_score"]);
+        foreach (var c in new[] { "yaw_deg", "pitch_deg", "roll_deg", "eye_open_right", "eye_open_left", "mouth_open", "mouth_width", "brow_raise" })
+        {
+            Assert.Equal("FLOAT", types[c]);
+        }
+        Assert.Equal("FLOAT[]", types["mesh"]);
+        Assert.Equal(6 + 4 + 12 + 1 + 8 + 1, types.Count);
     }
 
     [Fact]
@@ -95,7 +105,8 @@ public sealed class ParquetReadBackTests(ModelFixture models)
         var file = Path.Combine(OutputFolder.Path, "faces" + AnalyzePipeline.FacesSuffix);
         var meta = DuckDb.Query($"SELECT key::VARCHAR AS k, value::VARCHAR AS v FROM parquet_kv_metadata('{file}')").ToDictionary(r => r.Text("k"), r => r.Text("v"));
         Assert.Equal(OutputMetadata.ToolVersion, meta["emmanet.tool_version"]);
-        Assert.Equal("faces/1", meta["emmanet.schema"]);
+        Assert.Equal("faces/2", meta["emmanet.schema"]);
+        Assert.Equal(models.Store.Manifest.Get(FaceMeshModel.ModelId).Sha256, meta["emmanet.model.face_mesh.sha256"]);
         Assert.Equal("CPUExecutionProvider", meta["emmanet.execution_provider"]);
         Assert.Equal("face_detection_back_256x256_batched.onnx", meta["emmanet.model.face_detector.file"]);
         Assert.Equal(models.Store.Manifest.Get("blazeface-back-256").Sha256, meta["emmanet.model.face_detector.sha256"]);
@@ -110,5 +121,48 @@ public sealed class ParquetReadBackTests(ModelFixture models)
         Assert.InRange(row["x1"].GetDouble(), 0, 1280);
         Assert.InRange(row["x2"].GetDouble(), 640, 1280);
         Assert.InRange(row["y2"].GetDouble(), 0, 720);
+    }
+
+    [Fact]
+    public void Every_face_has_a_mesh_of_468_points_and_a_frame_without_faces_has_none()
+    {
+        var rows = DuckDb.Query($"SELECT count(face_index) AS faces, count(mesh) AS meshes, min(len(mesh)) AS shortest, max(len(mesh)) AS longest, count(*) FILTER (WHERE face_index IS NULL AND mesh IS NOT NULL) AS stray FROM '{Glob}'").Single();
+        Assert.Equal(rows.Count("faces"), rows.Count("meshes"));
+        Assert.Equal(FaceMesh.PointCount * 3, rows.Count("shortest"));
+        Assert.Equal(FaceMesh.PointCount * 3, rows.Count("longest"));
+        Assert.Equal(0, rows.Count("stray"));
+        // The mesh lies on its face: the nose tip (point 1) inside the detection box.
+        var outside = DuckDb.Query($"SELECT count(*) AS n FROM '{Glob}' WHERE mesh IS NOT NULL AND NOT (mesh[4] BETWEEN x1 AND x2 AND mesh[5] BETWEEN y1 AND y2)").Single();
+        Assert.Equal(0, outside.Count("n"));
+    }
+
+    /// <summary>The head poses judged by looking at the sample photos (samples/judged-head-pose.json) against the median yaw and pitch of each face over its photo's 5 s.</summary>
+    [Fact]
+    public void Head_pose_has_the_sign_of_the_turns_judged_by_looking()
+    {
+        var file = Path.Combine(OutputFolder.Path, "faces" + AnalyzePipeline.FacesSuffix);
+        var poses = DuckDb.Query(
+            $"SELECT photo, face, median(yaw_deg) AS yaw, median(pitch_deg) AS pitch FROM (SELECT CAST(floor(timestamp_s / 5) AS INTEGER) + 1 AS photo, " +
+            $"CAST(rank() OVER (PARTITION BY frame_index ORDER BY x1 + x2) AS INTEGER) - 1 AS face, yaw_deg, pitch_deg FROM '{file}' WHERE face_index IS NOT NULL) GROUP BY photo, face")
+            .ToDictionary(r => $"sample{r.Count("photo")}.jpg/{r.Count("face")}", r => (Yaw: r["yaw"].GetDouble(), Pitch: r["pitch"].GetDouble()));
+        using var judged = JsonDocument.Parse(File.ReadAllText(TestPaths.JudgedHeadPose));
+        var checkedFaces = 0;
+        foreach (var face in judged.RootElement.GetProperty("faces").EnumerateArray())
+        {
+            var key = $"{face.GetProperty("photo").GetString()}/{face.GetProperty("face").GetInt32()}";
+            var (yaw, pitch) = poses[key];
+            var pose = face.GetProperty("pose").GetString();
+            Action check = pose switch
+            {
+                "turned toward the picture's left" => () => Assert.True(yaw < -15, $"{key}: yaw {yaw:F0}"),
+                "turned toward the picture's right" => () => Assert.True(yaw > 15, $"{key}: yaw {yaw:F0}"),
+                "frontal" => () => Assert.True(Math.Abs(yaw) < 15 && Math.Abs(pitch) < 15, $"{key}: yaw {yaw:F0}, pitch {pitch:F0}"),
+                "looking down" => () => Assert.True(pitch < -15, $"{key}: pitch {pitch:F0}"),
+                _ => throw new InvalidDataException($"{key}: unknown pose '{pose}'"),
+            };
+            check();
+            checkedFaces++;
+        }
+        Assert.Equal(7, checkedFaces);
     }
 }

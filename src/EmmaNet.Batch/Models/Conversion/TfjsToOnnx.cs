@@ -117,6 +117,8 @@ public static class TfjsToOnnx
             "Softmax" => Softmax(node),
             "Reshape" => Reshape(node),
             "ConcatV2" => Concat(node),
+            "Prelu" => Prelu(node),
+            "Pad" => Pad(node),
             _ => throw new ModelException($"{model.Path}: node '{node.Name}' uses op '{node.Op}', which the TF.js importer does not support"),
         };
 
@@ -248,11 +250,13 @@ public static class TfjsToOnnx
             return x with { Name = name };
         }
 
-        /// <summary>A per-channel constant broadcast against a 4-D NCHW tensor: [C] becomes [C, 1, 1].</summary>
+        /// <summary>A per-channel constant broadcast against a 4-D NCHW tensor: [C] (or Keras' [1, 1, C]) becomes [C, 1, 1].</summary>
         private string ChannelConstant(TfjsNode node, TfjsWeight w, Value against) =>
-            against.Rank == 4 && against.Nchw && w.Shape.Length == 1
-                ? _b.Float(node.Name + "/c", w.Floats!, w.Shape[0], 1, 1)
+            against.Rank == 4 && against.Nchw && IsPerChannel(w)
+                ? _b.Float(node.Name + "/c", w.Floats!, w.Shape[^1], 1, 1)
                 : _b.Float(node.Name + "/c", w.Floats!, w.Shape);
+
+        private static bool IsPerChannel(TfjsWeight w) => w.Shape.Length >= 1 && w.Shape[..^1].All(d => d == 1);
 
         private Value Pool(TfjsNode node)
         {
@@ -306,6 +310,36 @@ public static class TfjsToOnnx
         {
             var x = Get(node.Inputs[0]);
             return Activation(node, node.Op, x, alphaInput: -1);
+        }
+
+        /// <summary>A standalone PReLU (Keras PReLU with shared spatial axes: alpha [1, 1, C], one slope per channel).</summary>
+        private Value Prelu(TfjsNode node)
+        {
+            var x = Get(node.Inputs[0]);
+            var w = Weight(node, 1);
+            if (x.Rank == 4 && x.Nchw && IsPerChannel(w))
+            {
+                return x with { Name = _b.Node("PRelu", [x.Name, ChannelConstant(node, w, x)]) };
+            }
+            // Any other slope shape broadcasts on TensorFlow's own (channel-last) axes.
+            return new Value(_b.Node("PRelu", [Nhwc(x), _b.Float(node.Name + "/c", w.Floats!, w.Shape)]), x.Shape, Nchw: false);
+        }
+
+        /// <summary>Zero padding; TensorFlow's paddings are [rank, 2] (begin, end per axis), ONNX's all begins then all ends.</summary>
+        private Value Pad(TfjsNode node)
+        {
+            var x = Get(node.Inputs[0]);
+            var p = Weight(node, 1).Ints ?? throw new ModelException($"{model.Path}: node '{node.Name}': paddings must be integers");
+            if (p.Length != 2 * x.Rank)
+            {
+                throw new ModelException($"{model.Path}: node '{node.Name}': {p.Length} paddings for a rank-{x.Rank} tensor");
+            }
+            var nchw = x.Rank == 4;
+            var order = nchw ? ToNchw : Enumerable.Range(0, x.Rank).Select(i => (long)i).ToArray();
+            var pads = order.Select(a => (long)p[2 * a]).Concat(order.Select(a => (long)p[(2 * a) + 1])).ToArray();
+            var name = _b.Node("Pad", [nchw ? Nchw(x) : x.Name, _b.Int64(node.Name + "/pads", pads, pads.Length)]);
+            var shape = x.Shape.Select((d, i) => d < 0 ? -1 : d + p[2 * i] + p[(2 * i) + 1]).ToArray();
+            return new Value(name, shape, Nchw: nchw);
         }
 
         private Value Mean(TfjsNode node)
