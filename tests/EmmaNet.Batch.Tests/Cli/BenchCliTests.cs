@@ -18,7 +18,7 @@ public sealed class BenchCliTests
         double Get(string name) => r.GetProperty(name).GetDouble();
 
         Assert.Equal(TestPaths.Megamind, r.GetProperty("video").GetString());
-        string[] stages = ["decode", "face_detector", "expression", "pose", "identity", "audio", "fusion"];
+        string[] stages = ["decode", "face_detector", "expression", "pose", "identity", "mesh", "audio", "fusion"];
         foreach (var stage in stages)
         {
             Assert.True(r.GetProperty("stage_seconds").GetProperty(stage).GetDouble() > 0, stage);
