@@ -30,7 +30,7 @@ internal static class AnalyzeCommand
         var command = new Command("analyze", "Analyse videos: face detections, per-frame emotions and attention weights, as Parquet") { batch, fusion, noFusion, subject, fusionBatch };
         batchInputs.AddTo(command);
         audioOptions.AddTo(command);
-        faceOptions.AddTo(command, writesFaces: true);
+        faceOptions.AddTo(command);
         common.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {

@@ -48,7 +48,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure decode-only, detector-only, fusion-only and pipeline times on one video") { video, json, baseline };
         common.AddTo(command);
         audioOptions.AddTo(command);
-        faceOptions.AddTo(command, writesFaces: true);
+        faceOptions.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             using var logging = common.Begin(parse);

@@ -29,7 +29,7 @@ internal static class ExtractCommand
             subject, openPose,
         };
         audioOptions.AddTo(command);
-        faceOptions.AddTo(command, writesFaces: false);
+        faceOptions.AddTo(command);
         batchInputs.AddTo(command);
         common.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -52,7 +52,7 @@ internal static class ExtractCommand
                 var detector = owned.Add(new BlazeFaceDetector(models, sessions));
                 var expression = owned.Add(new ExpressionModel(models, sessions));
                 IPoseEstimator pose = parse.GetValue(openPose) is { } openPosePath ? owned.Add(new OpenPoseModel(openPosePath, sessions)) : owned.Add(new PoseModel(models, sessions));
-                analyzer = new FrameAnalyzer(detector, expression, pose, identity: faceOptions.Identity(parse, models, sessions, owned));
+                analyzer = new FrameAnalyzer(detector, expression, pose, identity: faceOptions.Identity(parse, models, sessions, owned), mesh: faceOptions.Mesh(parse, models, sessions, owned));
                 audio = audioOptions.Build(parse, models, sessions, owned);
             }
             catch (ModelException ex)

@@ -14,17 +14,13 @@ internal sealed class FaceOptions
 
     public Option<bool> NoMesh { get; } = new("--no-mesh")
     {
-        Description = "No face mesh: faces.parquet without head pose, measures and landmarks (faster)",
+        Description = "No face mesh: faces.parquet without head pose, measures and landmarks, and the expression CNN's crop from the detection box instead (faster; a fusion model trained on mesh-placed crops refuses such features)",
     };
 
-    /// <summary>Adds <c>--no-reidentify</c>, and <c>--no-mesh</c> where the command writes faces.parquet.</summary>
-    public void AddTo(Command command, bool writesFaces)
+    public void AddTo(Command command)
     {
         command.Options.Add(NoReidentify);
-        if (writesFaces)
-        {
-            command.Options.Add(NoMesh);
-        }
+        command.Options.Add(NoMesh);
     }
 
     /// <summary>The identity model, or null with <c>--no-reidentify</c>.</summary>

@@ -21,12 +21,17 @@ public sealed record FrameResult(long FrameIndex, double Timestamp, int Width, i
 /// face aligned and read by it in one batch; with a pose model, people on the frames that fall on 2 Hz steps.
 /// PoseNet runs on a second thread beside the faces unless <paramref name="poseBesideFaces"/> is false (one thread
 /// for all: the earlier behaviour, kept for <c>bench</c>'s comparison and for single-core boxes). With an identity
-/// model, the faces of step frames get descriptors (for re-identification across cuts); with a mesh model, every face
-/// gets its mesh (for <c>faces.parquet</c>'s head pose and measures).
+/// model, the faces of step frames get descriptors (for re-identification across cuts), on a thread of their own; with a
+/// mesh model, every face gets its mesh (for <c>faces.parquet</c>'s head pose and measures), and the expression CNN's
+/// crop follows the mesh instead of the detection box (steadier: docs/benchmarks.md, "The expression crop").
 /// </summary>
 public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expression = null, IPoseEstimator? pose = null, bool poseBesideFaces = true, FaceIdentityModel? identity = null, FaceMeshModel? mesh = null)
 {
-    private readonly FaceAligner _aligner = new(ExpressionModel.InputSize);
+    /// <summary>The expression crop from the detection box, without a mesh.</summary>
+    public static readonly FaceAligner BoxCrop = new(ExpressionModel.InputSize);
+
+    /// <summary>The expression crop from the mesh's landmarks: 1.3 times their bounding box, levelled by the mesh's eye corners.</summary>
+    public static readonly FaceAligner MeshCrop = new(ExpressionModel.InputSize, 1.3f);
 
     public bool WithFeatures => expression is not null && pose is not null;
 
@@ -34,12 +39,16 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
     public IEnumerable<(string Role, ModelIdentity Model)> FaceTableModels =>
         mesh is null ? [("face_detector", detector.Model)] : [("face_detector", detector.Model), ("face_mesh", mesh.Model)];
 
-    /// <summary>The models whose output the features hold (the mesh is not among them).</summary>
+    /// <summary>The models whose output the features hold (the mesh places the expression crop).</summary>
     public IEnumerable<(string Role, ModelIdentity Model)> Models
     {
         get
         {
             yield return ("face_detector", detector.Model);
+            if (mesh is not null && expression is not null)
+            {
+                yield return ("face_mesh", mesh.Model);
+            }
             if (expression is not null)
             {
                 yield return ("face_expression", expression.Model);
@@ -75,38 +84,38 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
         var expressions = new IReadOnlyList<ExpressionFeatures>?[frames.Count];
         var descriptors = new IReadOnlyList<float[]>?[frames.Count];
         var meshes = new IReadOnlyList<FaceMesh>?[frames.Count];
-        var meshing = Task.CompletedTask;
+        var identifying = Task.CompletedTask;
         try
         {
             faces = detector.Detect(frames);
-            if (mesh is not null)
+            if (identity is not null)
             {
-                // The mesh runs beside the expression CNN and the identity model, as PoseNet does (its own session).
+                // The descriptors run beside the mesh and the expression CNN, as PoseNet does (their own session).
                 var detected = faces;
                 if (poseBesideFaces)
                 {
-                    meshing = Task.Run(() => ReadMeshes(frames, detected, meshes));
+                    identifying = Task.Run(() => ReadIdentities(frames, detected, descriptors));
                 }
                 else
                 {
-                    ReadMeshes(frames, detected, meshes);
+                    ReadIdentities(frames, detected, descriptors);
                 }
+            }
+            if (mesh is not null)
+            {
+                ReadMeshes(frames, faces, meshes);
             }
             if (expression is not null)
             {
-                ReadExpressions(frames, faces, expressions);
-            }
-            if (identity is not null)
-            {
-                ReadIdentities(frames, faces, descriptors);
+                ReadExpressions(frames, faces, meshes, expressions);
             }
         }
         finally
         {
-            // Never return (and let the frames be released) while PoseNet or the mesh still reads them.
-            Task.WhenAll(poses, meshing).ContinueWith(_ => { }, TaskScheduler.Default).Wait();
+            // Never return (and let the frames be released) while PoseNet or the identity model still reads them.
+            Task.WhenAll(poses, identifying).ContinueWith(_ => { }, TaskScheduler.Default).Wait();
         }
-        meshing.GetAwaiter().GetResult();
+        identifying.GetAwaiter().GetResult();
         var found = poses.GetAwaiter().GetResult();
         var people = new List<Skeleton>?[frames.Count];
         for (var j = 0; j < stepFrames.Count; j++)
@@ -126,15 +135,15 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
         }
     }
 
-    /// <summary>Every face aligned and read by the expression CNN in one batch.</summary>
-    private void ReadExpressions(IReadOnlyList<VideoFrame> frames, IReadOnlyList<FaceDetection>[] faces, IReadOnlyList<ExpressionFeatures>?[] expressions)
+    /// <summary>Every face aligned (by its mesh when there is one) and read by the expression CNN in one batch.</summary>
+    private void ReadExpressions(IReadOnlyList<VideoFrame> frames, IReadOnlyList<FaceDetection>[] faces, IReadOnlyList<FaceMesh>?[] meshes, IReadOnlyList<ExpressionFeatures>?[] expressions)
     {
         var crops = new List<Imaging.BgrImage>();
         for (var i = 0; i < frames.Count; i++)
         {
-            foreach (var face in faces[i])
+            for (var f = 0; f < faces[i].Count; f++)
             {
-                crops.Add(_aligner.Crop(frames[i].View, face));
+                crops.Add(meshes[i] is { } m ? MeshCrop.Crop(frames[i].View, m[f]) : BoxCrop.Crop(frames[i].View, faces[i][f]));
             }
         }
         var all = expression!.Run(crops);
