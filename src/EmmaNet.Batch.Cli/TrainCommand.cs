@@ -218,7 +218,8 @@ internal static class TrainCommand
             string Id(string role) => extractors.GetValueOrDefault(role, "?").Split(' ')[0];
             var c = settings.Config;
             var voice = extractors.ContainsKey("audio_cnn") ? $"DeepSpectrum ({Id("audio_cnn")})" : "log-mel statistics";
-            return string.Create(CultureInfo.InvariantCulture, $"inputs: face {Id("face_expression")} ({c.FaceSize} values), voice: {voice} ({c.AudioSize}) with {Id("voice_activity")}, body {Id("body_pose")} ({c.PoseSize})");
+            var crop = extractors.ContainsKey("face_mesh") ? $" on {Id("face_mesh")}-placed crops" : " on detection-box crops";
+            return string.Create(CultureInfo.InvariantCulture, $"inputs: face {Id("face_expression")}{crop} ({c.FaceSize} values), voice: {voice} ({c.AudioSize}) with {Id("voice_activity")}, body {Id("body_pose")} ({c.PoseSize})");
         }
 
         private static EvaluationRow Mean(string name, IReadOnlyList<EvaluationRow> rows) =>
