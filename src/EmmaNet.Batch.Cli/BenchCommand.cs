@@ -1,42 +1,23 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using EmmaNet.Batch.Audio;
+using EmmaNet.Batch.Bench;
 using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Faces;
 using EmmaNet.Batch.Fusion;
 using EmmaNet.Batch.Pose;
-using EmmaNet.Batch.Inputs;
 using EmmaNet.Batch.Models;
-using EmmaNet.Batch.Pipeline;
 using Microsoft.Extensions.Logging;
 
 namespace EmmaNet.Batch.Cli;
 
 /// <summary>
-/// <c>emmanet bench &lt;video&gt;</c>: decode-only time (ffmpeg at the face-stream sampling, frames dropped), the
-/// detection pipeline (<c>analyze --no-fusion</c>), the full <c>analyze</c> (features and fusion), then the face
-/// detector alone and the fusion network alone (time per window at several batch sizes), all in one process on one
-/// input so the ratios hold on a noisy machine. The detector and PoseNet alone are timed on their fitted inputs and
-/// on the square inputs they had before; with <c>--baseline</c> the full analyze also runs as it did before the speed
-/// work (square inputs, PoseNet after the faces on one thread), so before and after come from one run. Peak memory is read after
-/// the detection pipeline, before the detector-only stage holds frames on purpose. Prints a table, or JSON with
-/// <c>--json</c>.
+/// <c>emmanet bench &lt;video&gt;</c>: loads the networks, runs <see cref="AnalyzeBenchmark"/> on one video and prints
+/// its table, or JSON with <c>--json</c>.
 /// </summary>
 internal static class BenchCommand
 {
-    private static async Task<double> TimeAudioAsync(AudioFeatureExtractor audio, MediaInfo media, CancellationToken ct)
-    {
-        var clock = Stopwatch.StartNew();
-        await foreach (var _ in audio.ExtractAsync(media, cancellationToken: ct))
-        {
-        }
-        return clock.Elapsed.TotalSeconds;
-    }
-
-    private static readonly int[] FusionBatches = [1, 16, 64, 256];
-
     public static Command Create()
     {
         var video = new Argument<string>("video") { Description = "Video to measure (default: samples/media/faces.mp4)", Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => Path.Combine("samples", "media", "faces.mp4") };
@@ -71,123 +52,13 @@ internal static class BenchCommand
                 var identity = faceOptions.Identity(parse, models, sessions, owned);
                 var mesh = faceOptions.Mesh(parse, models, sessions, owned);
 
-                var clock = Stopwatch.StartNew();
-                var reader = new VideoFrameReader(media, FrameSampling.FaceStream);
-                var frames = 0;
-                await foreach (var frame in reader.ReadAsync(ct))
+                var result = await AnalyzeBenchmark.RunAsync(media, path, new BenchNetworks(detector, squareDetector, expression, pose, squarePose, fusion, audio, logMel, identity, mesh), parse.GetValue(baseline), logger, ct);
+                if (result.Failure is { } failure)
                 {
-                    frame.Dispose();
-                    frames++;
+                    logger.LogError("{Message}", failure);
+                    return ExitCodes.SomeVideosFailed;
                 }
-                var decodeSeconds = clock.Elapsed.TotalSeconds;
-
-                var output = Directory.CreateTempSubdirectory("emmanet-bench-");
-                try
-                {
-                    var input = new VideoInput(path, Path.GetFileNameWithoutExtension(path), InputScanner.SafeStem(path));
-                    var pipeline = new AnalyzePipeline(new FfmpegVideoSource(), detector, logger);
-                    clock.Restart();
-                    var outcomes = await pipeline.RunAsync([input], new AnalyzeOptions(output.FullName, Force: true), null, ct);
-                    var pipelineSeconds = clock.Elapsed.TotalSeconds;
-                    // Read before the other stages, which hold frames and windows in memory on purpose.
-                    var pipelinePeak = PeakMemory.MiB();
-
-                    var full = new AnalyzePipeline(new FfmpegVideoSource(), new FrameAnalyzer(detector, expression, pose, identity: identity, mesh: mesh), logger);
-                    var fullOptions = new AnalyzeOptions(output.FullName, Force: true,
-                        Features: new FeatureOutput(SubjectChoice.All, audio, WriteTables: false), Fusion: new PredictionOutput(fusion));
-                    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-                    var childrenBefore = ChildrenCpuSeconds();
-                    var (allocatedBefore, gen2Before) = (GC.GetTotalAllocatedBytes(), GC.CollectionCount(2));
-                    clock.Restart();
-                    var fullOutcomes = await full.RunAsync([input], fullOptions, null, ct);
-                    var analyzeSeconds = clock.Elapsed.TotalSeconds;
-                    var allocatedMiB = (GC.GetTotalAllocatedBytes() - allocatedBefore) / (1024.0 * 1024.0);
-                    var gen2 = GC.CollectionCount(2) - gen2Before;
-                    var cpuUse = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / analyzeSeconds / Environment.ProcessorCount;
-                    var ffmpegUse = (ChildrenCpuSeconds() - childrenBefore) / analyzeSeconds / Environment.ProcessorCount;
-                    outcomes = [.. outcomes, .. fullOutcomes];
-                    var fusedWindows = fusion.Windows;
-                    var faces = fullOutcomes.Sum(o => o.Faces);
-
-                    double? baselineSeconds = null;
-                    if (parse.GetValue(baseline))
-                    {
-                        var before = new AnalyzePipeline(new FfmpegVideoSource(), new FrameAnalyzer(squareDetector, expression, squarePose, poseBesideFaces: false, identity, mesh), logger);
-                        clock.Restart();
-                        outcomes = [.. outcomes, .. await before.RunAsync([input], fullOptions, null, ct)];
-                        baselineSeconds = clock.Elapsed.TotalSeconds;
-                    }
-
-                    var detectSeconds = await TimeDetectorAsync(media, detector, ct);
-                    var squareDetectSeconds = await TimeDetectorAsync(media, squareDetector, ct);
-                    var (expressionSeconds, poseSeconds, squarePoseSeconds, identitySeconds, meshSeconds) = await TimeFaceAndPoseNetworksAsync(media, detector, expression, pose, squarePose, identity, mesh, faces, ct);
-                    var audioSeconds = await TimeAudioAsync(audio, media, ct);
-                    // Log-mel statistics beside it, so one run gives the cost of DeepSpectrum against the light option.
-                    var logMelSeconds = audio.CnnModel is null ? audioSeconds : await TimeAudioAsync(logMel, media, ct);
-                    var fusionSeconds = TimeFusion(fusion, 64) * fusedWindows / 1000;
-                    var stages = new Dictionary<string, double>
-                    {
-                        ["decode"] = decodeSeconds,
-                        ["face_detector"] = detectSeconds,
-                        ["expression"] = expressionSeconds,
-                        ["pose"] = poseSeconds,
-                        ["identity"] = identitySeconds,
-                        ["mesh"] = meshSeconds,
-                        ["audio"] = audioSeconds,
-                        ["fusion"] = fusionSeconds,
-                    };
-                    var fusionMs = FusionBatches.ToDictionary(n => n, n => TimeFusion(fusion, n));
-                    // What each stage gets through per second alone: frames, faces, 2 Hz frames, audio seconds, windows.
-                    var throughput = new Dictionary<string, (double PerSecond, string Unit)>
-                    {
-                        ["decode"] = (frames / decodeSeconds, "frames"),
-                        ["face_detector"] = (frames / detectSeconds, "frames"),
-                        ["expression"] = (faces / expressionSeconds, "faces"),
-                        ["pose"] = (media.Duration.TotalSeconds * 2 / poseSeconds, "frames"),
-                        ["identity"] = (identitySeconds > 0 ? faces / FrameAnalyzer.TicksPerStep / identitySeconds : 0, "faces"),
-                        ["mesh"] = (meshSeconds > 0 ? faces / meshSeconds : 0, "faces"),
-                        ["audio"] = (media.Duration.TotalSeconds / audioSeconds, "audio s"),
-                        // Not a stage of this run (its sum and ratios leave it out): the light option's speed beside the configured one.
-                        ["audio_logmel"] = (media.Duration.TotalSeconds / logMelSeconds, "audio s"),
-                        ["fusion"] = (fusedWindows / fusionSeconds, "windows"),
-                    };
-                    if (outcomes.Any(o => o.Status == VideoStatus.Failed))
-                    {
-                        logger.LogError("{Message}", outcomes.First(o => o.Status == VideoStatus.Failed).Message);
-                        return ExitCodes.SomeVideosFailed;
-                    }
-                    Report(parse.GetValue(json), new BenchResult(
-                        path, media.Duration.TotalSeconds, media.Width, media.Height, frames, reader.DecodedFrames,
-                        decodeSeconds, detectSeconds, pipelineSeconds,
-                        pipelineSeconds / decodeSeconds,
-                        pipelineSeconds / Math.Max(decodeSeconds, detectSeconds),
-                        media.Duration.TotalSeconds / pipelineSeconds,
-                        frames / detectSeconds,
-                        detector.Model.ExecutionProvider,
-                        Environment.ProcessorCount,
-                        pipelinePeak,
-                        analyzeSeconds,
-                        media.Duration.TotalSeconds / analyzeSeconds,
-                        fusedWindows,
-                        fusionMs.ToDictionary(kv => kv.Key.ToString(CultureInfo.InvariantCulture), kv => kv.Value),
-                        stages,
-                        throughput.ToDictionary(kv => kv.Key, kv => kv.Value.PerSecond),
-                        throughput.ToDictionary(kv => kv.Key, kv => kv.Value.Unit),
-                        analyzeSeconds / stages.Values.Max(),
-                        analyzeSeconds / (stages.Values.Sum() / Environment.ProcessorCount),
-                        cpuUse,
-                        ffmpegUse,
-                        allocatedMiB,
-                        gen2,
-                        squareDetectSeconds,
-                        squarePoseSeconds,
-                        baselineSeconds,
-                        analyzeSeconds / baselineSeconds));
-                }
-                finally
-                {
-                    output.Delete(recursive: true);
-                }
+                Report(parse.GetValue(json), result.Result!);
                 return ExitCodes.Success;
             }
             catch (Exception ex) when (ex is MediaException or ModelException)
@@ -198,147 +69,6 @@ internal static class BenchCommand
         });
         return command;
     }
-
-    /// <summary>The detector stage alone: frames decoded first (up to 32, held in memory), then timed in batches of 8.</summary>
-    private static async Task<double> TimeDetectorAsync(MediaInfo media, BlazeFaceDetector detector, CancellationToken ct)
-    {
-        var frames = new List<VideoFrame>();
-        try
-        {
-            await foreach (var frame in new VideoFrameReader(media, FrameSampling.FaceStream).ReadAsync(ct))
-            {
-                frames.Add(frame);
-                if (frames.Count == 32)
-                {
-                    break;
-                }
-            }
-            detector.Detect(frames.Take(8).ToList()); // warm-up
-            var clock = Stopwatch.StartNew();
-            foreach (var chunk in frames.Chunk(8))
-            {
-                detector.Detect(chunk);
-            }
-            var perFrame = clock.Elapsed.TotalSeconds / frames.Count;
-            var total = media.Duration.TotalSeconds * FrameSampling.FaceStream.RateHz;
-            return perFrame * total;
-        }
-        finally
-        {
-            frames.ForEach(f => f.Dispose());
-        }
-    }
-
-    /// <summary>
-    /// CPU seconds of this process's finished children (the ffmpeg decoders, once waited for): /proc/self/stat's
-    /// cutime + cstime, in clock ticks of 1/100 s (Linux's USER_HZ). 0 where /proc is missing.
-    /// </summary>
-    private static double ChildrenCpuSeconds()
-    {
-        try
-        {
-            var stat = File.ReadAllText("/proc/self/stat");
-            // Fields after the command name (which may hold spaces) start at the last ')': state is field 3.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return (long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture)) / 100.0;
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-    }
-
-    /// <summary>
-    /// The expression CNN, PoseNet, the identity model and the mesh alone on up to 32 decoded frames (held in memory):
-    /// the face networks on every face the detector finds there, one call per frame as in the pipeline; PoseNet on
-    /// each frame. Scaled to the whole video: per face times the faces the full run found (a third of them for
-    /// identities, which are read on the 2 Hz step frames), per frame times the 2 Hz step frames. 0 for a network
-    /// that is off.
-    /// </summary>
-    private static async Task<(double Expression, double Pose, double SquarePose, double Identity, double Mesh)> TimeFaceAndPoseNetworksAsync(MediaInfo media, BlazeFaceDetector detector, ExpressionModel expression, PoseModel pose, PoseModel squarePose, FaceIdentityModel? identity, FaceMeshModel? mesh, long faces, CancellationToken ct)
-    {
-        var frames = new List<VideoFrame>();
-        var aligner = new FaceAligner(ExpressionModel.InputSize);
-        try
-        {
-            await foreach (var frame in new VideoFrameReader(media, FrameSampling.FaceStream).ReadAsync(ct))
-            {
-                frames.Add(frame);
-                if (frames.Count == 32)
-                {
-                    break;
-                }
-            }
-            var detections = frames.Select(f => detector.Detect([f])[0]).ToList();
-            var crops = frames.Select((f, i) => detections[i].Select(d => aligner.Crop(f.View, d)).ToList()).ToList();
-            expression.Run(crops[0]);   // warm-up
-            var clock = Stopwatch.StartNew();
-            foreach (var frameCrops in crops)
-            {
-                expression.Run(frameCrops);
-            }
-            var perFace = clock.Elapsed.TotalSeconds / Math.Max(1, crops.Sum(c => c.Count));
-            double PoseSeconds(PoseModel model)
-            {
-                model.Detect(frames.Take(1).ToList());   // warm-up
-                var poseClock = Stopwatch.StartNew();
-                foreach (var frame in frames)
-                {
-                    model.Detect([frame]);
-                }
-                return poseClock.Elapsed.TotalSeconds / frames.Count * media.Duration.TotalSeconds * 2;
-            }
-            double PerFaceSeconds(Func<int, int> describe)
-            {
-                describe(0);   // warm-up
-                var faceClock = Stopwatch.StartNew();
-                var described = Enumerable.Range(0, frames.Count).Sum(describe);
-                return faceClock.Elapsed.TotalSeconds / Math.Max(1, described);
-            }
-            var identitySeconds = identity is null ? 0 : PerFaceSeconds(i => identity.Describe(frames[i].View, detections[i]).Count) * faces / FrameAnalyzer.TicksPerStep;
-            var meshSeconds = mesh is null ? 0 : PerFaceSeconds(i => mesh.Describe(frames[i].View, detections[i]).Count) * faces;
-            return (perFace * faces, PoseSeconds(pose), PoseSeconds(squarePose), identitySeconds, meshSeconds);
-        }
-        finally
-        {
-            frames.ForEach(f => f.Dispose());
-        }
-    }
-
-    /// <summary>
-    /// The fusion network alone: milliseconds per window when <paramref name="batch"/> windows go into one call
-    /// (random features with every modality present: the network's work does not depend on the values; median of 5 calls after a warm-up).
-    /// </summary>
-    private static double TimeFusion(FusionModel fusion, int batch)
-    {
-        var random = new Random(1);
-        double[] Vector(int n) => Enumerable.Range(0, n).Select(_ => random.NextDouble()).ToArray();
-        var windows = Enumerable.Range(0, batch).Select(_ => new FusionWindow(
-            Enumerable.Range(0, fusion.Steps).Select(_ => Vector(fusion.FaceSize)).ToArray(),
-            Enumerable.Range(0, fusion.Steps).Select(_ => Vector(fusion.AudioSize)).ToArray(),
-            Enumerable.Range(0, fusion.Steps).Select(_ => Vector(fusion.PoseSize)).ToArray(),
-            Vector(fusion.FaceSize),
-            Enumerable.Range(0, fusion.Steps).Select(_ => Enumerable.Repeat(true, 3).ToArray()).ToArray())).ToList();
-        fusion.Run(windows);
-        var times = new List<double>();
-        for (var i = 0; i < 5; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            fusion.Run(windows);
-            times.Add(clock.Elapsed.TotalMilliseconds / batch);
-        }
-        return times.Order().ElementAt(2);
-    }
-
-    private sealed record BenchResult(
-        string Video, double VideoSeconds, int Width, int Height, int ProcessedFrames, long VideoFrames,
-        double DecodeOnlySeconds, double DetectorOnlySeconds, double PipelineSeconds,
-        double PipelineOverDecode, double PipelineOverBusiestStage, double RealTimeFactor, double DetectorFramesPerSecond,
-        string ExecutionProvider, int Cores, long PipelinePeakMemoryMiB,
-        double AnalyzeSeconds, double AnalyzeRealTimeFactor, long FusedWindows, Dictionary<string, double> FusionMsPerWindowByBatch,
-        Dictionary<string, double> StageSeconds, Dictionary<string, double> StagePerSecond, Dictionary<string, string> StageUnits,
-        double AnalyzeOverBusiestStage, double AnalyzeOverStagesSharingTheCores, double AnalyzeCpuUtilisation, double AnalyzeFfmpegCpuUtilisation,
-        double AnalyzeAllocatedMiB, int AnalyzeGen2Collections, double DetectorSquareInputSeconds, double PoseSquareInputSeconds, double? BaselineAnalyzeSeconds, double? AnalyzeOverBaseline);
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
