@@ -1,11 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using EmmaNet.Batch.Evaluation;
 using EmmaNet.Batch.Faces;
 using EmmaNet.Batch.Fusion;
-using EmmaNet.Batch.Onnx;
-using EmmaNet.Batch.Output;
 using Microsoft.Extensions.Logging;
 
 namespace EmmaNet.Batch.Cli;
@@ -17,8 +14,6 @@ namespace EmmaNet.Batch.Cli;
 /// </summary>
 internal static class TrainCommand
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     public static Command Create()
     {
         var features = new Option<string>("--features") { Description = "Folder of `emmanet extract` output", Required = true };
@@ -67,19 +62,25 @@ internal static class TrainCommand
             var settings = new TrainingSettings(config, options, parse.GetValue(runLength), parse.GetValue(classWeights));
             var outputPath = parse.GetValue(output)!;
             var checkpointFolder = parse.GetValue(checkpoints) ?? Path.ChangeExtension(Path.GetFullPath(outputPath), null) + ".checkpoints";
-            var job = new TrainJob(parse.GetValue(features)!, outputPath, parse.GetValue(report), settings, new TrainRun(checkpointFolder, parse.GetValue(resume), options.Epochs, logger, cancellationToken), parse.GetValue(distillPool), logger);
+            var job = new TrainingJob(parse.GetValue(features)!, outputPath, parse.GetValue(report), settings, new TrainRun(checkpointFolder, parse.GetValue(resume), options.Epochs, logger, cancellationToken), parse.GetValue(distillPool), logger);
             try
             {
+                TrainingResult result;
                 if (parse.GetValue(distill))
                 {
-                    return await job.DistillAsync(cancellationToken);
+                    result = await job.DistillAsync(cancellationToken);
                 }
-                if (parse.GetValue(labels) is not { } labelFolder)
+                else if (parse.GetValue(labels) is { } labelFolder)
+                {
+                    result = await job.AnnotatedAsync(labelFolder, parse.GetValue(subject), parse.GetValue(folds), cancellationToken);
+                }
+                else
                 {
                     logger.LogError("Give --labels <Aff-Wild2 EXPR folder> or --distill");
                     return ExitCodes.CouldNotRun;
                 }
-                return await job.AnnotatedAsync(labelFolder, parse.GetValue(subject), parse.GetValue(folds), cancellationToken);
+                Print(result);
+                return ExitCodes.Success;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -95,208 +96,18 @@ internal static class TrainCommand
         return command;
     }
 
-    private sealed class TrainJob(string features, string output, string? reportPath, TrainingSettings initialSettings, TrainRun run, double distillPool, ILogger logger)
+    /// <summary>The results table, what it measures, and a distilled model's attention diagnostics per video and modality.</summary>
+    private static void Print(TrainingResult result)
     {
-        private TrainingSettings settings = initialSettings;
-
-        public async Task<int> AnnotatedAsync(string labelFolder, SubjectChoice subject, int folds, CancellationToken cancellationToken)
+        Console.Write(ResultsTable.Format(result.Rows.Select(r => (r.Split, r.Metrics, (double?)r.Stability))));
+        Console.WriteLine($"({result.RowsMeaning})");
+        foreach (var (video, modalities) in result.Attention ?? [])
         {
-            var trainFolder = Path.Combine(labelFolder, "Train_Set");
-            var validFolder = Path.Combine(labelFolder, "Validation_Set");
-            if (!Directory.Exists(trainFolder) || !Directory.Exists(validFolder))
+            foreach (var m in modalities.Where(m => m.Windows > 0))
             {
-                throw new IOException($"{labelFolder}: expected the Aff-Wild2 layout with Train_Set/ and Validation_Set/ folders of EXPR .txt files");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"attention {video} {m.Modality}: {m.Windows} windows, entropy {m.Entropy:F2}, own {m.OwnStep:F2}, first {m.FirstPresent:F2}, last {m.LastPresent:F2}, top position {m.TopPosition} ({m.TopPositionShare:F2}){(m.IsPositional() ? " POSITIONAL" : "")}"));
             }
-            var validFiles = ExprAnnotation.ReadFolder(validFolder);
-            var allTrain = ExprAnnotation.ReadFolder(trainFolder);
-            var trainFiles = ExprSplits.WithoutDuplicates(allTrain, validFiles);
-            if (trainFiles.Count < allTrain.Count)
-            {
-                logger.LogInformation("Left out {Count} training file(s) also in Validation_Set", allTrain.Count - trainFiles.Count);
-            }
-            void Warn(string message) => logger.LogWarning("{Message}", message);
-            var train = await TrainingSets.AnnotatedAsync(trainFiles, features, subject, Warn, cancellationToken);
-            var valid = await TrainingSets.AnnotatedAsync(validFiles, features, subject, Warn, cancellationToken);
-            if (train.Count == 0 || (folds <= 1 && valid.Count == 0))
-            {
-                throw new InvalidDataException($"{features}: no features for the {(train.Count == 0 ? "training" : "validation")} annotation files");
-            }
-            var extractors = TrainingSets.CommonExtractors([.. train, .. valid]);
-            settings = settings with { Config = TrainingSets.WithFeatureSizes(settings.Config, [.. train, .. valid]) };
-            logger.LogInformation("Training on {Tracks} tracks ({Labelled} labelled ticks), validation {Valid} tracks ({ValidLabelled}), {Folds} fold(s), variant {Variant}",
-                train.Count, train.Sum(t => t.LabelledCount), valid.Count, valid.Sum(t => t.LabelledCount), folds, settings.Config.Variant);
-
-            var foldCount = Math.Max(1, folds);
-            var dataIdentity = TrainRun.FeaturesIdentity(features);
-            var outcomes = new List<FoldOutcome>();
-            foreach (var outcome in FusionTraining.CrossValidate(train, trainFiles, valid, folds, settings, (fold, e) => run.LogEpoch(fold, foldCount, e),
-                fold => run.Control($"fold-{fold}", fold, foldCount, dataIdentity)))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                outcomes.Add(outcome);
-            }
-            var rows = new List<EvaluationRow>();
-            foreach (var o in outcomes)
-            {
-                rows.Add(o.HeldOut);
-                if (o.Validation is { } v && !ReferenceEquals(v, o.HeldOut))
-                {
-                    rows.Add(v);
-                }
-            }
-            if (outcomes.Count > 1)
-            {
-                rows.Add(Mean("mean held-out", outcomes.Select(o => o.HeldOut).ToList()));
-                if (outcomes.All(o => o.Validation is not null))
-                {
-                    rows.Add(Mean("mean validation", outcomes.Select(o => o.Validation!).ToList()));
-                }
-            }
-            Console.Write(ResultsTable.Format(rows.Select(r => (r.Split, r.Metrics, (double?)r.Stability))));
-            Console.WriteLine("(per-class F1, accuracy, Avg F1 = mean of the 8 F1s, ECU = share of consecutive ticks keeping their label; all %, at the 6 Hz ticks where the face is seen)");
-
-            // The exported model: the fold whose held-out Avg F1 is best (the validation split is reported, never used to choose).
-            var best = outcomes.MaxBy(o => o.HeldOut.Metrics.MacroF1)!;
-            var description = string.Create(CultureInfo.InvariantCulture,
-                $"Aff-Wild2 EXPR annotations, fold {best.Fold} of {Math.Max(1, folds)}, held-out Avg F1 {best.HeldOut.Metrics.MacroF1:F3}{(best.Validation is { } bv ? $", validation Avg F1 {bv.Metrics.MacroF1:F3}" : "")}; {Inputs(extractors)}");
-            Save(best.Network, extractors, description);
-            await WriteReportAsync(rows, description, outcomes.Select(o => (o.Fold, o.History)), cancellationToken);
-            run.Finished();
-            return ExitCodes.Success;
-        }
-
-        public async Task<int> DistillAsync(CancellationToken cancellationToken)
-        {
-            var tracks = await TrainingSets.DistillationAsync(features, distillPool, cancellationToken);
-            if (tracks.Count == 0)
-            {
-                throw new InvalidDataException($"{features}: no features files with faces (run `emmanet extract` first)");
-            }
-            var extractors = TrainingSets.CommonExtractors(tracks);
-            settings = settings with { Config = TrainingSets.WithFeatureSizes(settings.Config, tracks) };
-            // The last fifth of every track is held out, so every video, moving footage included, is scored on ticks it
-            // was not trained on; it is only reported: every epoch is trained and the last one kept.
-            var parts = tracks.Select(t => TrainingSets.SplitInTime(t, 0.8)).ToList();
-            var train = parts.Select(p => p.Head).ToList();
-            var held = parts.Where(p => p.Tail is not null).Select(p => p.Tail!).ToList();
-            if (held.Count == 0)
-            {
-                held = train;
-            }
-            logger.LogInformation("Distilling the face CNN into the fusion network: {Train} tracks ({Ticks} ticks), the last fifth of each held out ({HeldTicks} ticks)",
-                train.Count, train.Sum(t => t.LabelledCount), held.Sum(t => t.LabelledCount));
-            var distill = settings with { Options = settings.Options with { KeepLast = true } };
-            var (network, history) = FusionTraining.Train(train, held, distill, e => run.LogEpoch(1, 1, e), run.Control("distill", 1, 1, TrainRun.FeaturesIdentity(features)));
-            var epochs = history.Count;
-            var rows = new List<EvaluationRow> { FusionTraining.Evaluate("teacher, train", network, train, settings), FusionTraining.Evaluate("teacher, held-out", network, held, settings) };
-            foreach (var video in held.GroupBy(t => t.VideoId).OrderBy(g => g.Key, StringComparer.Ordinal))
-            {
-                rows.Add(FusionTraining.Evaluate($"held-out {video.Key}", network, video.ToList(), settings));
-            }
-            Console.Write(ResultsTable.Format(rows.Select(r => (r.Split, r.Metrics, (double?)r.Stability))));
-            Console.WriteLine("(agreement with the face CNN's argmax mapped to ABAW classes, not accuracy against human labels)");
-            var attention = FusionTraining.AttentionByVideo(network, tracks, settings);
-            foreach (var (video, modalities) in attention)
-            {
-                foreach (var m in modalities.Where(m => m.Windows > 0))
-                {
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"attention {video} {m.Modality}: {m.Windows} windows, entropy {m.Entropy:F2}, own {m.OwnStep:F2}, first {m.FirstPresent:F2}, last {m.LastPresent:F2}, top position {m.TopPosition} ({m.TopPositionShare:F2}){(m.IsPositional() ? " POSITIONAL" : "")}"));
-                }
-            }
-            var description = string.Create(CultureInfo.InvariantCulture,
-                $"distilled from the face expression CNN ({extractors.GetValueOrDefault("face_expression", "?")}) on {tracks.Sum(t => t.LabelledCount)} ticks of {tracks.Select(t => t.VideoId).Distinct().Count()} video(s), {epochs} epochs run; agreement with the teacher's reading on the held-out last fifth of each track: Avg F1 {rows[1].Metrics.MacroF1:F3}, accuracy {rows[1].Metrics.Accuracy:F3} (target pooled over {distillPool:0.##} s, current face hidden in {100 * settings.Options.FaceDropout:0}% of training windows); {Inputs(extractors)}; not trained on human labels");
-            Save(network, extractors, description);
-            await WriteReportAsync(rows, description, [(1, history)], cancellationToken, attention);
-            run.Finished();
-            return ExitCodes.Success;
-        }
-
-        /// <summary>What the network reads, for its description: each modality's extractor and size.</summary>
-        private string Inputs(IReadOnlyDictionary<string, string> extractors)
-        {
-            string Id(string role) => extractors.GetValueOrDefault(role, "?").Split(' ')[0];
-            var c = settings.Config;
-            var voice = extractors.ContainsKey("audio_cnn") ? $"DeepSpectrum ({Id("audio_cnn")})" : "log-mel statistics";
-            var crop = extractors.ContainsKey("face_mesh") ? $" on {Id("face_mesh")}-placed crops" : " on detection-box crops";
-            return string.Create(CultureInfo.InvariantCulture, $"inputs: face {Id("face_expression")}{crop} ({c.FaceSize} values), voice: {voice} ({c.AudioSize}) with {Id("voice_activity")}, body {Id("body_pose")} ({c.PoseSize})");
-        }
-
-        private static EvaluationRow Mean(string name, IReadOnlyList<EvaluationRow> rows) =>
-            new(name, ExpressionMetrics.Mean(rows.Select(r => r.Metrics).ToList()), rows.Average(r => r.Stability));
-
-        private void Save(FusionNetwork network, IReadOnlyDictionary<string, string> extractors, string description)
-        {
-            var folder = Path.GetDirectoryName(Path.GetFullPath(output))!;
-            Directory.CreateDirectory(folder);
-            OnnxModelFile.Save(FusionExport.Build(network, extractors, description), output);
-            var sha = FusionModelRecord.WriteAsync(output, CancellationToken.None).GetAwaiter().GetResult();
-            logger.LogInformation("Wrote {Path} (sha256 {Sha}, recorded in {Record}): {Description}", output, sha, FusionModelRecord.PathFor(output), description);
-        }
-
-        private async Task WriteReportAsync(IEnumerable<EvaluationRow> rows, string description, IEnumerable<(int Fold, IReadOnlyList<EpochReport> History)> folds, CancellationToken cancellationToken, IReadOnlyList<(string Video, IReadOnlyList<ModalityAttention> Attention)>? attention = null)
-        {
-            if (reportPath is null)
-            {
-                return;
-            }
-            var (c, o) = (settings.Config, settings.Options);
-            var loss = o.Loss ?? new LossSettings();
-            var json = JsonSerializer.Serialize(new
-            {
-                model = Path.GetFullPath(output),
-                training = description,
-                variant = c.Variant.ToString().ToLowerInvariant(),
-                steps = c.Steps,
-                classes = ResultsTable.Classes,
-                settings = new
-                {
-                    hidden = c.Hidden,
-                    layers = c.Layers,
-                    bidirectional_context = c.BidirectionalContext,
-                    key_size = c.KeySize,
-                    head_hidden = c.HeadHidden,
-                    dropout = c.Dropout,
-                    face_size = c.FaceSize,
-                    audio_size = c.AudioSize,
-                    pose_size = c.PoseSize,
-                    epochs_max = o.Epochs,
-                    runs_per_batch = o.RunsPerBatch,
-                    run_length = settings.RunLength,
-                    learning_rate = o.LearningRate,
-                    weight_decay = o.WeightDecay,
-                    patience = o.Patience,
-                    stop_patience = o.StopPatience,
-                    seed = o.Seed,
-                    threads = o.Threads,
-                    rec_weight = loss.ReconstructionWeight,
-                    smooth_weight = loss.SmoothWeight,
-                    class_weights = settings.ClassWeights,
-                    precision = "float32 batched (shards of " + Fusion.Batched.BatchedFusionNetwork.ShardWindows + " windows)",
-                },
-                folds = folds.Select(f => new
-                {
-                    fold = f.Fold,
-                    epochs = f.History.Count,
-                    seconds = f.History.Sum(e => e.Seconds),
-                    history = f.History.Select(e => new { epoch = e.Epoch, train_loss = e.TrainLoss, valid_loss = e.ValidLoss, valid_macro_f1 = e.ValidMacroF1, learning_rate = e.LearningRate, seconds = e.Seconds }),
-                }),
-                rows = rows.Select(r => new
-                {
-                    split = r.Split,
-                    f1 = r.Metrics.F1,
-                    accuracy = r.Metrics.Accuracy,
-                    avg_f1 = r.Metrics.MacroF1,
-                    ecu = r.Stability,
-                    count = r.Metrics.Count,
-                }),
-                attention = attention?.Select(v => new
-                {
-                    video = v.Video,
-                    modalities = v.Attention.Select(m => new { modality = m.Modality, windows = m.Windows, entropy = m.Entropy, own_step = m.OwnStep, first_present = m.FirstPresent, last_present = m.LastPresent, top_position = m.TopPosition, top_position_share = m.TopPositionShare, positional = m.IsPositional() }),
-                }),
-            }, Indented);
-            await AtomicFile.WriteAllTextAsync(reportPath, json, cancellationToken);
         }
     }
 }

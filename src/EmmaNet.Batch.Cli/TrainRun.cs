@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using EmmaNet.Batch.Fusion;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +10,7 @@ namespace EmmaNet.Batch.Cli;
 /// <c>--resume</c>, replaced otherwise, removed when training ends), a live progress line on a terminal, and an
 /// epoch log line with the time left.
 /// </summary>
-internal sealed class TrainRun(string folder, bool resume, int maxEpochs, ILogger logger, CancellationToken cancellationToken)
+internal sealed class TrainRun(string folder, bool resume, int maxEpochs, ILogger logger, CancellationToken cancellationToken) : ITrainingRun
 {
     private readonly Stopwatch _sinceDrawn = Stopwatch.StartNew();
     private readonly List<double> _epochSeconds = new();
@@ -54,20 +53,6 @@ internal sealed class TrainRun(string folder, bool resume, int maxEpochs, ILogge
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    /// <summary>The features a checkpoint was trained on: every Parquet file of the folder, by name and content (SHA-256).</summary>
-    public static string FeaturesIdentity(string features)
-    {
-        using var all = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var files = Directory.EnumerateFiles(features, "*.parquet").Order(StringComparer.Ordinal).ToList();
-        foreach (var file in files)
-        {
-            all.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetFileName(file)));
-            using var stream = File.OpenRead(file);
-            all.AppendData(SHA256.HashData(stream));
-        }
-        return $"{files.Count} feature files, sha256 {Convert.ToHexStringLower(all.GetHashAndReset())[..16]}";
     }
 
     /// <summary>Upper bound of the time left (early stopping may end folds sooner), from the mean epoch time so far.</summary>
