@@ -1,7 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using EmmaNet.Batch.Evaluation;
 using EmmaNet.Batch.Output;
 using Microsoft.Extensions.Logging;
@@ -14,8 +11,6 @@ namespace EmmaNet.Batch.Cli;
 /// </summary>
 internal static class EvaluateCommand
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     public static Command Create()
     {
         var pred = new Option<string[]>("--pred") { Description = "analyze output folders or predictions files (searched recursively), or one ABAW submission file", Required = true, AllowMultipleArgumentsPerToken = true };
@@ -44,27 +39,17 @@ internal static class EvaluateCommand
                     problems.ForEach(p => logger.LogError("{Problem}", p));
                     return ExitCodes.CouldNotRun;
                 }
-                Console.Write(ResultsTable.Format(videos.Select(v => (v.Name, v.Metrics, (double?)null)).Append(("all frames", overall, null))));
+                Console.Write(ResultsTable.Format(videos.Select(v => (v.Name, v.Metrics, (double?)null)).Append((EvaluationReport.AllFrames, overall, null))));
                 Console.WriteLine("(per-class F1, accuracy and Avg F1 = mean of the 8 per-class F1s, in %; -1 frames skipped)");
                 Console.WriteLine();
-                Console.Write(Confusion(overall));
+                Console.Write(EvaluationReport.Confusion(overall));
                 if (parse.GetValue(json) is { } jsonPath)
                 {
-                    await AtomicFile.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(new
-                    {
-                        classes = ResultsTable.Classes,
-                        videos = videos.Select(v => Json(v.Name, v.Metrics)),
-                        overall = Json("all frames", overall),
-                    }, Indented), cancellationToken);
+                    await AtomicFile.WriteAllTextAsync(jsonPath, EvaluationReport.Json(videos, overall), cancellationToken);
                 }
                 if (parse.GetValue(csv) is { } csvPath)
                 {
-                    var text = new StringBuilder("name,frames," + string.Join(",", ResultsTable.Classes.Select(c => "f1_" + c)) + ",accuracy,avg_f1\n");
-                    foreach (var (name, m) in videos.Select(v => (v.Name, v.Metrics)).Append(("all frames", overall)))
-                    {
-                        text.Append(CultureInfo.InvariantCulture, $"{name},{m.Count},{string.Join(",", m.F1.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))},{m.Accuracy.ToString("R", CultureInfo.InvariantCulture)},{m.MacroF1.ToString("R", CultureInfo.InvariantCulture)}\n");
-                    }
-                    await AtomicFile.WriteAllTextAsync(csvPath, text.ToString(), cancellationToken);
+                    await AtomicFile.WriteAllTextAsync(csvPath, EvaluationReport.Csv(videos, overall), cancellationToken);
                 }
                 return ExitCodes.Success;
             }
@@ -75,37 +60,6 @@ internal static class EvaluateCommand
             }
         });
         return command;
-    }
-
-    private static object Json(string name, ExpressionMetrics m) => new
-    {
-        name,
-        frames = m.Count,
-        f1 = m.F1,
-        accuracy = m.Accuracy,
-        avg_f1 = m.MacroF1,
-        confusion = Enumerable.Range(0, ExpressionMetrics.Classes).Select(t => Enumerable.Range(0, ExpressionMetrics.Classes).Select(p => m.Confusion[t, p]).ToArray()).ToArray(),
-    };
-
-    /// <summary>Rows: the annotated class; columns: the predicted one.</summary>
-    private static string Confusion(ExpressionMetrics m)
-    {
-        var text = new StringBuilder("confusion (rows: annotated, columns: predicted)\n").Append(' ', 10);
-        foreach (var c in ResultsTable.Classes)
-        {
-            text.Append(c[..Math.Min(5, c.Length)].PadLeft(7));
-        }
-        text.AppendLine();
-        for (var t = 0; t < ExpressionMetrics.Classes; t++)
-        {
-            text.Append(ResultsTable.Classes[t].PadRight(10));
-            for (var p = 0; p < ExpressionMetrics.Classes; p++)
-            {
-                text.Append(m.Confusion[t, p].ToString(CultureInfo.InvariantCulture).PadLeft(7));
-            }
-            text.AppendLine();
-        }
-        return text.ToString();
     }
 }
 
