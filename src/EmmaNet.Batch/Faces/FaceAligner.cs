@@ -19,18 +19,16 @@ public sealed class FaceAligner(int size = 64, float margin = 1.25f, bool levelE
     public BgrImage Crop(BgrView frame, FaceDetection face) => CropInto(frame, face, new BgrImage(Size, Size));
 
     /// <summary>The aligned crop of a face given by its mesh (<see cref="Map(FaceMesh)"/>).</summary>
-    public BgrImage Crop(BgrView frame, FaceMesh mesh)
-    {
-        var crop = new BgrImage(Size, Size);
-        ImageOps.Current.WarpAffine(frame, crop, Size, Size, Map(mesh));
-        return crop;
-    }
+    public BgrImage Crop(BgrView frame, FaceMesh mesh) => CropInto(frame, Map(mesh), new BgrImage(Size, Size));
 
     /// <summary>The aligned crop written into <paramref name="crop"/> (reshaped to <see cref="Size"/> x <see cref="Size"/>), which is returned.</summary>
-    public BgrImage CropInto(BgrView frame, FaceDetection face, BgrImage crop)
+    public BgrImage CropInto(BgrView frame, FaceDetection face, BgrImage crop) => CropInto(frame, Map(face), crop);
+
+    /// <summary>The square that <paramref name="map"/> (one of <see cref="Map(FaceDetection)"/>'s) cuts, written into <paramref name="crop"/>.</summary>
+    public BgrImage CropInto(BgrView frame, double[] map, BgrImage crop)
     {
         crop.Reshape(Size, Size);
-        ImageOps.Current.WarpAffine(frame, crop, Size, Size, Map(face));
+        ImageOps.Current.WarpAffine(frame, crop, Size, Size, map);
         return crop;
     }
 

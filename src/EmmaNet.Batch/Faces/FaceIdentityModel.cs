@@ -25,6 +25,7 @@ public sealed class FaceIdentityModel : IDisposable
     private readonly string _inputName;
     private readonly float[] _input = new float[MaxBatch * InputSize * InputSize * 3];
     private readonly BgrImage _crop = new(InputSize, InputSize);
+    private readonly FaceAligner _aligner = new(InputSize, CropMargin);
 
     public FaceIdentityModel(ModelStore models, SessionFactory sessions)
     {
@@ -34,7 +35,6 @@ public sealed class FaceIdentityModel : IDisposable
 
     public ModelIdentity Model => _onnx.Identity;
 
-    public FaceAligner Aligner { get; } = new(InputSize, CropMargin);
 
     /// <summary>One unit-length descriptor per face of <paramref name="frame"/>, in order.</summary>
     /// <remarks>One call at a time (a lock): the crop and the input tensor are reused, because each is larger than the
@@ -51,7 +51,7 @@ public sealed class FaceIdentityModel : IDisposable
                 var count = Math.Min(MaxBatch, faces.Count - start);
                 for (var i = 0; i < count; i++)
                 {
-                    Rgb(Aligner.CropInto(frame, faces[start + i], _crop), _input.AsSpan(i * pixels, pixels));
+                    Rgb(_aligner.CropInto(frame, faces[start + i], _crop), _input.AsSpan(i * pixels, pixels));
                 }
                 using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _input.AsMemory(0, count * pixels), [count, InputSize, InputSize, 3]);
                 using var outputs = _onnx.Run([_inputName], [value], ["descriptor"]);
@@ -81,10 +81,6 @@ public sealed class FaceIdentityModel : IDisposable
 
     private static void Rgb(BgrImage crop, Span<float> destination)
     {
-        if (crop.Height != InputSize || crop.Width != InputSize)
-        {
-            throw new ArgumentException($"identity model input must be a {InputSize}x{InputSize} BGR crop");
-        }
         var pixels = crop.Pixels;
         for (var p = 0; p < InputSize * InputSize; p++)
         {

@@ -58,7 +58,7 @@ public sealed class FaceMeshModel : IDisposable
                 for (var i = 0; i < count; i++)
                 {
                     maps[i] = _aligner.Map(faces[start + i]);
-                    Rgb01(_aligner.CropInto(frame, faces[start + i], _crop), _input.AsSpan(i * Pixels, Pixels));
+                    Rgb01(_aligner.CropInto(frame, maps[i], _crop), _input.AsSpan(i * Pixels, Pixels));
                 }
                 using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _input.AsMemory(0, count * Pixels), [count, InputSize, InputSize, 3]);
                 using var outputs = _onnx.Run([_inputName], [value], ["mesh", "faceflag"]);

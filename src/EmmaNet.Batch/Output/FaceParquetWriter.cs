@@ -114,7 +114,7 @@ public sealed class FaceParquetWriter : IAsyncDisposable
             _keypoints[k].Add(f?.Keypoints[k] * (k % 2 == 0 ? scaleX : scaleY));
         }
         // Measured on the displayed picture's pixels (depth scaled as x), so a stretched video reads its true angles.
-        var shown = mesh is null ? null : new FaceMesh(mesh.Points.Select((v, i) => v * (i % 3 == 1 ? scaleY : scaleX)).ToArray(), mesh.Score);
+        var shown = mesh is null ? null : Displayed(mesh, scaleX, scaleY);
         var measures = shown is null ? null : FaceMeasures.From(shown);
         _meshScore.Add(shown?.Score);
         float?[] values = measures is null ? new float?[Measures.Length]
@@ -160,6 +160,17 @@ public sealed class FaceParquetWriter : IAsyncDisposable
         {
             list.Clear();
         }
+    }
+
+    /// <summary>The mesh in displayed-video pixels: x and depth scaled by <paramref name="scaleX"/>, y by <paramref name="scaleY"/>.</summary>
+    private static FaceMesh Displayed(FaceMesh mesh, float scaleX, float scaleY)
+    {
+        var points = new float[mesh.Points.Length];
+        for (var p = 0; p < points.Length; p += 3)
+        {
+            (points[p], points[p + 1], points[p + 2]) = (mesh.Points[p] * scaleX, mesh.Points[p + 1] * scaleY, mesh.Points[p + 2] * scaleX);
+        }
+        return mesh with { Points = points };
     }
 
     /// <summary>The list column: each row's points (repetition level 0 for a row's first value, 1 after), or one null entry (definition level 0).</summary>
