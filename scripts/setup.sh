@@ -26,8 +26,8 @@ fi
 
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK (dotnet) is required" >&2; exit 2; }
 
-if [ ! -d tests/tools/node_modules/@duckdb/node-api ] || [ ! -d tests/tools/node_modules/@tensorflow/tfjs ]; then
-  echo "setup: installing the test references (DuckDB, TensorFlow.js) from npm"
+if [ ! -d tests/tools/node_modules/@duckdb/node-api ] || [ ! -d tests/tools/node_modules/@tensorflow/tfjs ] || [ ! -d tests/tools/node_modules/@vladmandic/face-api ]; then
+  echo "setup: installing the test references (DuckDB, TensorFlow.js, face-api) from npm"
   # Exact version pinned in package.json; no lock file (npm 11 writes one without the other platforms' optional
   # native bindings, which `npm ci` then rejects).
   (cd tests/tools && npm install --no-package-lock --no-audit --no-fund --loglevel=error)

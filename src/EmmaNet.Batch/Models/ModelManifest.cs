@@ -45,7 +45,9 @@ public sealed record ModelSource(string Registry, string Package, string Version
 
 /// <summary>
 /// How the source becomes the final ONNX file. <c>onnx</c> with <see cref="SymbolicBatch"/>: the fixed batch made
-/// symbolic. <c>tfjs-graph</c>: a TensorFlow.js graph model converted, with the named graph nodes as outputs. Either
+/// symbolic. <c>tfjs-graph</c>: a TensorFlow.js graph model converted, with the named graph nodes as outputs;
+/// <c>faceapi-expression</c>: face-api's expression net from its weights manifest (<see cref="Conversion.FaceApiExpressionNet"/>),
+/// converted the same way. Either
 /// with <see cref="SymbolicSize"/>: the image input's height and width made symbolic (any input size; the nominal
 /// size kept as metadata), so a frame is not padded to a square. <c>onnx</c> with <see cref="MeanImageModel"/> (a file
 /// of the same package holding the CNTK-style mean image): the ImageNet input prepended

@@ -27,11 +27,11 @@ public sealed record FrameResult(long FrameIndex, double Timestamp, int Width, i
 /// </summary>
 public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expression = null, IPoseEstimator? pose = null, bool poseBesideFaces = true, FaceIdentityModel? identity = null, FaceMeshModel? mesh = null)
 {
-    /// <summary>The expression crop from the detection box, without a mesh.</summary>
-    public static readonly FaceAligner BoxCrop = new(ExpressionModel.InputSize);
+    /// <summary>The expression crop from the detection box, without a mesh: the box's larger side, eyes levelled.</summary>
+    public static readonly FaceAligner BoxCrop = new(ExpressionModel.InputSize, 1.0f);
 
-    /// <summary>The expression crop from the mesh's landmarks: 1.3 times their bounding box, levelled by the mesh's eye corners.</summary>
-    public static readonly FaceAligner MeshCrop = new(ExpressionModel.InputSize, 1.3f);
+    /// <summary>The expression crop from the mesh's landmarks: their bounding box, levelled by the mesh's eye corners.</summary>
+    public static readonly FaceAligner MeshCrop = new(ExpressionModel.InputSize, 1.0f);
 
     public bool WithFeatures => expression is not null && pose is not null;
 

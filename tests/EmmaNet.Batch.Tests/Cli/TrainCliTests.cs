@@ -144,7 +144,7 @@ public sealed class TrainCliTests(AffWild2StyleSet set) : IClassFixture<AffWild2
             Assert.Equal(["audio_cnn", "body_pose", "face_detector", "face_expression", "face_identity", "face_mesh", "voice_activity"], model.Extractors.Keys);
             Assert.StartsWith("deepspectrum-resnet18 ", model.Extractors["audio_cnn"], StringComparison.Ordinal);
             Assert.Contains("voice: DeepSpectrum (deepspectrum-resnet18) (512)", model.Training, StringComparison.Ordinal);
-            Assert.Contains("inputs: face fer-mini-xception on facemesh-placed crops (263 values)", model.Training, StringComparison.Ordinal);
+            Assert.Contains("inputs: face faceapi-expression on facemesh-placed crops (263 values)", model.Training, StringComparison.Ordinal);
         }
 
         var output = set.File("analyzed");

@@ -12,7 +12,7 @@ public sealed class ExpressionOnRealFacesTests(ModelFixture models)
     private async Task<Dictionary<string, List<string>>> TopClassesLeftToRight()
     {
         using var expression = new ExpressionModel(models.Store, models.Sessions);
-        var aligner = new FaceAligner();
+        var aligner = Batch.Pipeline.FrameAnalyzer.BoxCrop;
         var truth = PhotoSegment.LoadAll();
         var media = await MediaProber.ProbeAsync(TestPaths.FacesVideo, CancellationToken.None);
         var result = new Dictionary<string, List<string>>();

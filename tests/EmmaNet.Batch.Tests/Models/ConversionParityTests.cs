@@ -202,7 +202,39 @@ public sealed class ConversionParityTests(ModelFixture models)
         }
     }
 
-    /// <summary>The identity model's input: RGB in 0..255, as human feeds it.</summary>
+    [Fact]
+    public async Task Faceapi_expression_net_matches_faceapi_on_real_face_crops()
+    {
+        var frames = await FramesAsync(TestPaths.FacesVideo, 6);
+        var aligner = new Batch.Faces.FaceAligner(Batch.Models.Conversion.FaceApiExpressionNet.InputSize);
+        var crops = new List<float[]>();
+        try
+        {
+            var faces = models.Detector.Detect(frames);
+            for (var i = 0; i < frames.Count; i++)
+            {
+                crops.AddRange(faces[i].Take(2).Select(f => Rgb(aligner.Crop(frames[i].View, f))));
+            }
+        }
+        finally
+        {
+            frames.ForEach(f => f.Dispose());
+        }
+        Assert.True(crops.Count >= 8, $"only {crops.Count} face crops");
+        var input = crops.SelectMany(c => c).ToArray();
+        var n = crops.Count;
+
+        var onnx = RunOnnx("faceapi-expression", input, [n, 112, 112, 3], "probabilities", "embedding");
+        var faceapi = TfjsReference.RunFaceApiExpression(Path.Combine(models.Store.Folder, ".cache", "faceapi-expression"), input, [n, 112, 112, 3]);
+        Assert.Equal([n, 7], faceapi[0].Shape);
+        Assert.Equal([n, 1, 1, 256], faceapi[1].Shape);
+        AssertClose(faceapi[0].Data, onnx[0], "probabilities");
+        var scale = Math.Max(1f, faceapi[1].Data.Max(Math.Abs));
+        var worst = faceapi[1].Data.Zip(onnx[1], (e, a) => Math.Abs(e - a)).Max() / scale;
+        Assert.True(worst <= Tolerance, $"embedding: max |onnx - face-api| / max |face-api| = {worst:g3} > {Tolerance}");
+    }
+
+    /// <summary>The identity and face-api expression models' input: RGB in 0..255.</summary>
     private static float[] Rgb(Batch.Imaging.BgrImage crop)
     {
         var pixels = crop.Pixels;

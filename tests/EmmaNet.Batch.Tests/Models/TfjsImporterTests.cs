@@ -78,5 +78,22 @@ public sealed class TfjsImporterTests : IDisposable
         Assert.Contains("weight shard weights.bin is missing", Assert.Throws<ModelException>(() => TfjsGraphModel.Load(path)).Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_weights_manifest_that_is_not_faceapis_expression_net_names_the_first_missing_weight()
+    {
+        // A bare weights manifest (face-api's format) holding the small graph's weights, not the expression net's.
+        WriteModel("Relu");
+        File.WriteAllText(_temp.File("other-weights_manifest.json"), """
+            [ { "paths": [ "weights.bin" ], "weights": [
+              { "name": "w", "shape": [ 1, 1, 1, 2 ], "dtype": "float32" },
+              { "name": "b", "shape": [ 2 ], "dtype": "float32" } ] } ]
+            """);
+        Assert.Equal(2, TfjsGraphModel.LoadWeights(_temp.File("other-weights_manifest.json")).Count);
+        var ex = Assert.Throws<ModelException>(() => FaceApiExpressionNet.Load(_temp.File("other-weights_manifest.json")));
+        Assert.Contains("weight 'dense0/conv0/filters' is missing", ex.Message, StringComparison.Ordinal);
+        // A graph model is not a bare manifest.
+        Assert.Contains("not a weights manifest", Assert.Throws<ModelException>(() => TfjsGraphModel.LoadWeights(_temp.File("model.json"))).Message, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _temp.Dispose();
 }

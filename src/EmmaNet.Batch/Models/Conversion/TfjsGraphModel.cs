@@ -47,7 +47,8 @@ public sealed record TfjsWeight(string Name, long[] Shape, float[]? Floats, int[
 /// </summary>
 public sealed class TfjsGraphModel
 {
-    private TfjsGraphModel(string path, IReadOnlyList<TfjsNode> nodes, IReadOnlyDictionary<string, TfjsWeight> weights)
+    /// <summary>A graph written out in code (for weights whose architecture lives in a library's source, such as face-api's).</summary>
+    public TfjsGraphModel(string path, IReadOnlyList<TfjsNode> nodes, IReadOnlyDictionary<string, TfjsWeight> weights)
     {
         Path = path;
         Nodes = nodes;
@@ -60,12 +61,32 @@ public sealed class TfjsGraphModel
 
     public IReadOnlyDictionary<string, TfjsWeight> Weights { get; }
 
-    /// <summary>The shard files a model.json names, relative to its folder.</summary>
+    /// <summary>The shard files a model.json (or a bare weights manifest, a JSON array of groups) names, relative to its folder.</summary>
     public static IReadOnlyList<string> ShardPaths(string jsonPath)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(jsonPath));
-        return doc.RootElement.GetProperty("weightsManifest").EnumerateArray()
+        return Groups(doc.RootElement).EnumerateArray()
             .SelectMany(g => g.GetProperty("paths").EnumerateArray().Select(p => p.GetString()!)).ToList();
+    }
+
+    private static JsonElement Groups(JsonElement root) => root.ValueKind == JsonValueKind.Array ? root : root.GetProperty("weightsManifest");
+
+    /// <summary>Reads a bare weights manifest (face-api's <c>*-weights_manifest.json</c>: the groups without a graph) and its shards.</summary>
+    public static IReadOnlyDictionary<string, TfjsWeight> LoadWeights(string manifestPath)
+    {
+        try
+        {
+            using var doc = ParseOrExplain(manifestPath);
+            if (doc.RootElement.ValueKind != JsonValueKind.Array)
+            {
+                throw new ModelException($"{manifestPath}: not a weights manifest (a JSON array of weight groups)");
+            }
+            return ReadWeights(manifestPath, doc.RootElement);
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException or OverflowException or ArgumentException)
+        {
+            throw new ModelException($"{manifestPath}: malformed weights manifest ({ex.Message})", ex);
+        }
     }
 
     /// <summary>Reads a model.json and its weight shards; anything malformed is a <see cref="ModelException"/> naming the file and what is wrong.</summary>
@@ -96,9 +117,14 @@ public sealed class TfjsGraphModel
             n.TryGetProperty("input", out var inputs) ? inputs.EnumerateArray().Select(i => i.GetString()!).Where(i => !i.StartsWith('^')).ToList() : [],
             n.TryGetProperty("attr", out var attr) ? attr.Clone() : default)).ToList();
 
+        return new TfjsGraphModel(jsonPath, nodes, ReadWeights(jsonPath, root.GetProperty("weightsManifest")));
+    }
+
+    private static Dictionary<string, TfjsWeight> ReadWeights(string jsonPath, JsonElement groups)
+    {
         var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(jsonPath))!;
         var weights = new Dictionary<string, TfjsWeight>(StringComparer.Ordinal);
-        foreach (var group in root.GetProperty("weightsManifest").EnumerateArray())
+        foreach (var group in groups.EnumerateArray())
         {
             var data = ReadShards(jsonPath, folder, group.GetProperty("paths").EnumerateArray().Select(p => p.GetString()!));
             var offset = 0;
@@ -112,7 +138,7 @@ public sealed class TfjsGraphModel
                 throw new ModelException($"{jsonPath}: weight shards hold {data.Length} bytes, the manifest describes {offset}");
             }
         }
-        return new TfjsGraphModel(jsonPath, nodes, weights);
+        return weights;
     }
 
     private static JsonDocument ParseOrExplain(string jsonPath)

@@ -15,8 +15,9 @@ namespace EmmaNet.Batch.Models.Conversion;
 public static class TfjsToOnnx
 {
     /// <param name="symbolicSize">Make a 4-D input's height and width symbolic (a fully convolutional network then runs at any input size).</param>
-    public static ModelProto Convert(TfjsGraphModel model, IReadOnlyList<ConvertedOutput> outputs, string modelId, bool symbolicSize = false) =>
-        new Converter(model, symbolicSize).Run(outputs, modelId);
+    /// <param name="sourceFormat">What the source was, for the model's metadata (a graph written out in code says so).</param>
+    public static ModelProto Convert(TfjsGraphModel model, IReadOnlyList<ConvertedOutput> outputs, string modelId, bool symbolicSize = false, string sourceFormat = "tfjs-graph") =>
+        new Converter(model, symbolicSize).Run(outputs, modelId, sourceFormat);
 
     /// <summary>A converted value: its ONNX name, its shape in TensorFlow's (NHWC) terms (-1 unknown), and whether the ONNX tensor is NCHW.</summary>
     private sealed record Value(string Name, long[] Shape, bool Nchw)
@@ -34,7 +35,7 @@ public static class TfjsToOnnx
         private readonly HashSet<string> _visiting = new(StringComparer.Ordinal);
         private readonly OnnxGraphBuilder _b = new(Path.GetFileNameWithoutExtension(model.Path));
 
-        public ModelProto Run(IReadOnlyList<ConvertedOutput> outputs, string modelId)
+        public ModelProto Run(IReadOnlyList<ConvertedOutput> outputs, string modelId, string sourceFormat)
         {
             if (outputs.Count == 0)
             {
@@ -60,7 +61,7 @@ public static class TfjsToOnnx
                 }
             }
             _b.Metadata["emmanet.model_id"] = modelId;
-            _b.Metadata["emmanet.converted_from"] = "tfjs-graph:" + Path.GetFileName(model.Path);
+            _b.Metadata["emmanet.converted_from"] = sourceFormat + ":" + Path.GetFileName(model.Path);
             return _b.Build("EmmaNet.Batch tfjs importer");
         }
 
