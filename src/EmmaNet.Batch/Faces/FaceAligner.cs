@@ -59,7 +59,7 @@ public sealed class FaceAligner(int size = 64, float margin = 1.25f, bool levelE
     }
 
     /// <summary>A square of <see cref="Margin"/> x <paramref name="boxSide"/> about (cx, cy), turned by <paramref name="angleDegrees"/>.</summary>
-    private double[] Map(double cx, double cy, double boxSide, double angleDegrees)
+    internal double[] Map(double cx, double cy, double boxSide, double angleDegrees)
     {
         var angle = angleDegrees;
         var side = boxSide * Margin;

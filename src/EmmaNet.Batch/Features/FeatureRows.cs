@@ -3,12 +3,33 @@ using EmmaNet.Batch.Faces;
 
 namespace EmmaNet.Batch.Features;
 
-/// <summary>The face feature F_t of EMMA-NET.md section 2: the 256-d pooled embedding followed by the 7 class log-probabilities.</summary>
+/// <summary>
+/// The face feature F_t of EMMA-NET.md section 2: the 256-d pooled embedding followed by the 7 class
+/// log-probabilities and, when the faces have meshes, the mesh's <see cref="MeshNames"/> (head pose and gaze in
+/// degrees, the ratios as <see cref="FaceMeasures"/> defines them; the fusion model normalises each feature).
+/// </summary>
 public static class FaceFeature
 {
-    public const int Count = 256 + 7;
+    public const int EmbeddingCount = 256;
 
-    public static float[] From(ExpressionFeatures e) => [.. e.Embedding, .. e.LogProbabilities];
+    /// <summary>Embedding and log-probabilities: the whole feature without a mesh.</summary>
+    public const int ExpressionCount = EmbeddingCount + 7;
+
+    public static readonly string[] MeshNames = ["yaw", "pitch", "roll", "eye_open_right", "eye_open_left", "mouth_open", "mouth_width", "brow_raise", "gaze_yaw", "gaze_pitch"];
+
+    public static int Count(bool withMesh) => ExpressionCount + (withMesh ? MeshNames.Length : 0);
+
+    public static float[] From(ExpressionFeatures e, FaceMesh? mesh)
+    {
+        if (mesh is null)
+        {
+            return [.. e.Embedding, .. e.LogProbabilities];
+        }
+        var m = FaceMeasures.From(mesh);
+        // Gaze is NaN only for a mesh without irises; 0 is looking straight ahead.
+        static float Finite(float v) => float.IsNaN(v) ? 0 : v;
+        return [.. e.Embedding, .. e.LogProbabilities, m.Yaw, m.Pitch, m.Roll, m.EyeOpenRight, m.EyeOpenLeft, m.MouthOpen, m.MouthWidth, m.BrowRaise, Finite(m.GazeYaw), Finite(m.GazePitch)];
+    }
 }
 
 /// <summary>One subject at one 6 Hz face tick: the face (or null when the subject is not seen) and its features.</summary>

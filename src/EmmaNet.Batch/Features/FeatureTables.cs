@@ -6,13 +6,13 @@ using EmmaNet.Batch.Pose;
 namespace EmmaNet.Batch.Features;
 
 /// <summary>
-/// The two Parquet tables <c>extract</c> writes per video and subject choice (schema <c>features/1</c>, documented in
+/// The two Parquet tables <c>extract</c> writes per video and subject choice (schema <c>features/2</c>, documented in
 /// the README): <c>&lt;stem&gt;.&lt;choice&gt;.steps.parquet</c>, one row per subject and 2 Hz step with every modality's
 /// features and masks, and <c>&lt;stem&gt;.&lt;choice&gt;.ticks.parquet</c>, one row per subject and 6 Hz face tick.
 /// </summary>
 public static class FeatureTables
 {
-    public const string Schema = "features/1";
+    public const string Schema = "features/2";
 
     public static string StepsPath(string folder, string stem, SubjectChoice choice) => Path.Combine(folder, $"{stem}.{Name(choice)}.steps.parquet");
 
@@ -31,7 +31,8 @@ public static class FeatureTables
         steps.Bool("audio_present", s => s.Audio.Present);
         steps.Bool("pose_present", s => s.PosePresent);
         steps.Float("speech_prob", s => s.Audio.SpeechProbability);
-        AddFace(steps, s => s.Face);
+        var withMesh = features.Ticks.Any(t => t.Features is { Length: > FaceFeature.ExpressionCount });
+        AddFace(steps, s => s.Face, withMesh);
         for (var i = 0; i < features.AudioColumns.Count; i++)
         {
             var at = i;
@@ -57,7 +58,7 @@ public static class FeatureTables
         ticks.NullableFloat("y1", t => t.Face?.Y1);
         ticks.NullableFloat("x2", t => t.Face?.X2);
         ticks.NullableFloat("y2", t => t.Face?.Y2);
-        AddFace(ticks, t => t.Features);
+        AddFace(ticks, t => t.Features, withMesh);
 
         var meta = new Dictionary<string, string>(metadata)
         {
@@ -83,17 +84,26 @@ public static class FeatureTables
     /// <summary>The expression log-probability columns, in the model's class order.</summary>
     public static IEnumerable<string> ExpressionColumns() => ExpressionModel.ClassNames.Select(c => $"face_logp_{c}");
 
-    private static void AddFace<TRow>(ColumnTable<TRow> table, Func<TRow, float[]?> face)
+    /// <summary>The mesh measure columns, in <see cref="FaceFeature.MeshNames"/>' order (present when the faces had meshes).</summary>
+    public static IEnumerable<string> MeshColumns() => FaceFeature.MeshNames.Select(n => $"face_mesh_{n}");
+
+    private static void AddFace<TRow>(ColumnTable<TRow> table, Func<TRow, float[]?> face, bool withMesh)
     {
-        for (var i = 0; i < 256; i++)
+        for (var i = 0; i < FaceFeature.EmbeddingCount; i++)
         {
             var at = i;
             table.NullableFloat($"face_emb_{i:000}", r => face(r)?[at]);
         }
         for (var c = 0; c < ExpressionModel.ClassNames.Length; c++)
         {
-            var at = 256 + c;
+            var at = FaceFeature.EmbeddingCount + c;
             table.NullableFloat($"face_logp_{ExpressionModel.ClassNames[c]}", r => face(r)?[at]);
+        }
+        var names = MeshColumns().ToArray();
+        for (var m = 0; withMesh && m < names.Length; m++)
+        {
+            var at = FaceFeature.ExpressionCount + m;
+            table.NullableFloat(names[m], r => face(r)?[at]);
         }
     }
 }

@@ -14,7 +14,7 @@ public readonly record struct TickFrame(int Tick, long FrameIndex);
 
 /// <summary>
 /// One video's features for one subject choice, as the fusion network consumes them: read from <c>extract</c>'s
-/// Parquet (schema features/1) or taken straight from the pipeline, so training and <c>analyze</c> build windows the
+/// Parquet (schema features/2) or taken straight from the pipeline, so training and <c>analyze</c> build windows the
 /// same way. <see cref="Metadata"/> holds the feature files' key-value metadata (models used, frame count). Only the
 /// ticks where a subject is seen are kept (with every track of a long video, the others are most of the table).
 /// </summary>
@@ -35,20 +35,24 @@ public sealed class FeatureSeries(IReadOnlyList<TickInput> ticks, IReadOnlyList<
 
     public static FeatureSeries From(VideoFeatures features, IReadOnlyDictionary<string, string> metadata)
     {
+        var faceSize = features.Ticks.FirstOrDefault(t => t.Features is not null)?.Features!.Length ?? FaceFeature.ExpressionCount;
         var steps = features.Steps.GroupBy(s => s.Subject).ToDictionary(
             g => g.Key,
             g => g.ToDictionary(s => s.Step, s => new StepInput(
-                s.Face ?? new float[FaceFeature.Count], s.Audio.Features, s.Pose ?? new float[Pose.PoseFeatures.Count], s.FacePresent, s.Audio.Present, s.PosePresent)));
+                s.Face ?? new float[faceSize], s.Audio.Features, s.Pose ?? new float[Pose.PoseFeatures.Count], s.FacePresent, s.Audio.Present, s.PosePresent)));
         var ticks = features.Ticks.Where(t => t.Face is not null).Select(t => new TickInput(t.Subject, t.Tick, t.FrameIndex, t.Time, t.Features!)).ToList();
         return new FeatureSeries(ticks, Frames(features.Ticks.Select(t => new TickFrame(t.Tick, t.FrameIndex))), steps, features.FrameCount, metadata);
     }
 
-    /// <summary>Reads <c>extract</c>'s two tables of one video; a file that is missing or not features/1 is an error naming it.</summary>
+    /// <summary>Reads <c>extract</c>'s two tables of one video; a file that is missing or not features/2 is an error naming it.</summary>
     public static async Task<FeatureSeries> ReadAsync(string stepsPath, string ticksPath, CancellationToken cancellationToken)
     {
         var (stepTable, metadata) = await ParquetColumns.ReadAsync(stepsPath, FeatureTables.Schema, "extract features", cancellationToken);
         var (tickTable, _) = await ParquetColumns.ReadAsync(ticksPath, FeatureTables.Schema, "extract features", cancellationToken);
-        string[] faceColumns = [.. Enumerable.Range(0, 256).Select(i => $"face_emb_{i:000}"), .. FeatureTables.ExpressionColumns()];
+        // The mesh measures are read where the features have them (extracted with the mesh on).
+        var meshColumns = FeatureTables.MeshColumns().ToArray();
+        string[] faceColumns = [.. Enumerable.Range(0, FaceFeature.EmbeddingCount).Select(i => $"face_emb_{i:000}"), .. FeatureTables.ExpressionColumns(),
+            .. stepTable.ContainsKey(meshColumns[0]) ? meshColumns : []];
         var audioColumns = stepTable.Keys.Where(k => k.StartsWith("audio_", StringComparison.Ordinal) && k != "audio_present").ToArray();
         var poseColumns = stepTable.Keys.Where(k => k.StartsWith("pose_", StringComparison.Ordinal) && k != "pose_present").ToArray();
 

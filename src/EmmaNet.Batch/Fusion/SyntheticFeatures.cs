@@ -62,5 +62,5 @@ public static class SyntheticFeatures
 
     /// <summary>Checks that the generated sizes are the product's: the face feature, the default audio features, pose.</summary>
     public static FusionConfig RealSizes(int hidden = 128, int steps = 12) =>
-        new(Steps: steps, FaceSize: FaceFeature.Count, AudioSize: LogMelStatistics.FeatureCount, PoseSize: Pose.PoseFeatures.Count, Hidden: hidden);
+        new(Steps: steps, FaceSize: FaceFeature.ExpressionCount, AudioSize: LogMelStatistics.FeatureCount, PoseSize: Pose.PoseFeatures.Count, Hidden: hidden);
 }

@@ -51,7 +51,7 @@ public static class TeacherTargets
     public static double[] Of(float[] faceNow)
     {
         var target = new double[ExpressionMetrics.Classes];
-        var offset = FaceFeature.Count - FerToAbaw.Length;
+        var offset = FaceFeature.EmbeddingCount;
         double sum = 0;
         for (var k = 0; k < FerToAbaw.Length; k++)
         {

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using EmmaNet.Batch.Evaluation;
 using EmmaNet.Batch.Faces;
+using EmmaNet.Batch.Features;
 using EmmaNet.Batch.Onnx;
 using EmmaNet.Batch.Output;
 using Microsoft.Extensions.Logging;
@@ -144,7 +145,8 @@ public sealed class TrainingJob(string features, string output, string? reportPa
         var c = settings.Config;
         var voice = extractors.ContainsKey("audio_cnn") ? $"DeepSpectrum ({Id("audio_cnn")})" : "log-mel statistics";
         var crop = extractors.ContainsKey("face_mesh") ? $" on {Id("face_mesh")}-placed crops" : " on detection-box crops";
-        return string.Create(CultureInfo.InvariantCulture, $"inputs: face {Id("face_expression")}{crop} ({c.FaceSize} values), voice: {voice} ({c.AudioSize}) with {Id("voice_activity")}, body {Id("body_pose")} ({c.PoseSize})");
+        var mesh = c.FaceSize > FaceFeature.ExpressionCount ? $" with {Id("face_mesh")} head pose and measures and {Id("face_iris")} gaze" : "";
+        return string.Create(CultureInfo.InvariantCulture, $"inputs: face {Id("face_expression")}{crop}{mesh} ({c.FaceSize} values), voice: {voice} ({c.AudioSize}) with {Id("voice_activity")}, body {Id("body_pose")} ({c.PoseSize})");
     }
 
     private static EvaluationRow Mean(string name, IReadOnlyList<EvaluationRow> rows) =>

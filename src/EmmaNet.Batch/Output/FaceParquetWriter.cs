@@ -5,7 +5,7 @@ using Parquet.Schema;
 namespace EmmaNet.Batch.Output;
 
 /// <summary>
-/// Writes one video's face detections as Parquet (schema <c>faces/2</c>, documented in the README): one row per face
+/// Writes one video's face detections as Parquet (schema <c>faces/3</c>, documented in the README): one row per face
 /// per processed frame, and one row with null face columns for a processed frame without faces, so every processed
 /// frame is present. With meshes, each face also gets its head pose, measures and 468 landmarks (null without).
 /// Coordinates are pixels of the displayed video. Rows are flushed in row groups, so memory stays
@@ -13,7 +13,7 @@ namespace EmmaNet.Batch.Output;
 /// </summary>
 public sealed class FaceParquetWriter : IAsyncDisposable
 {
-    public const string Schema = "faces/2";
+    public const string Schema = "faces/3";
     // A row with its mesh holds about 5.7 KB until its group is flushed: 4,096 rows bound that at about 23 MB a video.
     private const int RowGroupRows = 4096;
 
@@ -29,7 +29,7 @@ public sealed class FaceParquetWriter : IAsyncDisposable
 
     private static readonly DataField<float?> MeshScore = new("mesh_score");
     private static readonly DataField<float?>[] Measures =
-        new[] { "yaw_deg", "pitch_deg", "roll_deg", "eye_open_right", "eye_open_left", "mouth_open", "mouth_width", "brow_raise" }.Select(n => new DataField<float?>(n)).ToArray();
+        new[] { "yaw_deg", "pitch_deg", "roll_deg", "eye_open_right", "eye_open_left", "mouth_open", "mouth_width", "brow_raise", "gaze_yaw_deg", "gaze_pitch_deg", "iris_right_x", "iris_right_y", "iris_left_x", "iris_left_y" }.Select(n => new DataField<float?>(n)).ToArray();
     private static readonly DataField<float> MeshPoint = new("element");
     private static readonly ListField Mesh = new("mesh", MeshPoint);
 
@@ -117,8 +117,10 @@ public sealed class FaceParquetWriter : IAsyncDisposable
         var shown = mesh is null ? null : Displayed(mesh, scaleX, scaleY);
         var measures = shown is null ? null : FaceMeasures.From(shown);
         _meshScore.Add(shown?.Score);
+        var (right, left) = (shown?.IrisCentre(leftEye: false), shown?.IrisCentre(leftEye: true));
         float?[] values = measures is null ? new float?[Measures.Length]
-            : [measures.Yaw, measures.Pitch, measures.Roll, measures.EyeOpenRight, measures.EyeOpenLeft, measures.MouthOpen, measures.MouthWidth, measures.BrowRaise];
+            : [measures.Yaw, measures.Pitch, measures.Roll, measures.EyeOpenRight, measures.EyeOpenLeft, measures.MouthOpen, measures.MouthWidth, measures.BrowRaise,
+                NullIfNaN(measures.GazeYaw), NullIfNaN(measures.GazePitch), right?.X, right?.Y, left?.X, left?.Y];
         for (var m = 0; m < Measures.Length; m++)
         {
             _measures[m].Add(values[m]);
@@ -162,6 +164,8 @@ public sealed class FaceParquetWriter : IAsyncDisposable
         }
     }
 
+    private static float? NullIfNaN(float value) => float.IsNaN(value) ? null : value;
+
     /// <summary>The mesh in displayed-video pixels: x and depth scaled by <paramref name="scaleX"/>, y by <paramref name="scaleY"/>.</summary>
     private static FaceMesh Displayed(FaceMesh mesh, float scaleX, float scaleY)
     {
@@ -170,7 +174,8 @@ public sealed class FaceParquetWriter : IAsyncDisposable
         {
             (points[p], points[p + 1], points[p + 2]) = (mesh.Points[p] * scaleX, mesh.Points[p + 1] * scaleY, mesh.Points[p + 2] * scaleX);
         }
-        return mesh with { Points = points };
+        var irises = mesh.Irises?.Select((v, i) => v * (i % 2 == 0 ? scaleX : scaleY)).ToArray();
+        return mesh with { Points = points, Irises = irises };
     }
 
     /// <summary>The list column: each row's points (repetition level 0 for a row's first value, 1 after), or one null entry (definition level 0).</summary>

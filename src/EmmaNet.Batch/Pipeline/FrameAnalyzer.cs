@@ -35,9 +35,9 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
 
     public bool WithFeatures => expression is not null && pose is not null;
 
-    /// <summary>The models whose output the face table holds: the detector and, when on, the mesh.</summary>
+    /// <summary>The models whose output the face table holds: the detector and, when on, the mesh and its iris model.</summary>
     public IEnumerable<(string Role, ModelIdentity Model)> FaceTableModels =>
-        mesh is null ? [("face_detector", detector.Model)] : [("face_detector", detector.Model), ("face_mesh", mesh.Model)];
+        mesh is null ? [("face_detector", detector.Model)] : [("face_detector", detector.Model), ("face_mesh", mesh.Model), ("face_iris", mesh.Iris)];
 
     /// <summary>The models whose output the features hold (the mesh places the expression crop).</summary>
     public IEnumerable<(string Role, ModelIdentity Model)> Models
@@ -48,6 +48,7 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
             if (mesh is not null && expression is not null)
             {
                 yield return ("face_mesh", mesh.Model);
+                yield return ("face_iris", mesh.Iris);
             }
             if (expression is not null)
             {

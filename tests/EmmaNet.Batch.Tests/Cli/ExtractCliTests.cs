@@ -106,7 +106,7 @@ public sealed class ExtractCliTests(GeneratedClips clips)
         var vfr = Path.Combine(Out.Path, "vfr.all.steps.parquet");
         Assert.Equal(0, DuckDb.Query($"SELECT count(*) AS n FROM '{vfr}' WHERE audio_present").Single().Count("n"));
         var meta = DuckDb.Query($"SELECT key::VARCHAR AS k, value::VARCHAR AS v FROM parquet_kv_metadata('{Steps}')").ToDictionary(r => r.Text("k"), r => r.Text("v"));
-        Assert.Equal("features/1", meta["emmanet.schema"]);
+        Assert.Equal("features/2", meta["emmanet.schema"]);
         Assert.Equal("all", meta["emmanet.subject_choice"]);
         foreach (var role in new[] { "face_detector", "face_expression", "body_pose", "voice_activity" })
         {

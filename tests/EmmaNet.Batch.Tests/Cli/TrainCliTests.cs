@@ -141,10 +141,10 @@ public sealed class TrainCliTests(AffWild2StyleSet set) : IClassFixture<AffWild2
             var features = DuckDb.Query($"SELECT key, value FROM parquet_kv_metadata('{Path.Combine(set.Features, "clip1.largest.steps.parquet")}')")
                 .ToDictionary(r => r.Text("key"), r => r.Text("value"));
             Assert.Null(model.Mismatch(ExtractorIdentity.FromMetadata(features)));
-            Assert.Equal(["audio_cnn", "body_pose", "face_detector", "face_expression", "face_identity", "face_mesh", "voice_activity"], model.Extractors.Keys);
+            Assert.Equal(["audio_cnn", "body_pose", "face_detector", "face_expression", "face_identity", "face_iris", "face_mesh", "voice_activity"], model.Extractors.Keys);
             Assert.StartsWith("deepspectrum-resnet18 ", model.Extractors["audio_cnn"], StringComparison.Ordinal);
             Assert.Contains("voice: DeepSpectrum (deepspectrum-resnet18) (512)", model.Training, StringComparison.Ordinal);
-            Assert.Contains("inputs: face faceapi-expression on facemesh-placed crops (263 values)", model.Training, StringComparison.Ordinal);
+            Assert.Contains("inputs: face faceapi-expression on facemesh-placed crops with facemesh head pose and measures and iris gaze (273 values)", model.Training, StringComparison.Ordinal);
         }
 
         var output = set.File("analyzed");

@@ -86,4 +86,68 @@ public sealed class FaceMeasuresTests
         Assert.Equal(y, back[1], 1e-3);
         Assert.Equal(10 / Math.Sqrt((map[0] * map[4]) - (map[1] * map[3])), back[2], 1e-4);
     }
+    /// <summary>The frontal mesh with each iris centre where an eyeball turned by the given gaze puts it, all rolled in the picture's plane.</summary>
+    private static FaceMesh WithGaze(double gazeYaw, double gazePitch, double roll)
+    {
+        var points = Frontal();
+        var rotation = Rotation(0, 0, roll);
+        var shift = new Vector3(400, 300, 20);
+        var irises = new float[FaceMesh.IrisValueCount];
+        foreach (var (eye, outer, inner) in new[] { (0, 33, 133), (1, 362, 263) })
+        {
+            var width = Vector3.Distance(points[outer], points[inner]);
+            var r = FaceMeasures.EyeballRadiusOverEyeWidth * width;
+            var centre = ((points[outer] + points[inner]) / 2) + new Vector3((float)(r * Math.Sin(gazeYaw * Math.PI / 180)), (float)(-r * Math.Sin(gazePitch * Math.PI / 180)), 0);
+            var q = Vector3.Transform(centre, rotation) + shift;
+            for (var p = 0; p < 5; p++)
+            {
+                (irises[(eye * 10) + (2 * p)], irises[(eye * 10) + (2 * p) + 1]) = (q.X, q.Y);
+            }
+        }
+        return Mesh(points, rotation, shift) with { Irises = irises };
+    }
+
+    [Theory]
+    [InlineData(0, 0, 0)]
+    [InlineData(20, 0, 0)]
+    [InlineData(-30, 0, 0)]
+    [InlineData(0, 15, 0)]
+    [InlineData(0, -20, 0)]
+    [InlineData(25, -10, 20)]
+    [InlineData(-15, 12, -35)]
+    public void Irises_placed_by_a_turned_eyeball_give_its_gaze_back_whatever_the_roll(double yaw, double pitch, double roll)
+    {
+        var m = FaceMeasures.From(WithGaze(yaw, pitch, roll));
+        Assert.Equal(yaw, m.GazeYaw, 0.01);
+        Assert.Equal(pitch, m.GazePitch, 0.01);
+        Assert.Equal(roll, m.Roll, 0.01);
+    }
+
+    [Fact]
+    public void A_mesh_without_irises_has_no_gaze()
+    {
+        var m = FaceMeasures.From(Mesh(Frontal(), Matrix4x4.Identity, Vector3.Zero));
+        Assert.True(float.IsNaN(m.GazeYaw) && float.IsNaN(m.GazePitch));
+    }
+
+    [Fact]
+    public void Both_eye_crops_put_the_outer_corner_on_the_left_and_map_back_to_the_frame()
+    {
+        // MediaPipe's iris network sees every eye as a right eye: the left eye's crop is mirrored.
+        var mesh = Mesh(Frontal(), Rotation(0, 0, 10), new Vector3(400, 300, 0));
+        foreach (var (left, outer, inner) in new[] { (false, 33, 133), (true, 263, 362) })
+        {
+            var map = IrisModel.EyeMap(mesh, left);
+            double CropX(Vector3 p) => (map[0] * p.X) + (map[1] * p.Y) + map[2];
+            Assert.True(CropX(mesh[outer]) < IrisModel.InputSize / 2.0, $"left eye {left}: outer corner at x {CropX(mesh[outer]):F1}");
+            Assert.True(CropX(mesh[inner]) > IrisModel.InputSize / 2.0, $"left eye {left}: inner corner at x {CropX(mesh[inner]):F1}");
+            // The corners lie 64 / 2.3 crop pixels apart, and a crop point comes back to where it was.
+            var p = mesh[inner];
+            float[] crop = [(float)CropX(p), (float)((map[3] * p.X) + (map[4] * p.Y) + map[5]), 0];
+            var back = FaceMeshModel.ToFrame(crop, map);
+            Assert.Equal(p.X, back[0], 1e-3);
+            Assert.Equal(p.Y, back[1], 1e-3);
+            Assert.Equal(IrisModel.InputSize / IrisModel.CropScale, CropX(mesh[inner]) - CropX(mesh[outer]), 1e-3);
+        }
+    }
 }

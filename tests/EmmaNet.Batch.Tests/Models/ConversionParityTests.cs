@@ -203,6 +203,45 @@ public sealed class ConversionParityTests(ModelFixture models)
     }
 
     [Fact]
+    public async Task Iris_model_matches_tfjs_on_real_eye_crops()
+    {
+        var frames = await FramesAsync(TestPaths.Megamind, 4);
+        var crops = new List<float[]>();
+        try
+        {
+            using var mesh = new Batch.Faces.FaceMeshModel(models.Store, models.Sessions);
+            var aligner = new Batch.Faces.FaceAligner(Batch.Faces.IrisModel.InputSize, Batch.Faces.IrisModel.CropScale);
+            var faces = models.Detector.Detect(frames);
+            for (var i = 0; i < frames.Count; i++)
+            {
+                foreach (var face in mesh.Describe(frames[i].View, faces[i].Take(2).ToList()))
+                {
+                    foreach (var left in new[] { false, true })
+                    {
+                        var crop = aligner.CropInto(frames[i].View, Batch.Faces.IrisModel.EyeMap(face, left), new Batch.Imaging.BgrImage(1, 1));
+                        crops.Add(Rgb(crop).Select(v => v / 255f).ToArray());
+                    }
+                }
+            }
+        }
+        finally
+        {
+            frames.ForEach(f => f.Dispose());
+        }
+        Assert.True(crops.Count >= 8, $"only {crops.Count} eye crops");
+        var input = crops.SelectMany(c => c).ToArray();
+        var n = crops.Count;
+
+        var onnx = RunOnnx("iris", input, [n, 64, 64, 3], "eye");
+        var tfjs = TfjsReference.Run(SourceJson("iris", "iris.json"), input, [n, 64, 64, 3], "Identity");
+        Assert.Equal([n, 1, 1, 228], tfjs[0].Shape);
+        // Eye and iris points in crop pixels (0..64): the bound is relative to the largest, as for the mesh.
+        var scale = Math.Max(1f, tfjs[0].Data.Max(Math.Abs));
+        var worst = tfjs[0].Data.Zip(onnx[0], (e, a) => Math.Abs(e - a)).Max() / scale;
+        Assert.True(worst <= Tolerance, $"max |onnx - tfjs| / max |tfjs| = {worst:g3} > {Tolerance}");
+    }
+
+    [Fact]
     public async Task Faceapi_expression_net_matches_faceapi_on_real_face_crops()
     {
         var frames = await FramesAsync(TestPaths.FacesVideo, 6);

@@ -91,12 +91,12 @@ public sealed class ParquetReadBackTests(ModelFixture models)
             Assert.Equal("FLOAT", types[c]);
         }
         Assert.Equal("FLOAT", types["mesh_score"]);
-        foreach (var c in new[] { "yaw_deg", "pitch_deg", "roll_deg", "eye_open_right", "eye_open_left", "mouth_open", "mouth_width", "brow_raise" })
+        foreach (var c in new[] { "yaw_deg", "pitch_deg", "roll_deg", "eye_open_right", "eye_open_left", "mouth_open", "mouth_width", "brow_raise", "gaze_yaw_deg", "gaze_pitch_deg", "iris_right_x", "iris_right_y", "iris_left_x", "iris_left_y" })
         {
             Assert.Equal("FLOAT", types[c]);
         }
         Assert.Equal("FLOAT[]", types["mesh"]);
-        Assert.Equal(6 + 4 + 12 + 1 + 8 + 1, types.Count);
+        Assert.Equal(6 + 4 + 12 + 1 + 14 + 1, types.Count);
     }
 
     [Fact]
@@ -105,8 +105,9 @@ public sealed class ParquetReadBackTests(ModelFixture models)
         var file = Path.Combine(OutputFolder.Path, "faces" + AnalyzePipeline.FacesSuffix);
         var meta = DuckDb.Query($"SELECT key::VARCHAR AS k, value::VARCHAR AS v FROM parquet_kv_metadata('{file}')").ToDictionary(r => r.Text("k"), r => r.Text("v"));
         Assert.Equal(OutputMetadata.ToolVersion, meta["emmanet.tool_version"]);
-        Assert.Equal("faces/2", meta["emmanet.schema"]);
+        Assert.Equal("faces/3", meta["emmanet.schema"]);
         Assert.Equal(models.Store.Manifest.Get(FaceMeshModel.ModelId).Sha256, meta["emmanet.model.face_mesh.sha256"]);
+        Assert.Equal(models.Store.Manifest.Get(IrisModel.ModelId).Sha256, meta["emmanet.model.face_iris.sha256"]);
         Assert.Equal("CPUExecutionProvider", meta["emmanet.execution_provider"]);
         Assert.Equal("face_detection_back_256x256_batched.onnx", meta["emmanet.model.face_detector.file"]);
         Assert.Equal(models.Store.Manifest.Get("blazeface-back-256").Sha256, meta["emmanet.model.face_detector.sha256"]);
@@ -134,6 +135,57 @@ public sealed class ParquetReadBackTests(ModelFixture models)
         // The mesh lies on its face: the nose tip (point 1) inside the detection box.
         var outside = DuckDb.Query($"SELECT count(*) AS n FROM '{Glob}' WHERE mesh IS NOT NULL AND NOT (mesh[4] BETWEEN x1 AND x2 AND mesh[5] BETWEEN y1 AND y2)").Single();
         Assert.Equal(0, outside.Count("n"));
+    }
+
+    [Fact]
+    public void Every_face_has_its_gaze_and_each_iris_lies_between_its_eyes_corners()
+    {
+        var rows = DuckDb.Query($"SELECT count(face_index) AS faces, count(gaze_yaw_deg) AS gazes, count(iris_left_y) AS irises, count(*) FILTER (WHERE face_index IS NULL AND gaze_pitch_deg IS NOT NULL) AS stray FROM '{Glob}'").Single();
+        Assert.Equal(rows.Count("faces"), rows.Count("gazes"));
+        Assert.Equal(rows.Count("faces"), rows.Count("irises"));
+        Assert.Equal(0, rows.Count("stray"));
+        // The right iris between mesh points 33 and 133 (x), the left between 362 and 263; lists count from 1.
+        var outside = DuckDb.Query(
+            $"SELECT count(*) AS n, count(*) FILTER (WHERE NOT (iris_right_x BETWEEN least(mesh[100], mesh[400]) AND greatest(mesh[100], mesh[400]) " +
+            $"AND iris_left_x BETWEEN least(mesh[1087], mesh[790]) AND greatest(mesh[1087], mesh[790]))) AS outside FROM '{Glob}' WHERE mesh IS NOT NULL").Single();
+        Assert.True(outside.Count("outside") <= outside.Count("n") / 50, $"{outside.Count("outside")} of {outside.Count("n")} faces have an iris outside its eye's corners");
+    }
+
+    /// <summary>
+    /// The gaze judged by looking at enlarged eyes (samples/judged-gaze.json): left and right read at least 10 degrees
+    /// that way, centre less than 10 either way, and every face judged to look up higher than every centre one of the same video.
+    /// </summary>
+    [Fact]
+    public void Gaze_points_where_the_eyes_were_judged_to_look()
+    {
+        using var judged = JsonDocument.Parse(File.ReadAllText(TestPaths.JudgedGaze));
+        var read = new List<(string Key, string Video, string Gaze, double Yaw, double Pitch)>();
+        foreach (var face in judged.RootElement.GetProperty("faces").EnumerateArray())
+        {
+            var video = Path.GetFileNameWithoutExtension(face.GetProperty("video").GetString()!);
+            var frame = face.GetProperty("frame_index").GetInt64();
+            var centre = face.GetProperty("centre").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            var file = Path.Combine(OutputFolder.Path, video + AnalyzePipeline.FacesSuffix);
+            var nearest = DuckDb.Query(
+                $"SELECT gaze_yaw_deg AS yaw, gaze_pitch_deg AS pitch, sqrt(power((x1 + x2) / 2 - {centre[0]}, 2) + power((y1 + y2) / 2 - {centre[1]}, 2)) AS d " +
+                $"FROM '{file}' WHERE frame_index = {frame} AND face_index IS NOT NULL ORDER BY d LIMIT 1").Single();
+            var key = $"{video}@{frame}";
+            Assert.True(nearest["d"].GetDouble() < 20, $"{key}: no face within 20 px of the judged one");
+            read.Add((key, video, face.GetProperty("gaze").GetString()!, nearest["yaw"].GetDouble(), nearest["pitch"].GetDouble()));
+        }
+        foreach (var (key, video, gaze, yaw, pitch) in read)
+        {
+            Action check = gaze switch
+            {
+                "left" => () => Assert.True(yaw <= -10, $"{key}: judged left, gaze yaw {yaw:F1}"),
+                "right" => () => Assert.True(yaw >= 10, $"{key}: judged right, gaze yaw {yaw:F1}"),
+                "centre" => () => Assert.True(Math.Abs(yaw) < 10, $"{key}: judged centre, gaze yaw {yaw:F1}"),
+                "up" => () => Assert.True(read.Where(r => r.Video == video && r.Gaze == "centre").All(r => pitch > r.Pitch), $"{key}: judged up, gaze pitch {pitch:F1}, not above every centre face of {video}"),
+                _ => throw new InvalidDataException($"{key}: unknown gaze '{gaze}'"),
+            };
+            check();
+        }
+        Assert.Equal(14, read.Count);
     }
 
     /// <summary>The head poses judged by looking at the sample photos (samples/judged-head-pose.json) against the median yaw and pitch of each face over its photo's 5 s.</summary>

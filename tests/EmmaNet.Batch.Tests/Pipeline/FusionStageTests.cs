@@ -17,7 +17,7 @@ namespace EmmaNet.Batch.Tests.Pipeline;
 [Collection(ModelsCollection.Name)]
 public sealed class FusionStageTests(ModelFixture models) : IDisposable
 {
-    private static readonly FusionConfig Config = new(Steps: 6, FaceSize: FaceFeature.Count, AudioSize: 4, PoseSize: PoseFeatures.Count, Hidden: 5, KeySize: 3, HeadHidden: 8);
+    private static readonly FusionConfig Config = new(Steps: 6, FaceSize: FaceFeature.ExpressionCount, AudioSize: 4, PoseSize: PoseFeatures.Count, Hidden: 5, KeySize: 3, HeadHidden: 8);
     private readonly TempFolder _temp = new();
 
     /// <summary>A video of <paramref name="ticks"/> face ticks at 6 Hz, one subject seen at every tick, random features.</summary>
@@ -26,8 +26,8 @@ public sealed class FusionStageTests(ModelFixture models) : IDisposable
         var random = new Random(seed);
         float[] Vector(int n) => Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
         var face = new FaceDetection(10, 10, 50, 50, 0.9f, new float[12]);
-        var tickRows = Enumerable.Range(0, ticks).Select(k => new FaceTick(0, k, k / 6.0, 5L * k, face, Vector(FaceFeature.Count))).ToList();
-        var stepRows = Enumerable.Range(0, (ticks + 2) / 3).Select(k => new FeatureStep(0, k, k * 0.5, Vector(FaceFeature.Count), new AudioStep(k, k * 0.5, Vector(4), 0.9f, k % 2 == 0), k % 3 == 0 ? null : Vector(PoseFeatures.Count))).ToList();
+        var tickRows = Enumerable.Range(0, ticks).Select(k => new FaceTick(0, k, k / 6.0, 5L * k, face, Vector(FaceFeature.ExpressionCount))).ToList();
+        var stepRows = Enumerable.Range(0, (ticks + 2) / 3).Select(k => new FeatureStep(0, k, k * 0.5, Vector(FaceFeature.ExpressionCount), new AudioStep(k, k * 0.5, Vector(4), 0.9f, k % 2 == 0), k % 3 == 0 ? null : Vector(PoseFeatures.Count))).ToList();
         return new VideoFeatures([0], tickRows, stepRows, 5L * ticks, ["audio_a", "audio_b", "audio_c", "audio_d"]);
     }
 

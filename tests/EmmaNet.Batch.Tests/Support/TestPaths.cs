@@ -17,6 +17,8 @@ public static class TestPaths
     /// <summary>Head turns of the sample photos' faces as a person judged them (committed, not generated).</summary>
     public static string JudgedHeadPose => Path.Combine(RepoRoot, "samples", "judged-head-pose.json");
 
+    public static string JudgedGaze => Path.Combine(RepoRoot, "samples", "judged-gaze.json");
+
     /// <summary>face-api's demo photo <c>sample&lt;n&gt;.jpg</c> (n = 1..6), the source of faces.mp4 (fetched by samples/make-samples.sh).</summary>
     public static string FacePhoto(int n) => Path.Combine(RepoRoot, "samples", ".cache", "face-api", "package", "demo", $"sample{n}.jpg");
 
