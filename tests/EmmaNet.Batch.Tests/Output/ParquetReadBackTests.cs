@@ -162,15 +162,7 @@ public sealed class ParquetReadBackTests(ModelFixture models)
         var read = new List<(string Key, string Video, string Gaze, double Yaw, double Pitch)>();
         foreach (var face in judged.RootElement.GetProperty("faces").EnumerateArray())
         {
-            var video = Path.GetFileNameWithoutExtension(face.GetProperty("video").GetString()!);
-            var frame = face.GetProperty("frame_index").GetInt64();
-            var centre = face.GetProperty("centre").EnumerateArray().Select(v => v.GetDouble()).ToArray();
-            var file = Path.Combine(OutputFolder.Path, video + AnalyzePipeline.FacesSuffix);
-            var nearest = DuckDb.Query(
-                $"SELECT gaze_yaw_deg AS yaw, gaze_pitch_deg AS pitch, sqrt(power((x1 + x2) / 2 - {centre[0]}, 2) + power((y1 + y2) / 2 - {centre[1]}, 2)) AS d " +
-                $"FROM '{file}' WHERE frame_index = {frame} AND face_index IS NOT NULL ORDER BY d LIMIT 1").Single();
-            var key = $"{video}@{frame}";
-            Assert.True(nearest["d"].GetDouble() < 20, $"{key}: no face within 20 px of the judged one");
+            var (key, video, nearest) = JudgedRow(face, "gaze_yaw_deg AS yaw, gaze_pitch_deg AS pitch");
             read.Add((key, video, face.GetProperty("gaze").GetString()!, nearest["yaw"].GetDouble(), nearest["pitch"].GetDouble()));
         }
         foreach (var (key, video, gaze, yaw, pitch) in read)
@@ -216,5 +208,57 @@ public sealed class ParquetReadBackTests(ModelFixture models)
             checkedFaces++;
         }
         Assert.Equal(7, checkedFaces);
+    }
+
+    /// <summary>
+    /// The measures judged by looking at Megamind's two large faces (samples/judged-face-measures.json): within each
+    /// person, every face judged to have closed eyes, a closed mouth, a round mouth or lowered brows reads less than
+    /// every face of the opposite judgement.
+    /// </summary>
+    [Fact]
+    public void Eye_mouth_and_brow_measures_order_faces_as_they_were_judged()
+    {
+        using var judged = JsonDocument.Parse(File.ReadAllText(TestPaths.JudgedFaceMeasures));
+        (string Attribute, string Low, string High, string Column)[] comparisons =
+        [
+            ("eyes", "closed", "open", "(eye_open_right + eye_open_left) / 2"),
+            ("mouth", "closed", "open", "mouth_open"),
+            ("mouth_shape", "round", "wide smile", "mouth_width"),
+            ("brows", "lowered", "level", "brow_raise"),
+        ];
+        foreach (var (attribute, low, high, column) in comparisons)
+        {
+            var read = new List<(string Key, string Person, string Judged, double Value)>();
+            foreach (var face in judged.RootElement.GetProperty("faces").EnumerateArray().Where(f => f.TryGetProperty(attribute, out _)))
+            {
+                var (key, _, nearest) = JudgedRow(face, $"{column} AS v");
+                read.Add((key, face.GetProperty("person").GetString()!, face.GetProperty(attribute).GetString()!, nearest["v"].GetDouble()));
+            }
+            var pairs = 0;
+            foreach (var a in read.Where(r => r.Judged == low))
+            {
+                foreach (var b in read.Where(r => r.Judged == high && r.Person == a.Person))
+                {
+                    Assert.True(a.Value < b.Value, $"{attribute}: {a.Key} judged {low} reads {a.Value:F3}, not below {b.Key} judged {high} ({b.Value:F3})");
+                    pairs++;
+                }
+            }
+            Assert.True(pairs >= 2, $"{attribute}: only {pairs} judged pairs");
+        }
+    }
+
+    /// <summary>The faces.parquet row of a judged face: the detected face nearest its centre in its frame.</summary>
+    private (string Key, string Video, Dictionary<string, JsonElement> Row) JudgedRow(JsonElement face, string columns)
+    {
+        var video = Path.GetFileNameWithoutExtension(face.GetProperty("video").GetString()!);
+        var frame = face.GetProperty("frame_index").GetInt64();
+        var centre = face.GetProperty("centre").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        var file = Path.Combine(OutputFolder.Path, video + AnalyzePipeline.FacesSuffix);
+        var nearest = DuckDb.Query(
+            $"SELECT {columns}, sqrt(power((x1 + x2) / 2 - {centre[0]}, 2) + power((y1 + y2) / 2 - {centre[1]}, 2)) AS d " +
+            $"FROM '{file}' WHERE frame_index = {frame} AND face_index IS NOT NULL ORDER BY d LIMIT 1").Single();
+        var key = $"{video}@{frame}";
+        Assert.True(nearest["d"].GetDouble() < 20, $"{key}: no face within 20 px of the judged one");
+        return (key, video, nearest);
     }
 }

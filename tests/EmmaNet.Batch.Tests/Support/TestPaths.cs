@@ -19,6 +19,8 @@ public static class TestPaths
 
     public static string JudgedGaze => Path.Combine(RepoRoot, "samples", "judged-gaze.json");
 
+    public static string JudgedFaceMeasures => Path.Combine(RepoRoot, "samples", "judged-face-measures.json");
+
     /// <summary>face-api's demo photo <c>sample&lt;n&gt;.jpg</c> (n = 1..6), the source of faces.mp4 (fetched by samples/make-samples.sh).</summary>
     public static string FacePhoto(int n) => Path.Combine(RepoRoot, "samples", ".cache", "face-api", "package", "demo", $"sample{n}.jpg");
 
