@@ -4,6 +4,7 @@ using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Faces;
 using EmmaNet.Batch.Fusion;
 using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Onnx;
 using EmmaNet.Batch.Pipeline;
 using EmmaNet.Batch.Pose;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EmmaNet.Batch.Audio;
 using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Onnx;
 
 namespace EmmaNet.Batch.Cli;
 

@@ -6,8 +6,9 @@ using EmmaNet.Batch.Bench;
 using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Faces;
 using EmmaNet.Batch.Fusion;
-using EmmaNet.Batch.Pose;
 using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Onnx;
+using EmmaNet.Batch.Pose;
 using Microsoft.Extensions.Logging;
 
 namespace EmmaNet.Batch.Cli;

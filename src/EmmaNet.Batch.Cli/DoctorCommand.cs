@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EmmaNet.Batch.Cli;

@@ -1,5 +1,8 @@
 using System.CommandLine;
+using EmmaNet.Batch.Abaw;
 using EmmaNet.Batch.Evaluation;
+using EmmaNet.Batch.Files;
+using EmmaNet.Batch.Fusion;
 using EmmaNet.Batch.Output;
 using Microsoft.Extensions.Logging;
 

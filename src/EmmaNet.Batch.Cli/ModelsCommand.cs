@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Onnx;
 using Microsoft.Extensions.Logging;
 
 namespace EmmaNet.Batch.Cli;

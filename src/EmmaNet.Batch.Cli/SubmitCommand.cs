@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EmmaNet.Batch.Evaluation;
+using EmmaNet.Batch.Files;
 using EmmaNet.Batch.Output;
 using Microsoft.Extensions.Logging;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using EmmaNet.Batch.Abaw;
 using EmmaNet.Batch.Evaluation;
 using EmmaNet.Batch.Faces;
 using EmmaNet.Batch.Fusion;

@@ -1,4 +1,14 @@
+using System.Reflection;
+
 namespace EmmaNet.Batch;
+
+/// <summary>This program, as outputs and exported models name it.</summary>
+public static class Tool
+{
+    /// <summary>The informational version without its source-revision suffix.</summary>
+    public static string Version { get; } =
+        typeof(Tool).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+}
 
 /// <summary>The ABAW expression classes, in the challenge's order (label 0-7): what the fusion network predicts and evaluation scores.</summary>
 public static class AbawExpressions

@@ -71,10 +71,10 @@ public class KernelBenchmarks
     }
 
     [Benchmark(Description = "letterbox 720p -> 256x256 RGB floats (square, before)")]
-    public Letterbox Preprocess() => Letterbox.FillRgb(_frame, Letterbox.For(_frame.Width, _frame.Height, 256), _input, _scratch);
+    public Letterbox Preprocess() => Letterbox.FillRgb(_frame.View, Letterbox.For(_frame.Width, _frame.Height, 256), _input, _scratch);
 
     [Benchmark(Description = "letterbox 720p -> 256x192 RGB floats (fitted, the detector's input)")]
-    public Letterbox PreprocessFitted() => Letterbox.FillRgb(_frame, Letterbox.Fitted(_frame.Width, _frame.Height, 256, 32), _input, _scratch);
+    public Letterbox PreprocessFitted() => Letterbox.FillRgb(_frame.View, Letterbox.Fitted(_frame.Width, _frame.Height, 256, 32), _input, _scratch);
 
     [Benchmark(Description = "weighted NMS, 40 candidates")]
     public int Nms() => WeightedNms.Apply(_candidates, 0.3f).Count;

@@ -1,7 +1,8 @@
-using EmmaNet.Batch.Models;
-using EmmaNet.Batch.Models.Conversion;
-using Microsoft.ML.OnnxRuntime;
 using EmmaNet.Batch.Imaging;
+using EmmaNet.Batch.Models.Conversion;
+using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Onnx;
+using Microsoft.ML.OnnxRuntime;
 
 namespace EmmaNet.Batch.Audio;
 

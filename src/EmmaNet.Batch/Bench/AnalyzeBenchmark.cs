@@ -3,6 +3,7 @@ using System.Globalization;
 using EmmaNet.Batch.Audio;
 using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Faces;
+using EmmaNet.Batch.Features;
 using EmmaNet.Batch.Fusion;
 using EmmaNet.Batch.Inputs;
 using EmmaNet.Batch.Pipeline;
@@ -104,7 +105,7 @@ public static class AnalyzeBenchmark
                 ["face_detector"] = (frames / detectSeconds, "frames"),
                 ["expression"] = (faces / expressionSeconds, "faces"),
                 ["pose"] = (media.Duration.TotalSeconds * 2 / poseSeconds, "frames"),
-                ["identity"] = (identitySeconds > 0 ? faces / FrameAnalyzer.TicksPerStep / identitySeconds : 0, "faces"),
+                ["identity"] = (identitySeconds > 0 ? faces / FaceTicks.PerStep / identitySeconds : 0, "faces"),
                 ["mesh"] = (meshSeconds > 0 ? faces / meshSeconds : 0, "faces"),
                 ["audio"] = (media.Duration.TotalSeconds / audioSeconds, "audio s"),
                 // Not a stage of this run (its sum and ratios leave it out): the light option's speed beside the configured one.
@@ -256,7 +257,7 @@ public static class AnalyzeBenchmark
                 var described = Enumerable.Range(0, frames.Count).Sum(describe);
                 return faceClock.Elapsed.TotalSeconds / Math.Max(1, described);
             }
-            var identitySeconds = identity is null ? 0 : PerFaceSeconds(i => identity.Describe(frames[i].View, detections[i]).Count) * faces / FrameAnalyzer.TicksPerStep;
+            var identitySeconds = identity is null ? 0 : PerFaceSeconds(i => identity.Describe(frames[i].View, detections[i]).Count) * faces / FaceTicks.PerStep;
             var meshSeconds = mesh is null ? 0 : PerFaceSeconds(i => mesh.Describe(frames[i].View, detections[i]).Count) * faces;
             return (perFace * faces, PoseSeconds(pose), PoseSeconds(squarePose), identitySeconds, meshSeconds);
         }

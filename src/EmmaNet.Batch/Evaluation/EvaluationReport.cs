@@ -1,6 +1,8 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using EmmaNet.Batch.Abaw;
+using EmmaNet.Batch.Fusion;
 
 namespace EmmaNet.Batch.Evaluation;
 

@@ -1,3 +1,6 @@
+using EmmaNet.Batch.Abaw;
+using EmmaNet.Batch.Fusion;
+
 namespace EmmaNet.Batch.Evaluation;
 
 /// <summary>One annotated person's score.</summary>

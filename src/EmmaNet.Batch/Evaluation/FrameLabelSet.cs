@@ -1,3 +1,4 @@
+using EmmaNet.Batch.Fusion;
 using EmmaNet.Batch.Output;
 
 namespace EmmaNet.Batch.Evaluation;

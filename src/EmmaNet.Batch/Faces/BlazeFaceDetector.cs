@@ -86,7 +86,7 @@ public sealed class BlazeFaceDetector : IFaceDetector
             }
             for (var i = 0; i < call.Length; i++)
             {
-                Letterbox.FillRgb(frames[call[i]], boxes[call[i]], _input.AsSpan(i * perImage, perImage), _resized);
+                Letterbox.FillRgb(frames[call[i]].View, boxes[call[i]], _input.AsSpan(i * perImage, perImage), _resized);
             }
             var found = RunAndDecode(call.Select(i => boxes[i]).ToArray());
             for (var i = 0; i < call.Length; i++)

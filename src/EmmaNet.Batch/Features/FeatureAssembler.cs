@@ -1,7 +1,6 @@
 using EmmaNet.Batch.Audio;
 using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Faces;
-using EmmaNet.Batch.Pipeline;
 using EmmaNet.Batch.Pose;
 
 namespace EmmaNet.Batch.Features;
@@ -93,7 +92,7 @@ public sealed class FeatureAssembler(SubjectChoice choice)
                 var present = bins.TryGetValue(a.Step, out var near) ? near.Where(t => Math.Abs(t.Face.Time - a.Time) < AudioTimeline.StepSeconds / 2).ToList() : [];
                 var face = present.Count == 0 ? null : Mean(present.Select(p => p.Features));
                 float[]? pose = null;
-                if (present.Count > 0 && _people.TryGetValue(a.Step * FrameAnalyzer.TicksPerStep, out var people))
+                if (present.Count > 0 && _people.TryGetValue(a.Step * FaceTicks.PerStep, out var people))
                 {
                     var anchor = present.MinBy(p => Math.Abs(p.Face.Time - a.Time)).Face.Face;
                     var body = PoseFeatures.MatchToFace(people, anchor);

@@ -1,4 +1,5 @@
 using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Onnx;
 
 namespace EmmaNet.Batch.Fusion;
 
@@ -15,7 +16,7 @@ public static class FusionModelRecord
     public static async Task<string> WriteAsync(string modelPath, CancellationToken cancellationToken)
     {
         var sha = ModelStore.Sha256Of(modelPath);
-        await Output.AtomicFile.WriteAllTextAsync(PathFor(modelPath), $"{sha}  {Path.GetFileName(modelPath)}\n", cancellationToken);
+        await Files.AtomicFile.WriteAllTextAsync(PathFor(modelPath), $"{sha}  {Path.GetFileName(modelPath)}\n", cancellationToken);
         return sha;
     }
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
-using EmmaNet.Batch.Evaluation;
+using EmmaNet.Batch.Abaw;
 using EmmaNet.Batch.Fusion.Batched;
 
 namespace EmmaNet.Batch.Fusion;

@@ -1,4 +1,4 @@
-using EmmaNet.Batch.Evaluation;
+using EmmaNet.Batch.Abaw;
 
 namespace EmmaNet.Batch.Fusion;
 

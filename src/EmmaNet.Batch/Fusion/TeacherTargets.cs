@@ -1,4 +1,4 @@
-using EmmaNet.Batch.Evaluation;
+using EmmaNet.Batch.Abaw;
 using EmmaNet.Batch.Features;
 
 namespace EmmaNet.Batch.Fusion;

@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
-using EmmaNet.Batch.Evaluation;
+using EmmaNet.Batch.Abaw;
 using EmmaNet.Batch.Faces;
 using EmmaNet.Batch.Features;
+using EmmaNet.Batch.Files;
 using EmmaNet.Batch.Onnx;
 using EmmaNet.Batch.Output;
 using Microsoft.Extensions.Logging;

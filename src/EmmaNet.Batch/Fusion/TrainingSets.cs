@@ -1,4 +1,4 @@
-using EmmaNet.Batch.Evaluation;
+using EmmaNet.Batch.Abaw;
 using EmmaNet.Batch.Faces;
 using EmmaNet.Batch.Features;
 

@@ -1,4 +1,3 @@
-using EmmaNet.Batch.Decoding;
 
 namespace EmmaNet.Batch.Imaging;
 
@@ -49,7 +48,7 @@ public readonly record struct Letterbox(int FrameWidth, int FrameHeight, int Inp
     /// (x / 127.5 - 1), padding black (-1). <paramref name="scratch"/> holds the resized picture between calls (one
     /// per caller thread).
     /// </summary>
-    public static Letterbox FillRgb(VideoFrame frame, Letterbox box, Span<float> input, BgrImage scratch)
+    public static Letterbox FillRgb(BgrView frame, Letterbox box, Span<float> input, BgrImage scratch)
     {
         Resize(frame, box, scratch);
         input[..(box.InputWidth * box.InputHeight * 3)].Fill(-1f);
@@ -69,15 +68,15 @@ public readonly record struct Letterbox(int FrameWidth, int FrameHeight, int Inp
     }
 
     /// <summary>The letterbox for a square input of <paramref name="inputSize"/>, with the frame resized (area) into <paramref name="scratch"/>.</summary>
-    public static Letterbox ResizeInto(VideoFrame frame, int inputSize, BgrImage scratch)
+    public static Letterbox ResizeInto(BgrView frame, int inputSize, BgrImage scratch)
     {
         var box = For(frame.Width, frame.Height, inputSize);
         Resize(frame, box, scratch);
         return box;
     }
 
-    private static void Resize(VideoFrame frame, Letterbox box, BgrImage scratch) =>
-        ImageOps.Current.ResizeArea(frame.View, scratch, box.ScaledWidth, box.ScaledHeight);
+    private static void Resize(BgrView frame, Letterbox box, BgrImage scratch) =>
+        ImageOps.Current.ResizeArea(frame, scratch, box.ScaledWidth, box.ScaledHeight);
 
     /// <summary>
     /// Frames (by index) grouped into network calls of at most <paramref name="perCall"/>, each call one input size:

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using EmmaNet.Batch.Files;
 
 namespace EmmaNet.Batch.Inputs;
 
@@ -87,7 +88,7 @@ public static class InputScanner
 
     /// <summary>
     /// The video id is the file name without extension (what ABAW annotation files are named after). Output stems
-    /// start readable (<see cref="SafeStem"/>); <see cref="Output.OutputNames"/> gives a short hash of the path to
+    /// start readable (<see cref="SafeStem"/>); OutputNames (in Output) gives a short hash of the path to
     /// any input whose readable stem another input holds, in this run or in the output folder.
     /// </summary>
     private static List<VideoInput> AssignIds(List<string> paths) =>

@@ -1,3 +1,4 @@
+using EmmaNet.Batch.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EmmaNet.Batch.Models;

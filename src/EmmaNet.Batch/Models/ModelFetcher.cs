@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.IO.Compression;
+using EmmaNet.Batch.Onnx;
 using Microsoft.Extensions.Logging;
 
 namespace EmmaNet.Batch.Models;
@@ -53,7 +54,7 @@ public sealed class ModelFetcher(ModelStore store, ILogger logger)
     /// <summary>The converted model written atomically, published only when its sha256 is the manifest's.</summary>
     private static async Task WriteConvertedAsync(ModelEntry entry, string source, string target, Func<string, string>? packageFile, CancellationToken cancellationToken)
     {
-        await using var file = new Output.AtomicFile(target);
+        await using var file = new Files.AtomicFile(target);
         ModelConverter.Convert(entry, source, file.Stream, packageFile);
         await file.Stream.FlushAsync(cancellationToken);
         file.Stream.Position = 0;

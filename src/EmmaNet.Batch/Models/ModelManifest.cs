@@ -1,5 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using EmmaNet.Batch.Onnx;
 
 namespace EmmaNet.Batch.Models;
 
@@ -61,4 +62,3 @@ public sealed record ConvertedOutput(string Node, string Name, bool GlobalAverag
 /// <summary>A named tensor and its shape (-1 for a symbolic dimension).</summary>
 public sealed record TensorContract(string Name, IReadOnlyList<long> Shape);
 
-public sealed class ModelException(string message, Exception? inner = null) : Exception(message, inner);

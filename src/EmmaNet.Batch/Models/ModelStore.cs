@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using EmmaNet.Batch.Onnx;
 
 namespace EmmaNet.Batch.Models;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EmmaNet.Batch.Onnx;
 using EmmaNet.Batch.Processes;
 
 namespace EmmaNet.Batch.Models;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using EmmaNet.Batch.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EmmaNet.Batch.Models;

@@ -1,3 +1,4 @@
+using EmmaNet.Batch.Onnx;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 

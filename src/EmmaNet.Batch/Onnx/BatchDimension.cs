@@ -20,7 +20,7 @@ public static class BatchDimension
             var dims = value.Type?.TensorType?.Shape?.Dim;
             if (dims is null || dims.Count == 0)
             {
-                throw new Models.ModelException($"graph value '{value.Name}' has no shape to make the batch symbolic in");
+                throw new ModelException($"graph value '{value.Name}' has no shape to make the batch symbolic in");
             }
             dims[0] = new TensorShapeProto.Types.Dimension { DimParam = dimension };
         }

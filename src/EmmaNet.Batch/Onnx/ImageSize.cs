@@ -23,13 +23,13 @@ public static class ImageSize
         var unknown = graph.Node.Select(n => n.OpType).Where(op => !SizeFree.Contains(op)).Distinct().ToList();
         if (unknown.Count > 0)
         {
-            throw new Models.ModelException($"graph '{graph.Name}' uses {string.Join(", ", unknown)}: its input size cannot be made symbolic safely");
+            throw new ModelException($"graph '{graph.Name}' uses {string.Join(", ", unknown)}: its input size cannot be made symbolic safely");
         }
         var input = graph.Input.Single(i => graph.Initializer.All(t => t.Name != i.Name));
         var dims = input.Type.TensorType.Shape.Dim;
         if (dims.Count != 4 || dims[1].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || dims[2].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue)
         {
-            throw new Models.ModelException($"graph input '{input.Name}' is not an NHWC image of fixed size");
+            throw new ModelException($"graph input '{input.Name}' is not an NHWC image of fixed size");
         }
         model.MetadataProps.Add(new StringStringEntryProto { Key = NominalKey, Value = $"{dims[1].DimValue}x{dims[2].DimValue}" });
         dims[1] = new TensorShapeProto.Types.Dimension { DimParam = "H" };
@@ -50,7 +50,7 @@ public static class ImageSize
             var target = initializers.TryGetValue(node.Input[1], out var shape) ? OnnxTensors.ReadInt64(shape) : null;
             if (target is not { Length: 3 })
             {
-                throw new Models.ModelException($"reshape '{node.Name}' has no constant [N, anchors, k] target to make size-free");
+                throw new ModelException($"reshape '{node.Name}' has no constant [N, anchors, k] target to make size-free");
             }
             var sizeFree = OnnxTensors.Int64(shape!.Name + "_any_size", [0, -1, target[2]], 3);
             graph.Initializer.Add(sizeFree);

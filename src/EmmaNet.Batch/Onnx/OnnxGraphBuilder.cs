@@ -81,7 +81,7 @@ public sealed class OnnxGraphBuilder(string graphName, int opset = OnnxGraphBuil
         {
             IrVersion = 8,
             ProducerName = producer,
-            ProducerVersion = Output.OutputMetadata.ToolVersion,
+            ProducerVersion = Tool.Version,
             Graph = _graph.Clone(),
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });

@@ -15,16 +15,16 @@ public static class OnnxModelFile
         }
         catch (InvalidProtocolBufferException ex)
         {
-            throw new Models.ModelException($"{path}: not an ONNX model ({ex.Message})", ex);
+            throw new ModelException($"{path}: not an ONNX model ({ex.Message})", ex);
         }
     }
 
-    /// <summary>Writes the model to <paramref name="path"/> atomically (<see cref="Output.AtomicFile"/>).</summary>
+    /// <summary>Writes the model to <paramref name="path"/> atomically (<see cref="Files.AtomicFile"/>).</summary>
     public static void Save(ModelProto model, string path) => SaveAsync(model, path).GetAwaiter().GetResult();
 
     private static async Task SaveAsync(ModelProto model, string path)
     {
-        await using var file = new Output.AtomicFile(path);
+        await using var file = new Files.AtomicFile(path);
         model.WriteTo(file.Stream);
         await file.CommitAsync(CancellationToken.None);
     }

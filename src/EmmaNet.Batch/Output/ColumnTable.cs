@@ -1,5 +1,6 @@
-using Parquet;
+using EmmaNet.Batch.Files;
 using Parquet.Schema;
+using Parquet;
 
 namespace EmmaNet.Batch.Output;
 

@@ -10,15 +10,13 @@ public static class OutputMetadata
 {
     public const string Prefix = "emmanet.";
 
-    public static string ToolVersion { get; } =
-        typeof(OutputMetadata).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     public static Dictionary<string, string> For(string schema, string videoId, MediaInfo media, IEnumerable<(string Role, ModelIdentity Model)> models)
     {
         var inv = CultureInfo.InvariantCulture;
         var metadata = new Dictionary<string, string>
         {
-            [Prefix + "tool_version"] = ToolVersion,
+            [Prefix + "tool_version"] = Tool.Version,
             [Prefix + "schema"] = schema,
             [Prefix + "video_id"] = videoId,
             [Prefix + "video_path"] = media.Path,

@@ -4,6 +4,8 @@ using EmmaNet.Batch.Audio;
 using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Faces;
 using EmmaNet.Batch.Features;
+using EmmaNet.Batch.Files;
+using EmmaNet.Batch.Fusion;
 using EmmaNet.Batch.Inputs;
 using EmmaNet.Batch.Output;
 using Microsoft.Extensions.Logging;

@@ -1,20 +1,10 @@
 using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Faces;
+using EmmaNet.Batch.Features;
 using EmmaNet.Batch.Models;
 using EmmaNet.Batch.Pose;
 
 namespace EmmaNet.Batch.Pipeline;
-
-/// <summary>
-/// What the pipeline learns from one face-stream frame: faces, with a mesh model each face's mesh (same order), and
-/// when features are wanted their expression readings (same order), the people in it and, with an identity model, each
-/// face's identity descriptor (the last two on 2 Hz step frames only).
-/// </summary>
-public sealed record FrameResult(long FrameIndex, double Timestamp, int Width, int Height, IReadOnlyList<FaceDetection> Faces, IReadOnlyList<ExpressionFeatures>? Expressions, List<Skeleton>? People, IReadOnlyList<float[]>? Descriptors = null, IReadOnlyList<FaceMesh>? Meshes = null)
-{
-    /// <summary>The face-stream tick this frame stands for (the frame nearest k / 6 s).</summary>
-    public int Tick => FrameAnalyzer.TickOf(Timestamp);
-}
 
 /// <summary>
 /// The pipeline's per-frame stage, run on batches that may mix videos: faces always; with an expression model, every
@@ -65,19 +55,12 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
         }
     }
 
-    public static int TickOf(double timestamp) => (int)Math.Round(timestamp * FrameSampling.FaceStream.RateHz);
-
-    /// <summary>Face-stream ticks per 2 Hz step: 3 (6 Hz and 0.5 s, EMMA-NET.md section 1).</summary>
-    public static readonly int TicksPerStep = (int)Math.Round(FrameSampling.FaceStream.RateHz * Audio.AudioTimeline.StepSeconds);
-
-    /// <summary>Ticks 0, 3, 6, ... fall on the 2 Hz steps.</summary>
-    public static bool IsStepTick(int tick) => tick % TicksPerStep == 0;
 
     public FrameResult[] Analyze(IReadOnlyList<VideoFrame> frames)
     {
         // PoseNet does not depend on the faces: it runs on another thread while the detector and the expression CNN
         // run here (each network has its own session; both only read the frames' pixels).
-        var stepFrames = pose is null ? [] : Enumerable.Range(0, frames.Count).Where(i => IsStepTick(TickOf(frames[i].Timestamp))).ToList();
+        var stepFrames = pose is null ? [] : Enumerable.Range(0, frames.Count).Where(i => FaceTicks.IsStep(FaceTicks.Of(frames[i].Timestamp))).ToList();
         List<Skeleton>[] DetectPeople() => pose!.Detect(stepFrames.Select(i => frames[i]).ToList());
         var poses = stepFrames.Count == 0 ? Task.FromResult(Array.Empty<List<Skeleton>>())
             : poseBesideFaces ? Task.Run(DetectPeople) : Task.FromResult(DetectPeople());
@@ -161,7 +144,7 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
     {
         for (var i = 0; i < frames.Count; i++)
         {
-            if (IsStepTick(TickOf(frames[i].Timestamp)))
+            if (FaceTicks.IsStep(FaceTicks.Of(frames[i].Timestamp)))
             {
                 descriptors[i] = identity!.Describe(frames[i].View, faces[i]);
             }

@@ -1,4 +1,5 @@
 using EmmaNet.Batch.Decoding;
+using EmmaNet.Batch.Features;
 
 namespace EmmaNet.Batch.Pipeline;
 

@@ -1,5 +1,6 @@
-using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Audio;
+using EmmaNet.Batch.Decoding;
+using EmmaNet.Batch.Features;
 
 namespace EmmaNet.Batch.Pipeline;
 

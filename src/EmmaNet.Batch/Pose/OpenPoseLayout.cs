@@ -38,5 +38,5 @@ public sealed record OpenPoseLayout(string Name, int Parts, (int A, int B)[] Lim
 
     public static OpenPoseLayout ForChannels(int heatmaps, int pafs) =>
         new[] { Coco18, Body25 }.FirstOrDefault(l => l.HeatmapChannels == heatmaps && l.PafChannelCount == pafs)
-        ?? throw new Models.ModelException($"an OpenPose model with {heatmaps} heatmaps and {pafs} PAF channels is neither COCO-18 (19 + 38) nor BODY_25 (26 + 52)");
+        ?? throw new Onnx.ModelException($"an OpenPose model with {heatmaps} heatmaps and {pafs} PAF channels is neither COCO-18 (19 + 38) nor BODY_25 (26 + 52)");
 }

@@ -1,6 +1,7 @@
 using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Imaging;
 using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EmmaNet.Batch.Pose;
@@ -87,7 +88,7 @@ public sealed class OpenPoseModel : IPoseEstimator
     /// <summary>Letterboxes the frame, centred, into the square input as planar BGR x / 256 - 0.5.</summary>
     private Letterbox Fill(VideoFrame frame, float[] input, int size)
     {
-        var box = Letterbox.ResizeInto(frame, size, _resized);
+        var box = Letterbox.ResizeInto(frame.View, size, _resized);
         Array.Fill(input, -0.5f);
         var plane = _height * _width;
         for (var y = 0; y < box.ScaledHeight && y + box.PadY < _height; y++)

@@ -75,7 +75,7 @@ public sealed class PoseModel : IPoseEstimator
             }
             for (var i = 0; i < call.Length; i++)
             {
-                Letterbox.FillRgb(frames[call[i]], boxes[call[i]], _inputBuffer.AsSpan(i * perImage, perImage), _resized);
+                Letterbox.FillRgb(frames[call[i]].View, boxes[call[i]], _inputBuffer.AsSpan(i * perImage, perImage), _resized);
             }
             using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _inputBuffer.AsMemory(0, call.Length * perImage), [call.Length, height, width, 3]);
             using var outputs = _onnx.Run([_input], [value], ["heatmaps", "offsets", "displacement_fwd", "displacement_bwd"]);

@@ -12,7 +12,7 @@ public sealed class ProgramException(string message, Exception? inner = null) : 
 /// <summary>
 /// Runs a short-lived program (ffmpeg's device check, stat, npm, the doctor's version queries) to its end: arguments
 /// as a list (no shell), both streams read while it runs (a full pipe cannot block it), killed with its children when
-/// it passes its time limit. Long-running decodes stream instead (<see cref="Decoding.FfmpegProcess"/>).
+/// it passes its time limit. Long-running decodes stream instead (Decoding's FfmpegProcess).
 /// </summary>
 public static class ExternalProgram
 {

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using EmmaNet.Batch.Files;
+using EmmaNet.Batch.Fusion;
 using EmmaNet.Batch.Output;
 using ScottPlot;
 

@@ -1,3 +1,4 @@
+using EmmaNet.Batch.Abaw;
 using EmmaNet.Batch.Evaluation;
 using EmmaNet.Batch.Tests.Support;
 

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using EmmaNet.Batch.Abaw;
 using EmmaNet.Batch.Evaluation;
+using EmmaNet.Batch.Fusion;
 
 namespace EmmaNet.Batch.Tests.Evaluation;
 

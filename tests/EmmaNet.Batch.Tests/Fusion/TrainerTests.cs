@@ -1,6 +1,7 @@
+using EmmaNet.Batch.Abaw;
 using EmmaNet.Batch.Evaluation;
-using EmmaNet.Batch.Fusion;
 using EmmaNet.Batch.Fusion.Batched;
+using EmmaNet.Batch.Fusion;
 using EmmaNet.Batch.Tests.Support;
 
 namespace EmmaNet.Batch.Tests.Fusion;

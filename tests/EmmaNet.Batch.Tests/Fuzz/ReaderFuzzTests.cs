@@ -1,8 +1,10 @@
 using System.Text;
+using EmmaNet.Batch.Abaw;
 using EmmaNet.Batch.Evaluation;
 using EmmaNet.Batch.Fusion;
-using EmmaNet.Batch.Models;
 using EmmaNet.Batch.Models.Conversion;
+using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Onnx;
 using EmmaNet.Batch.Tests.Support;
 
 namespace EmmaNet.Batch.Tests.Fuzz;

@@ -1,4 +1,5 @@
 using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Onnx;
 using EmmaNet.Batch.Tests.Support;
 using Microsoft.Extensions.Logging;
 

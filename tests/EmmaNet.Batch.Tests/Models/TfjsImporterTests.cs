@@ -1,5 +1,6 @@
-using EmmaNet.Batch.Models;
 using EmmaNet.Batch.Models.Conversion;
+using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Onnx;
 using EmmaNet.Batch.Tests.Support;
 
 namespace EmmaNet.Batch.Tests.Models;

@@ -1,4 +1,5 @@
 using System.Text;
+using EmmaNet.Batch.Files;
 using EmmaNet.Batch.Output;
 using EmmaNet.Batch.Tests.Support;
 

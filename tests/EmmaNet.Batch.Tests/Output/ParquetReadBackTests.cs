@@ -104,7 +104,7 @@ public sealed class ParquetReadBackTests(ModelFixture models)
     {
         var file = Path.Combine(OutputFolder.Path, "faces" + AnalyzePipeline.FacesSuffix);
         var meta = DuckDb.Query($"SELECT key::VARCHAR AS k, value::VARCHAR AS v FROM parquet_kv_metadata('{file}')").ToDictionary(r => r.Text("k"), r => r.Text("v"));
-        Assert.Equal(OutputMetadata.ToolVersion, meta["emmanet.tool_version"]);
+        Assert.Equal(Tool.Version, meta["emmanet.tool_version"]);
         Assert.Equal("faces/3", meta["emmanet.schema"]);
         Assert.Equal(models.Store.Manifest.Get(FaceMeshModel.ModelId).Sha256, meta["emmanet.model.face_mesh.sha256"]);
         Assert.Equal(models.Store.Manifest.Get(IrisModel.ModelId).Sha256, meta["emmanet.model.face_iris.sha256"]);

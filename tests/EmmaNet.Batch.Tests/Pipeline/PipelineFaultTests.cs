@@ -1,5 +1,6 @@
 using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Faces;
+using EmmaNet.Batch.Files;
 using EmmaNet.Batch.Inputs;
 using EmmaNet.Batch.Models;
 using EmmaNet.Batch.Output;

@@ -1,5 +1,6 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using EmmaNet.Batch.Onnx;
 
 namespace EmmaNet.Batch.Models.Conversion;
 

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using EmmaNet.Batch.Onnx;
 
 namespace EmmaNet.Batch.Models.Conversion;
 

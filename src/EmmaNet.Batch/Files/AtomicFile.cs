@@ -1,4 +1,4 @@
-namespace EmmaNet.Batch.Output;
+namespace EmmaNet.Batch.Files;
 
 /// <summary>
 /// A file that becomes visible under its final name only when complete: written as a hidden temp file in the same
@@ -27,7 +27,7 @@ public sealed class AtomicFile : IAsyncDisposable
     {
         const int MaxBytes = 255;
         var tail = $".{Host}.{processId}.{id:N}.tmp";
-        return "." + Inputs.FileNames.CutToBytes(finalName, MaxBytes - 1 - System.Text.Encoding.UTF8.GetByteCount(tail)) + tail;
+        return "." + FileNames.CutToBytes(finalName, MaxBytes - 1 - System.Text.Encoding.UTF8.GetByteCount(tail)) + tail;
     }
 
     public string TempPath { get; }

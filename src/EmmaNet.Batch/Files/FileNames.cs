@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace EmmaNet.Batch.Inputs;
+namespace EmmaNet.Batch.Files;
 
 /// <summary>File-name lengths in bytes, as file systems count them (255 bytes a name on ext4, XFS, btrfs).</summary>
 public static class FileNames

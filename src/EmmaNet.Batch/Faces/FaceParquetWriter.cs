@@ -1,8 +1,9 @@
 using EmmaNet.Batch.Faces;
-using Parquet;
+using EmmaNet.Batch.Files;
 using Parquet.Schema;
+using Parquet;
 
-namespace EmmaNet.Batch.Output;
+namespace EmmaNet.Batch.Faces;
 
 /// <summary>
 /// Writes one video's face detections as Parquet (schema <c>faces/3</c>, documented in the README): one row per face

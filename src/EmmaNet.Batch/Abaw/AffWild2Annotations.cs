@@ -1,4 +1,4 @@
-namespace EmmaNet.Batch.Evaluation;
+namespace EmmaNet.Batch.Abaw;
 
 /// <summary>
 /// One Aff-Wild2 EXPR annotation file (FORMATS.md section 1): its video, which person (<c>_left</c>/<c>_right</c> files of

@@ -1,4 +1,4 @@
-namespace EmmaNet.Batch.Evaluation;
+namespace EmmaNet.Batch.Abaw;
 
 /// <summary>
 /// The ABAW expression metric (FORMATS.md section 2): per-class F1 over the 8 classes fixed (a class never predicted

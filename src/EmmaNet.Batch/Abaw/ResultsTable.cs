@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace EmmaNet.Batch.Evaluation;
+namespace EmmaNet.Batch.Abaw;
 
 /// <summary>The paper's Table 1 layout: per-class F1 (%) over the 8 ABAW classes, accuracy (%), Avg F1 (%), and the ECU stability (%).</summary>
 public static class ResultsTable

@@ -1,9 +1,10 @@
 using System.Text.Json;
 using EmmaNet.Batch.Inputs;
 using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Output;
 using EmmaNet.Batch.Pipeline;
 
-namespace EmmaNet.Batch.Output;
+namespace EmmaNet.Batch.Pipeline;
 
 /// <summary>
 /// The run journal in the output folder (one per shard): JSON lines appended as things happen, each flushed to disk,
@@ -40,7 +41,7 @@ public sealed class RunJournal : IDisposable
     {
         Event = "run_started",
         Command = command,
-        ToolVersion = OutputMetadata.ToolVersion,
+        ToolVersion = Tool.Version,
         Host = Environment.MachineName,
         Pid = Environment.ProcessId,
         Shard = $"{shard.Index}/{shard.Count}",

@@ -1,7 +1,8 @@
 using EmmaNet.Batch.Audio;
 using EmmaNet.Batch.Fusion;
+using EmmaNet.Batch.Output;
 
-namespace EmmaNet.Batch.Output;
+namespace EmmaNet.Batch.Fusion;
 
 /// <summary>
 /// What <c>analyze</c> writes from the fusion network, per video (schemas documented in the README):
