@@ -63,7 +63,7 @@ public static class FeatureTables
         var meta = new Dictionary<string, string>(metadata)
         {
             [OutputMetadata.Prefix + "schema"] = Schema,
-            [OutputMetadata.Prefix + "step_hz"] = "2",
+            [OutputMetadata.Prefix + "step_hz"] = (1 / Audio.AudioTimeline.StepSeconds).ToString(CultureInfo.InvariantCulture),
             [OutputMetadata.Prefix + "expression_classes"] = string.Join(",", ExpressionModel.ClassNames),
         };
         AddSubjects(meta, choice, features);
@@ -78,7 +78,7 @@ public static class FeatureTables
         metadata[OutputMetadata.Prefix + "subject_choice"] = Name(choice);
         metadata[OutputMetadata.Prefix + "subjects"] = string.Join(",", features.Subjects);
         metadata[OutputMetadata.Prefix + "video_frame_count"] = features.FrameCount.ToString(CultureInfo.InvariantCulture);
-        metadata[OutputMetadata.Prefix + "face_stream_hz"] = "6";
+        metadata[OutputMetadata.Prefix + "face_stream_hz"] = Decoding.FrameSampling.FaceStream.RateHz.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>The expression log-probability columns, in the model's class order.</summary>

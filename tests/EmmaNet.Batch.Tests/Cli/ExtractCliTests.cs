@@ -108,6 +108,8 @@ public sealed class ExtractCliTests(GeneratedClips clips)
         var meta = DuckDb.Query($"SELECT key::VARCHAR AS k, value::VARCHAR AS v FROM parquet_kv_metadata('{Steps}')").ToDictionary(r => r.Text("k"), r => r.Text("v"));
         Assert.Equal("features/2", meta["emmanet.schema"]);
         Assert.Equal("all", meta["emmanet.subject_choice"]);
+        Assert.Equal("2", meta["emmanet.step_hz"]);
+        Assert.Equal("6", meta["emmanet.face_stream_hz"]);
         foreach (var role in new[] { "face_detector", "face_expression", "body_pose", "voice_activity" })
         {
             Assert.Matches("^[0-9a-f]{64}$", meta[$"emmanet.model.{role}.sha256"]);
