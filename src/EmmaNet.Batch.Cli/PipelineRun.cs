@@ -46,7 +46,8 @@ internal static class PipelineRun
         {
             var (doneSoFar, skippedSoFar, failedSoFar) = journaling.Counts;
             logger.LogWarning("Cancelled after {Done} done, {Skipped} skipped, {Failed} failed: finished outputs are kept, unfinished ones were discarded; a re-run resumes", doneSoFar, skippedSoFar, failedSoFar);
-            journal.RunFinished(ExitCodes.Cancelled, doneSoFar, skippedSoFar, failedSoFar + batch.Missing.Count, started.Elapsed.TotalSeconds);
+            var unfinished = journaling.JournalUnfinished(batch.Videos, "the run was cancelled before this video finished");
+            journal.RunFinished(ExitCodes.Cancelled, doneSoFar, skippedSoFar, failedSoFar + batch.Missing.Count, started.Elapsed.TotalSeconds, unfinished);
             return ExitCodes.Cancelled;
         }
         catch (Exception ex)
@@ -55,7 +56,8 @@ internal static class PipelineRun
             logger.LogError("The run stopped: {Type}: {Message} (not about one video; finished outputs are kept, a re-run resumes)", ex.GetType().Name, ex.Message.Split('\n')[0]);
             logger.LogDebug(ex, "The run stopped");
             var (doneSoFar, skippedSoFar, failedSoFar) = journaling.Counts;
-            journal.RunFinished(ExitCodes.RunFailed, doneSoFar, skippedSoFar, failedSoFar + batch.Missing.Count, started.Elapsed.TotalSeconds);
+            var unfinished = journaling.JournalUnfinished(batch.Videos, $"the run stopped before this video finished: {ex.Message.Split('\n')[0]}");
+            journal.RunFinished(ExitCodes.RunFailed, doneSoFar, skippedSoFar, failedSoFar + batch.Missing.Count, started.Elapsed.TotalSeconds, unfinished);
             return ExitCodes.RunFailed;
         }
         var failed = outcomes.Count(o => o.Status == VideoStatus.Failed) + batch.Missing.Count;

@@ -198,6 +198,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
             await Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.VideosInFlight), CancellationToken = cancellationToken },
                 async (job, ct) =>
                 {
+                    FaultInjection.At("decode");
                     progress?.VideoStarted(job);
                     Exception? error = null;
                     IReadOnlyList<AudioStep>? audio = null;
@@ -295,6 +296,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
                     pending.Add(item);
                     frames += item is FrameItem ? 1 : 0;
                 }
+                FaultInjection.At("frames");
                 var results = isolation.Analyze(pending.OfType<FrameItem>().Select(f => (f.Job, f.Frame)).ToList(), failed);
                 var next = 0;
                 foreach (var item in pending)
@@ -344,6 +346,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         {
             await foreach (var item in input.ReadAllAsync(cancellationToken))
             {
+                FaultInjection.At("write");
                 switch (item)
                 {
                     case DetectedFrame frame when !failedWhileWriting.ContainsKey(frame.Job):

@@ -24,6 +24,7 @@ internal sealed class FusionStage(PredictionOutput fusion, AnalyzeOptions option
     {
         while (await input.WaitToReadAsync(cancellationToken))
         {
+            FaultInjection.At("fusion");
             var ready = new List<FusionItem>();
             while (input.TryRead(out var item))
             {

@@ -68,13 +68,17 @@ public sealed class RunJournal : IDisposable
     /// <summary>An input that names no file: failed before it became a video.</summary>
     public void Missing(string path) => Write(new { Event = "video", Video = path, Status = "failed", Message = $"{path}: file not found" });
 
-    public void RunFinished(int exitCode, int done, int skipped, int failed, double seconds) => Write(new
+    /// <summary>A video the run stopped (cancelled, or a stage failed) before it finished: its outputs are incomplete, and a re-run redoes it.</summary>
+    public void Unfinished(string path, string reason) => Write(new { Event = "video", Video = path, Status = "unfinished", Message = reason });
+
+    public void RunFinished(int exitCode, int done, int skipped, int failed, double seconds, int unfinished = 0) => Write(new
     {
         Event = "run_finished",
         ExitCode = exitCode,
         Done = done,
         Skipped = skipped,
         Failed = failed,
+        Unfinished = unfinished,
         Seconds = Math.Round(seconds, 1),
     });
 
@@ -138,11 +142,25 @@ public sealed class JournalingProgress(IAnalyzeProgress inner, RunJournal journa
         lock (_counts)
         {
             _counts[(int)outcome.Status]++;
+            _reported.Add(outcome.Input.Path);
         }
         inner.VideoFinished(outcome);
     }
 
+    /// <summary>Journals every video of <paramref name="videos"/> that got no outcome as unfinished, and returns how many.</summary>
+    public int JournalUnfinished(IEnumerable<Inputs.VideoInput> videos, string reason)
+    {
+        List<string> left;
+        lock (_counts)
+        {
+            left = videos.Select(v => v.Path).Where(p => !_reported.Contains(p)).ToList();
+        }
+        left.ForEach(p => journal.Unfinished(p, reason));
+        return left.Count;
+    }
+
     private readonly int[] _counts = new int[3];
+    private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
 
     /// <summary>Videos reported so far, by outcome: what a cancelled or stopped run's last journal line counts.</summary>
     public (int Done, int Skipped, int Failed) Counts

@@ -88,6 +88,35 @@ public sealed class UnattendedTests(FaceClips clips) : IClassFixture<FaceClips>,
         Assert.Equal(2, lines.Select(l => l.GetProperty("run").GetString()).Distinct().Count());
     }
 
+    /// <summary>
+    /// A stage that fails as a whole (EMMANET_FAULT): exit 3 naming the failure, the journal closed with run_finished,
+    /// every video accounted for once (done, or unfinished with the reason), and nothing half-written left.
+    /// </summary>
+    [Theory]
+    [InlineData("decode")]
+    [InlineData("frames")]
+    [InlineData("write")]
+    [InlineData("fusion")]
+    public async Task A_stage_failing_as_a_whole_exits_3_and_journals_every_video_once(string stage)
+    {
+        var output = _temp.File("out-" + stage);
+        var run = await Emmanet.RunAsync(new Dictionary<string, string> { [Batch.Pipeline.FaultInjection.Variable] = stage }, "analyze", clips.Folder, "-o", output);
+        Assert.True(run.ExitCode == 3, $"exit {run.ExitCode}: {run.Stderr}");
+        Assert.Contains($"a fault injected in the {stage} stage", run.Stderr, StringComparison.Ordinal);
+
+        var lines = (await File.ReadAllLinesAsync(Path.Combine(output, "emmanet-journal.jsonl"))).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        string Event(JsonElement e) => e.GetProperty("event").GetString()!;
+        Assert.Equal("run_started", Event(lines[0]));
+        Assert.Equal("run_finished", Event(lines[^1]));
+        Assert.Equal(3, lines[^1].GetProperty("exit_code").GetInt32());
+        var videos = lines.Where(l => Event(l) == "video").ToList();
+        Assert.Equal(clips.Stems.Order(StringComparer.Ordinal), videos.Select(v => Path.GetFileNameWithoutExtension(v.GetProperty("video").GetString()!)).Order(StringComparer.Ordinal));
+        Assert.All(videos.Where(v => v.GetProperty("status").GetString() == "unfinished"), v => Assert.Contains(stage, v.GetProperty("message").GetString(), StringComparison.Ordinal));
+        var finished = lines[^1];
+        Assert.Equal(videos.Count, finished.GetProperty("done").GetInt32() + finished.GetProperty("skipped").GetInt32() + finished.GetProperty("failed").GetInt32() + finished.GetProperty("unfinished").GetInt32());
+        Assert.Empty(Directory.EnumerateFiles(output, "*.tmp", SearchOption.AllDirectories));
+    }
+
     [Fact]
     public async Task Two_shards_split_the_videos_and_their_outputs_form_one_dataset()
     {

@@ -1,0 +1,21 @@
+namespace EmmaNet.Batch.Pipeline;
+
+/// <summary>
+/// A stage failure on request, for the tests that check at the command line what a failing stage leaves behind (exit
+/// code, journal, every video's outcome): with <c>EMMANET_FAULT</c> set to <c>decode</c>, <c>frames</c>, <c>write</c>
+/// or <c>fusion</c>, that stage fails as a whole (not one video) when it takes its first item. Unset, it does nothing.
+/// </summary>
+public static class FaultInjection
+{
+    public const string Variable = "EMMANET_FAULT";
+
+    private static readonly string? Stage = Environment.GetEnvironmentVariable(Variable);
+
+    public static void At(string stage)
+    {
+        if (string.Equals(Stage, stage, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"a fault injected in the {stage} stage ({Variable}={stage})");
+        }
+    }
+}
