@@ -7,19 +7,18 @@ namespace EmmaNet.Batch.Faces;
 /// <summary>
 /// One face's 468 MediaPipe face-mesh landmarks in frame pixels: x, y and a depth z in the same units as x (smaller
 /// is nearer the camera; 0 about the head's middle), the network's score that the crop holds a face and, once the
-/// iris model has run, the irises: the subject's right eye's five iris points (centre, then four on its rim) and then
-/// the left eye's, x and y in frame pixels.
+/// iris model has run, the iris centres: the subject's right eye's x and y, then the left eye's, in frame pixels.
 /// </summary>
 public sealed record FaceMesh(float[] Points, float Score, float[]? Irises = null)
 {
     public const int PointCount = 468;
 
-    /// <summary>Two eyes, five points each, x and y.</summary>
-    public const int IrisValueCount = 20;
+    /// <summary>Two iris centres, x and y.</summary>
+    public const int IrisValueCount = 4;
 
     /// <summary>An iris's centre: <paramref name="leftEye"/> false for the subject's right eye (on the picture's left).</summary>
     public System.Numerics.Vector2? IrisCentre(bool leftEye) =>
-        Irises is null ? null : new(Irises[leftEye ? 10 : 0], Irises[leftEye ? 11 : 1]);
+        Irises is null ? null : new(Irises[leftEye ? 2 : 0], Irises[leftEye ? 3 : 1]);
 
     public System.Numerics.Vector3 this[int index] => new(Points[3 * index], Points[(3 * index) + 1], Points[(3 * index) + 2]);
 }

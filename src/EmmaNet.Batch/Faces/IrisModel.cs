@@ -18,7 +18,7 @@ public sealed class IrisModel : IDisposable
     public const float CropScale = 2.3f;
 
     private const int PointCount = 76;
-    private const int IrisStart = 71;
+    private const int IrisCentre = 71;
     private const int MaxBatch = 16;
     private const int Pixels = InputSize * InputSize * 3;
 
@@ -36,10 +36,7 @@ public sealed class IrisModel : IDisposable
 
     public ModelIdentity Model => _onnx.Identity;
 
-    /// <summary>
-    /// Each mesh with its <see cref="FaceMesh.Irises"/> filled in: the right eye's five iris points then the left
-    /// eye's, x and y in frame pixels.
-    /// </summary>
+    /// <summary>Each mesh with its <see cref="FaceMesh.Irises"/> filled in: the iris centres (the rim points are not kept).</summary>
     public IReadOnlyList<FaceMesh> Locate(BgrView frame, IReadOnlyList<FaceMesh> meshes)
     {
         var result = new List<FaceMesh>(meshes.Count);
@@ -62,13 +59,8 @@ public sealed class IrisModel : IDisposable
                 for (var i = 0; i < count; i++)
                 {
                     var eye = start + i;
-                    var iris = points.Slice((i * PointCount * 3) + (IrisStart * 3), 5 * 3);
-                    var frameIris = FaceMeshModel.ToFrame(iris, maps[i]);
-                    for (var p = 0; p < 5; p++)
-                    {
-                        irises[eye / 2][((eye % 2) * 10) + (2 * p)] = frameIris[3 * p];
-                        irises[eye / 2][((eye % 2) * 10) + (2 * p) + 1] = frameIris[(3 * p) + 1];
-                    }
+                    var centre = FaceMeshModel.ToFrame(points.Slice((i * PointCount * 3) + (IrisCentre * 3), 3), maps[i]);
+                    (irises[eye / 2][(eye % 2) * 2], irises[eye / 2][((eye % 2) * 2) + 1]) = (centre[0], centre[1]);
                 }
             }
             for (var m = 0; m < meshes.Count; m++)

@@ -17,8 +17,6 @@ public static class FaceFeature
 
     public static readonly string[] MeshNames = ["yaw", "pitch", "roll", "eye_open_right", "eye_open_left", "mouth_open", "mouth_width", "brow_raise", "gaze_yaw", "gaze_pitch"];
 
-    public static int Count(bool withMesh) => ExpressionCount + (withMesh ? MeshNames.Length : 0);
-
     public static float[] From(ExpressionFeatures e, FaceMesh? mesh)
     {
         if (mesh is null)

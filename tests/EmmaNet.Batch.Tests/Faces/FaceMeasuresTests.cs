@@ -99,10 +99,7 @@ public sealed class FaceMeasuresTests
             var r = FaceMeasures.EyeballRadiusOverEyeWidth * width;
             var centre = ((points[outer] + points[inner]) / 2) + new Vector3((float)(r * Math.Sin(gazeYaw * Math.PI / 180)), (float)(-r * Math.Sin(gazePitch * Math.PI / 180)), 0);
             var q = Vector3.Transform(centre, rotation) + shift;
-            for (var p = 0; p < 5; p++)
-            {
-                (irises[(eye * 10) + (2 * p)], irises[(eye * 10) + (2 * p) + 1]) = (q.X, q.Y);
-            }
+            (irises[eye * 2], irises[(eye * 2) + 1]) = (q.X, q.Y);
         }
         return Mesh(points, rotation, shift) with { Irises = irises };
     }
