@@ -19,6 +19,9 @@ public sealed class AudioFeatureExtractor(SileroVad vad, DeepSpectrumModel? deep
 
     public Models.ModelIdentity VoiceActivityModel => vad.Model;
 
+    /// <summary>CPU seconds of the voice activity network and of the features (DeepSpectrum or log-mel), since this extractor was made.</summary>
+    public CpuMeter Cpu { get; } = new();
+
     public Models.ModelIdentity? CnnModel => deepSpectrum?.Model;
 
     /// <summary>Names of the feature values, for output columns: log-mel statistics by band, or DeepSpectrum's neurons.</summary>
@@ -56,9 +59,12 @@ public sealed class AudioFeatureExtractor(SileroVad vad, DeepSpectrumModel? deep
         bool PastVideo(int step) => videoEnd() is { } end && step >= AudioTimeline.StepCount(end);
         await foreach (var chunk in AudioReader.ReadAsync(media, Rate, audioChunkSamples, cancellationToken))
         {
-            foreach (var p in stream.Push(chunk))
+            using (Cpu.Measure("audio_vad"))
             {
-                chunkProbabilities.Add(((vadChunks++ * SileroVad.ChunkSamples) + (SileroVad.ChunkSamples / 2), p));
+                foreach (var p in stream.Push(chunk))
+                {
+                    chunkProbabilities.Add(((vadChunks++ * SileroVad.ChunkSamples) + (SileroVad.ChunkSamples / 2), p));
+                }
             }
             buffer.AddRange(chunk);
             received += chunk.Length;
@@ -96,7 +102,11 @@ public sealed class AudioFeatureExtractor(SileroVad vad, DeepSpectrumModel? deep
         }
         var inside = chunks.Where(c => c.Centre >= start && c.Centre < start + window).Select(c => c.P).ToList();
         var speech = inside.Count > 0 ? inside.Average() : 0f;
-        var features = deepSpectrum is null ? logMel.Features(samples) : deepSpectrum.Features(samples);
+        float[] features;
+        using (Cpu.Measure("audio_features"))
+        {
+            features = deepSpectrum is null ? logMel.Features(samples) : deepSpectrum.Features(samples);
+        }
         return new AudioStep(step, AudioTimeline.StepTime(step), features, speech, speech >= SpeechThreshold);
     }
 }

@@ -29,6 +29,9 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
     {
     }
 
+    /// <summary>CPU seconds of the per-video work after the frame networks: tracking and features, since this pipeline was made.</summary>
+    public CpuMeter Cpu { get; } = new();
+
     private sealed class OpenVideo
     {
         public FaceParquetWriter? Faces { get; set; }
@@ -77,9 +80,6 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var frames = Channel.CreateBounded<DecodedItem>(new BoundedChannelOptions(options.FrameQueue) { SingleReader = true });
-        var analysed = Channel.CreateBounded<DetectedItem>(new BoundedChannelOptions(options.FrameQueue) { SingleReader = true, SingleWriter = true });
-
         void Finished(VideoOutcome outcome)
         {
             lock (outcomes)
@@ -88,26 +88,61 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
             }
             progress?.VideoFinished(outcome);
         }
-        var fused = options.Fusion is null ? null : Channel.CreateBounded<FusionItem>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
 
-        var decode = StopAllOnFailure(DecodeAllAsync(jobs, options, frames.Writer, progress, stop.Token), stop);
-        var analyse = StopAllOnFailure(Task.Run(() => AnalyseAsync(frames.Reader, analysed.Writer, options.DetectorBatch, stop.Token), CancellationToken.None), stop);
-        var write = StopAllOnFailure(WriteAsync(analysed.Reader, options, fused?.Writer, Finished, progress, stop.Token), stop);
-        var fuse = fused is null ? Task.CompletedTask
-            : StopAllOnFailure(Task.Run(() => new FusionStage(options.Fusion!, options, FeatureModels(options.Features!)).RunAsync(fused.Reader, Finished, stop.Token), CancellationToken.None), stop);
+        // decode -> audio (with features) -> each frame network in turn -> write -> fusion (with predictions).
+        var stages = new List<Task>();
+        var decoded = Bounded<DecodedItem>(options.FrameQueue, singleWriter: false);
+        stages.Add(StopAllOnFailure(new DecodeStage(source, options.VideosInFlight, progress).RunAsync(jobs, decoded.Writer, stop.Token), stop));
+        var frames = decoded.Reader;
+        AudioStage? audio = null;
+        if (options.Features is { } features)
+        {
+            audio = new AudioStage(features.Audio);
+            var voiced = Bounded<DecodedItem>(BetweenNetworks);
+            stages.Add(StopAllOnFailure(audio.RunAsync(frames, voiced.Writer, stop.Token), stop));
+            frames = voiced.Reader;
+        }
+        var networks = analyzer.Stages.Select(stage => new FrameNetworkStage(stage, options.DetectorBatch)).ToList();
+        foreach (var network in networks.SkipLast(1))
+        {
+            var next = Bounded<DecodedItem>(BetweenNetworks);
+            stages.Add(StopAllOnFailure(network.RunAsync(frames, next.Writer, stop.Token), stop));
+            frames = next.Reader;
+        }
+        var analysed = Bounded<DetectedItem>(options.FrameQueue);
+        stages.Add(StopAllOnFailure(networks[^1].RunLastAsync(frames, analysed.Writer, stop.Token), stop));
+        var fused = options.Fusion is null ? null : Bounded<FusionItem>(2);
+        stages.Add(StopAllOnFailure(WriteAsync(analysed.Reader, options, fused?.Writer, Finished, progress, stop.Token), stop));
+        if (fused is not null)
+        {
+            stages.Add(StopAllOnFailure(Task.Run(() => new FusionStage(options.Fusion!, options, FeatureModels(options.Features!)).RunAsync(fused.Reader, Finished, stop.Token), CancellationToken.None), stop));
+        }
         try
         {
-            await Task.WhenAll(decode, analyse, write, fuse);
+            await Task.WhenAll(stages);
         }
         catch
         {
             cancellationToken.ThrowIfCancellationRequested();
             // Rethrown with its original stack trace.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(FirstFailure(decode, analyse, write, fuse)).Throw();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(FirstFailure([.. stages])).Throw();
             throw;
+        }
+        finally
+        {
+            if (audio is not null)
+            {
+                await audio.WaitAllAsync();
+            }
         }
         return outcomes;
     }
+
+    /// <summary>Frames waiting between two frame networks at most: few, since each waiting frame holds its pixels.</summary>
+    private const int BetweenNetworks = 2;
+
+    private static Channel<T> Bounded<T>(int capacity, bool singleWriter = true) =>
+        Channel.CreateBounded<T>(new BoundedChannelOptions(Math.Max(1, capacity)) { SingleReader = true, SingleWriter = singleWriter });
 
     /// <summary>Every output an analyze or extract run can write for <paramref name="stem"/>, whatever its options.</summary>
     private static IEnumerable<string> AnyRunsOutputs(string folder, string stem) =>
@@ -191,153 +226,6 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         tasks.Select(t => t.Exception?.GetBaseException()).FirstOrDefault(e => e is not null and not OperationCanceledException)
         ?? new OperationCanceledException();
 
-    private async Task DecodeAllAsync(List<VideoJob> jobs, AnalyzeOptions options, ChannelWriter<DecodedItem> output, IAnalyzeProgress? progress, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.VideosInFlight), CancellationToken = cancellationToken },
-                async (job, ct) =>
-                {
-                    FaultInjection.At("decode");
-                    progress?.VideoStarted(job);
-                    Exception? error = null;
-                    IReadOnlyList<AudioStep>? audio = null;
-                    try
-                    {
-                        audio = await DecodeOneAsync(job, options.Features?.Audio, output, ct);
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException)
-                    {
-                        error = ex;
-                    }
-                    await output.WriteAsync(new EndOfVideo(job, error, audio), ct);
-                });
-            output.TryComplete();
-        }
-        catch (Exception ex)
-        {
-            output.TryComplete(ex);
-            throw;
-        }
-    }
-
-    private async Task<IReadOnlyList<AudioStep>?> DecodeOneAsync(VideoJob job, AudioFeatureExtractor? audioExtractor, ChannelWriter<DecodedItem> output, CancellationToken cancellationToken)
-    {
-        var media = await source.ProbeAsync(job.Input.Path, cancellationToken);
-        job.Media = media;
-        if (!media.HasAudio)
-        {
-            job.Warnings.Add("no audio stream: voice features will be absent");
-        }
-        using var stopAudio = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var decoded = false;   // the audio is read past the container's duration until the frames say where the video ends
-        var audio = audioExtractor is null ? null : Task.Run(async () =>
-        {
-            var steps = new List<AudioStep>();
-            await foreach (var step in audioExtractor.ExtractAsync(media, () => Volatile.Read(ref decoded) ? TimelineSeconds(job) : null, audioSeconds: s => job.AudioSeconds = s, cancellationToken: stopAudio.Token))
-            {
-                steps.Add(step);
-            }
-            return steps;
-        }, CancellationToken.None);
-        try
-        {
-            var count = 0L;
-            await foreach (var frame in source.ReadFramesAsync(media, FrameSampling.FaceStream, e => (job.DecodedFrames, job.LastBytePosition) = (e.Frames, e.LastBytePosition), cancellationToken))
-            {
-                try
-                {
-                    job.LastFrameTime = frame.Timestamp;
-                    await output.WriteAsync(new FrameItem(job, frame), cancellationToken);
-                    count++;
-                }
-                catch
-                {
-                    frame.Dispose();
-                    throw;
-                }
-            }
-            if (count == 0)
-            {
-                throw new MediaException(job.Input.Path, "no video frame could be decoded");
-            }
-            Volatile.Write(ref decoded, true);
-            return audio is null ? null : await audio;
-        }
-        catch
-        {
-            await stopAudio.CancelAsync();
-            if (audio is not null)
-            {
-                await audio.ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-            throw;
-        }
-    }
-
-    private async Task AnalyseAsync(ChannelReader<DecodedItem> input, ChannelWriter<DetectedItem> output, int batchSize, CancellationToken cancellationToken)
-    {
-        var pending = new List<DecodedItem>(batchSize * 2);
-        var frames = 0;
-        var failed = new Dictionary<VideoJob, Exception>();   // videos the networks failed on: their later frames are dropped
-        var isolation = new FrameStageIsolation(analyzer);
-        try
-        {
-            while (await input.WaitToReadAsync(cancellationToken))
-            {
-                // Take what is waiting, up to one batch of frames (end markers ride along in order).
-                while (frames < batchSize && input.TryRead(out var item))
-                {
-                    if (item is FrameItem dropped && failed.ContainsKey(dropped.Job))
-                    {
-                        dropped.Frame.Dispose();
-                        continue;
-                    }
-                    pending.Add(item);
-                    frames += item is FrameItem ? 1 : 0;
-                }
-                FaultInjection.At("frames");
-                var results = isolation.Analyze(pending.OfType<FrameItem>().Select(f => (f.Job, f.Frame)).ToList(), failed);
-                var next = 0;
-                foreach (var item in pending)
-                {
-                    DetectedItem? result = item switch
-                    {
-                        FrameItem f => results[next++] is { } r ? new DetectedFrame(f.Job, r) : null,
-                        EndOfVideo e => new DetectedEnd(e.Job, e.Error ?? (failed.Remove(e.Job, out var why) ? why : null), e.Audio),
-                        _ => throw new InvalidOperationException(item.GetType().Name),
-                    };
-                    if (result is not null)
-                    {
-                        await output.WriteAsync(result, cancellationToken);
-                    }
-                }
-                Release(pending);
-                frames = 0;
-            }
-            output.TryComplete();
-        }
-        catch (Exception ex)
-        {
-            Release(pending);
-            while (input.TryRead(out var left))
-            {
-                Release([left]);
-            }
-            output.TryComplete(ex);
-            throw;
-        }
-    }
-
-    private static void Release(List<DecodedItem> items)
-    {
-        foreach (var item in items)
-        {
-            (item as FrameItem)?.Frame.Dispose();
-        }
-        items.Clear();
-    }
-
     private async Task WriteAsync(ChannelReader<DetectedItem> input, AnalyzeOptions options, ChannelWriter<FusionItem>? toFusion, Action<VideoOutcome> finished, IAnalyzeProgress? progress, CancellationToken cancellationToken)
     {
         var open = new Dictionary<VideoJob, OpenVideo>();
@@ -412,7 +300,10 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
             var media = frame.Job.Media!;
             await video.Faces.AddFrameAsync(result.FrameIndex, result.Timestamp, result.Faces, result.Meshes, (float)media.Width / result.Width, (float)media.Height / result.Height, cancellationToken);
         }
-        video.Features?.Add(result);
+        using (Cpu.Measure("features"))
+        {
+            video.Features?.Add(result);
+        }
         video.FaceCount += result.Faces.Count;
     }
 
@@ -428,6 +319,8 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
             {
                 string? summary = null;
                 VideoFeatures? features = null;
+                // The voice was read beside the frames; its length is known once it is done.
+                var voice = end.Audio is { } steps ? await steps : [];
                 if (Shortfall(job) is { } shortfall)
                 {
                     job.Partial = shortfall;
@@ -440,20 +333,20 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
                     job.Warnings.Add(string.Create(CultureInfo.InvariantCulture,
                         $"decoding stopped at byte {job.LastBytePosition:N0} of {undecoded.Size:N0} ({100.0 * undecoded.Unread / undecoded.Size:F0}% of the file not decoded): the rest looks damaged; its outputs are marked partial (emmanet.input.partial)"));
                 }
-                if (DecodedSeconds(job) - job.Media!.VideoDuration.TotalSeconds > Tolerance(DecodedSeconds(job)))
+                if (job.DecodedSeconds - job.Media!.VideoDuration.TotalSeconds > Tolerance(job.DecodedSeconds))
                 {
                     job.Warnings.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"the container says {job.Media.VideoDuration.TotalSeconds:F1} s but {DecodedSeconds(job):F1} s of video were decoded: its duration is under-reported; every decoded frame is analysed"));
+                        $"the container says {job.Media.VideoDuration.TotalSeconds:F1} s but {job.DecodedSeconds:F1} s of video were decoded: its duration is under-reported; every decoded frame is analysed"));
                 }
-                if (job.AudioSeconds is { } heard && DecodedSeconds(job) - heard > Tolerance(DecodedSeconds(job)))
+                if (job.AudioSeconds is { } heard && job.DecodedSeconds - heard > Tolerance(job.DecodedSeconds))
                 {
                     job.Warnings.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"the audio stream ends at {heard:F1} s of {DecodedSeconds(job):F1} s of video: the voice is absent after it"));
+                        $"the audio stream ends at {heard:F1} s of {job.DecodedSeconds:F1} s of video: the voice is absent after it"));
                 }
-                if (job.DecodedFrames > 1 && DecodedSeconds(job) / job.DecodedFrames > SparseFrameSeconds)
+                if (job.DecodedFrames > 1 && job.DecodedSeconds / job.DecodedFrames > SparseFrameSeconds)
                 {
                     job.Warnings.Add(string.Create(CultureInfo.InvariantCulture,
-                        $"{job.DecodedFrames} frames spread over {DecodedSeconds(job) / 3600:F1} h (one every {DecodedSeconds(job) / job.DecodedFrames:F0} s): the file's time base looks damaged; only the times that hold frames or sound are analysed"));
+                        $"{job.DecodedFrames} frames spread over {job.DecodedSeconds / 3600:F1} h (one every {job.DecodedSeconds / job.DecodedFrames:F0} s): the file's time base looks damaged; only the times that hold frames or sound are analysed"));
                 }
                 if (ChangedSince(job.Fingerprint) is { } change)
                 {
@@ -465,7 +358,10 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
                 }
                 if (video.Features is not null && options.Features is { } f)
                 {
-                    features = video.Features.Build(end.Audio ?? [], f.Audio.ColumnNames, job.DecodedFrames, TimelineSeconds(job));
+                    using (Cpu.Measure("features"))
+                    {
+                        features = video.Features.Build(voice, f.Audio.ColumnNames, job.DecodedFrames, job.TimelineSeconds);
+                    }
                     if (video.Features.OutOfOrderFrames > 0)
                     {
                         job.Warnings.Add($"{video.Features.OutOfOrderFrames} frame(s) with repeated or backward timestamps left out of the features (damaged timing)");
@@ -480,7 +376,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
                     }
                 }
                 logger.LogDebug("{Video}: {Frames} frames, {Faces} faces", job.Input.VideoId, job.ProcessedFrames, video.FaceCount);
-                return (new VideoOutcome(job.Input, VideoStatus.Done, MainOutput(job, options), null, job.Warnings, job.ProcessedFrames, video.FaceCount, summary) { VideoSeconds = DecodedSeconds(job) }, features);
+                return (new VideoOutcome(job.Input, VideoStatus.Done, MainOutput(job, options), null, job.Warnings, job.ProcessedFrames, video.FaceCount, summary) { VideoSeconds = job.DecodedSeconds }, features);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -538,7 +434,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
             return null;
         }
         var promised = media.VideoDuration > TimeSpan.Zero ? media.VideoDuration.TotalSeconds : media.Duration.TotalSeconds;
-        var decoded = DecodedSeconds(job);
+        var decoded = job.DecodedSeconds;
         return promised - decoded > Tolerance(promised) ? (decoded, promised) : null;
     }
 
@@ -552,7 +448,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         var size = job.Fingerprint.Size;
         // The audio's end: what was read, or the container's duration, which covers the longest stream (the reading stops at the video's end).
         var audioEnd = Math.Max(job.AudioSeconds ?? 0, job.Media is { HasAudio: true } m ? m.Duration.TotalSeconds : 0);
-        if (job.LastBytePosition < 0 || size <= 0 || audioEnd - DecodedSeconds(job) > Tolerance(DecodedSeconds(job)))
+        if (job.LastBytePosition < 0 || size <= 0 || audioEnd - job.DecodedSeconds > Tolerance(job.DecodedSeconds))
         {
             return null;
         }
@@ -565,15 +461,6 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
 
     /// <summary>A difference in seconds that counts as a shortfall: the larger of 1 s and 5% (decisions.md).</summary>
     private static double Tolerance(double seconds) => Math.Max(1.0, 0.05 * seconds);
-
-    /// <summary>The video's timeline: what the container promises, or what was decoded where that is longer.</summary>
-    private static double TimelineSeconds(VideoJob job) => Math.Max(job.Media!.VideoDuration.TotalSeconds, DecodedSeconds(job));
-
-    /// <summary>Seconds decoded: the decoded frames at the average rate, or the last analysed frame's time plus one face-stream interval.</summary>
-    private static double DecodedSeconds(VideoJob job) =>
-        job.Media is { FrameRate: > 0 } media
-            ? Math.Max(job.DecodedFrames / media.FrameRate, job.LastFrameTime)
-            : job.LastFrameTime + (1 / FrameSampling.FaceStream.RateHz);
 
     private static Dictionary<string, string> FrameCounts(VideoJob job)
     {

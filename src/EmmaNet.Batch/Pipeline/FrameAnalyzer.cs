@@ -7,15 +7,15 @@ using EmmaNet.Batch.Pose;
 namespace EmmaNet.Batch.Pipeline;
 
 /// <summary>
-/// The pipeline's per-frame stage, run on batches that may mix videos: faces always; with an expression model, every
-/// face aligned and read by it in one batch; with a pose model, people on the frames that fall on 2 Hz steps.
-/// PoseNet runs on a second thread beside the faces unless <paramref name="poseBesideFaces"/> is false (one thread
-/// for all: the earlier behaviour, kept for <c>bench</c>'s comparison and for single-core boxes). With an identity
-/// model, the faces of step frames get descriptors (for re-identification across cuts), on a thread of their own; with a
-/// mesh model, every face gets its mesh (for <c>faces.parquet</c>'s head pose and measures), and the expression CNN's
-/// crop follows the mesh instead of the detection box (steadier: docs/benchmarks.md, "The expression crop").
+/// The frame networks a run uses, each one a stage of the pipeline (<see cref="Stages"/>) run on batches that may mix
+/// videos: the face detector always; with a mesh model every face's mesh (for <c>faces.parquet</c>'s head pose and
+/// measures; the expression CNN's crop then follows the mesh instead of the detection box, which is steadier:
+/// docs/benchmarks.md, "The expression crop"); with an expression model every face aligned and read in one batch;
+/// with an identity model the faces of the 2 Hz step frames described (re-identification across cuts); with a pose
+/// model the people on the step frames. With <paramref name="oneStage"/> every network runs in one stage, one after
+/// the other on one thread: the layout before the networks were cut into stages, kept for <c>bench</c>'s comparison.
 /// </summary>
-public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expression = null, IPoseEstimator? pose = null, bool poseBesideFaces = true, FaceIdentityModel? identity = null, FaceMeshModel? mesh = null)
+public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expression = null, IPoseEstimator? pose = null, bool oneStage = false, FaceIdentityModel? identity = null, FaceMeshModel? mesh = null)
 {
     /// <summary>The expression crop from the detection box, without a mesh: the box's larger side, eyes levelled.</summary>
     public static readonly FaceAligner BoxCrop = new(ExpressionModel.InputSize, 1.0f);
@@ -24,6 +24,9 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
     public static readonly FaceAligner MeshCrop = new(ExpressionModel.InputSize, 1.0f);
 
     public bool WithFeatures => expression is not null && pose is not null;
+
+    /// <summary>CPU seconds each network took, with its pre- and post-processing, since this analyzer was made.</summary>
+    public CpuMeter Cpu { get; } = new();
 
     /// <summary>The models whose output the face table holds: the detector and, when on, the mesh and its iris model.</summary>
     public IEnumerable<(string Role, ModelIdentity Model)> FaceTableModels =>
@@ -56,98 +59,109 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
     }
 
 
-    public FrameResult[] Analyze(IReadOnlyList<VideoFrame> frames)
+    /// <summary>A frame network's stage: its name and what it does to a batch of frames (their pixels and what earlier stages found).</summary>
+    public sealed record Stage(string Name, Action<IReadOnlyList<FrameWork>> Run);
+
+    /// <summary>The stages, in the order the pipeline runs them (each one needs only those before it).</summary>
+    public IReadOnlyList<Stage> Stages
     {
-        // PoseNet does not depend on the faces: it runs on another thread while the detector and the expression CNN
-        // run here (each network has its own session; both only read the frames' pixels).
-        var stepFrames = pose is null ? [] : Enumerable.Range(0, frames.Count).Where(i => FaceTicks.IsStep(FaceTicks.Of(frames[i].Timestamp))).ToList();
-        List<Skeleton>[] DetectPeople() => pose!.Detect(stepFrames.Select(i => frames[i]).ToList());
-        var poses = stepFrames.Count == 0 ? Task.FromResult(Array.Empty<List<Skeleton>>())
-            : poseBesideFaces ? Task.Run(DetectPeople) : Task.FromResult(DetectPeople());
-        IReadOnlyList<FaceDetection>[] faces;
-        var expressions = new IReadOnlyList<ExpressionFeatures>?[frames.Count];
-        var descriptors = new IReadOnlyList<float[]>?[frames.Count];
-        var meshes = new IReadOnlyList<FaceMesh>?[frames.Count];
-        var identifying = Task.CompletedTask;
-        try
+        get
         {
-            faces = detector.Detect(frames);
-            if (identity is not null)
-            {
-                // The descriptors run beside the mesh and the expression CNN, as PoseNet does (their own session).
-                var detected = faces;
-                if (poseBesideFaces)
-                {
-                    identifying = Task.Run(() => ReadIdentities(frames, detected, descriptors));
-                }
-                else
-                {
-                    ReadIdentities(frames, detected, descriptors);
-                }
-            }
+            var stages = new List<Stage> { new("face_detector", DetectFaces) };
             if (mesh is not null)
             {
-                ReadMeshes(frames, faces, meshes);
+                stages.Add(new("mesh", ReadMeshes));
             }
             if (expression is not null)
             {
-                ReadExpressions(frames, faces, meshes, expressions);
+                stages.Add(new("expression", ReadExpressions));
             }
+            if (identity is not null)
+            {
+                stages.Add(new("identity", ReadIdentities));
+            }
+            if (pose is not null)
+            {
+                stages.Add(new("pose", DetectPeople));
+            }
+            return oneStage ? [new("frame_networks", frames => stages.ForEach(stage => stage.Run(frames)))] : stages;
         }
-        finally
-        {
-            // Never return (and let the frames be released) while PoseNet or the identity model still reads them.
-            Task.WhenAll(poses, identifying).ContinueWith(_ => { }, TaskScheduler.Default).Wait();
-        }
-        identifying.GetAwaiter().GetResult();
-        var found = poses.GetAwaiter().GetResult();
-        var people = new List<Skeleton>?[frames.Count];
-        for (var j = 0; j < stepFrames.Count; j++)
-        {
-            people[stepFrames[j]] = found[j];
-        }
-        return Enumerable.Range(0, frames.Count)
-            .Select(i => new FrameResult(frames[i].FrameIndex, frames[i].Timestamp, frames[i].Width, frames[i].Height, faces[i], expressions[i], people[i], descriptors[i], meshes[i]))
-            .ToArray();
     }
 
-    private void ReadMeshes(IReadOnlyList<VideoFrame> frames, IReadOnlyList<FaceDetection>[] faces, IReadOnlyList<FaceMesh>?[] meshes)
+    /// <summary>Every stage on <paramref name="frames"/>, in order, on this thread (the frames stay the caller's).</summary>
+    public FrameResult[] Analyze(IReadOnlyList<VideoFrame> frames)
     {
+        var work = frames.Select(f => new FrameWork(f)).ToList();
+        foreach (var stage in Stages)
+        {
+            stage.Run(work);
+        }
+        return work.Select(w => w.Result()).ToArray();
+    }
+
+    private void DetectFaces(IReadOnlyList<FrameWork> frames)
+    {
+        using var _ = Cpu.Measure("face_detector");
+        var found = detector.Detect(frames.Select(f => f.Frame).ToList());
         for (var i = 0; i < frames.Count; i++)
         {
-            meshes[i] = mesh!.Describe(frames[i].View, faces[i]);
+            frames[i].Faces = found[i];
+        }
+    }
+
+    private void ReadMeshes(IReadOnlyList<FrameWork> frames)
+    {
+        using var _ = Cpu.Measure("mesh");
+        foreach (var frame in frames)
+        {
+            frame.Meshes = mesh!.Describe(frame.Frame.View, frame.Faces!);
+        }
+    }
+
+    /// <summary>The people on the step frames, in one call.</summary>
+    private void DetectPeople(IReadOnlyList<FrameWork> frames)
+    {
+        using var _ = Cpu.Measure("pose");
+        var steps = frames.Where(f => f.IsStep).ToList();
+        if (steps.Count == 0)
+        {
+            return;
+        }
+        var people = pose!.Detect(steps.Select(f => f.Frame).ToList());
+        for (var i = 0; i < steps.Count; i++)
+        {
+            steps[i].People = people[i];
         }
     }
 
     /// <summary>Every face aligned (by its mesh when there is one) and read by the expression CNN in one batch.</summary>
-    private void ReadExpressions(IReadOnlyList<VideoFrame> frames, IReadOnlyList<FaceDetection>[] faces, IReadOnlyList<FaceMesh>?[] meshes, IReadOnlyList<ExpressionFeatures>?[] expressions)
+    private void ReadExpressions(IReadOnlyList<FrameWork> frames)
     {
+        using var _ = Cpu.Measure("expression");
         var crops = new List<Imaging.BgrImage>();
-        for (var i = 0; i < frames.Count; i++)
+        foreach (var frame in frames)
         {
-            for (var f = 0; f < faces[i].Count; f++)
+            for (var f = 0; f < frame.Faces!.Count; f++)
             {
-                crops.Add(meshes[i] is { } m ? MeshCrop.Crop(frames[i].View, m[f]) : BoxCrop.Crop(frames[i].View, faces[i][f]));
+                crops.Add(frame.Meshes is { } m ? MeshCrop.Crop(frame.Frame.View, m[f]) : BoxCrop.Crop(frame.Frame.View, frame.Faces[f]));
             }
         }
         var all = expression!.Run(crops);
         var next = 0;
-        for (var i = 0; i < frames.Count; i++)
+        foreach (var frame in frames)
         {
-            expressions[i] = all.Skip(next).Take(faces[i].Count).ToList();
-            next += faces[i].Count;
+            frame.Expressions = all.Skip(next).Take(frame.Faces!.Count).ToList();
+            next += frame.Faces.Count;
         }
     }
 
     /// <summary>The faces of the step frames described by the identity model.</summary>
-    private void ReadIdentities(IReadOnlyList<VideoFrame> frames, IReadOnlyList<FaceDetection>[] faces, IReadOnlyList<float[]>?[] descriptors)
+    private void ReadIdentities(IReadOnlyList<FrameWork> frames)
     {
-        for (var i = 0; i < frames.Count; i++)
+        using var _ = Cpu.Measure("identity");
+        foreach (var frame in frames.Where(f => f.IsStep))
         {
-            if (FaceTicks.IsStep(FaceTicks.Of(frames[i].Timestamp)))
-            {
-                descriptors[i] = identity!.Describe(frames[i].View, faces[i]);
-            }
+            frame.Descriptors = identity!.Describe(frame.Frame.View, frame.Faces!);
         }
     }
 }

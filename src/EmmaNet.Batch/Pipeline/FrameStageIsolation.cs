@@ -1,51 +1,44 @@
 using EmmaNet.Batch.Decoding;
-using EmmaNet.Batch.Features;
 
 namespace EmmaNet.Batch.Pipeline;
 
 /// <summary>
-/// Runs the frame networks on a batch that mixes videos and, when the batch throws, pins the failure on the video
-/// whose frames cause it: each video's frames are run again alone, and a video that throws alone fails (its error
-/// kept for its end marker) while the others go on. A failure that no video explains, every video of a mixed batch
-/// failing alone, or two batches in a row where nothing ran, is about the networks themselves and ends the run.
+/// Runs one frame network's stage on a batch that mixes videos and, when the batch throws, pins the failure on the
+/// video whose frames cause it: each video's frames are run again alone, and a video that throws alone fails (its
+/// error kept for its end marker) while the others go on. A failure that no video explains, every video of a mixed
+/// batch failing alone, or two batches in a row where nothing ran, is about the network itself and ends the run.
 /// </summary>
-internal sealed class FrameStageIsolation(FrameAnalyzer analyzer)
+internal sealed class FrameStageIsolation(FrameAnalyzer.Stage stage)
 {
     private int _batchesWithNothingRun;
 
-    /// <returns>One result per frame, null for the frames of a video that failed.</returns>
-    public FrameResult?[] Analyze(IReadOnlyList<(VideoJob Job, VideoFrame Frame)> frames, Dictionary<VideoJob, Exception> failed)
+    /// <summary>Runs the stage on <paramref name="frames"/>; the videos it failed on are added to <paramref name="failed"/>.</summary>
+    public void Run(IReadOnlyList<FrameItem> frames, Dictionary<VideoJob, Exception> failed)
     {
         if (frames.Count == 0)
         {
-            return [];
+            return;
         }
         try
         {
-            var results = analyzer.Analyze(frames.Select(f => f.Frame).ToList());
+            stage.Run(frames.Select(f => f.Work).ToList());
             _batchesWithNothingRun = 0;
-            return results;
         }
         catch (Exception batchError) when (batchError is not OperationCanceledException)
         {
-            var results = new FrameResult?[frames.Count];
             var videos = frames.Select(f => f.Job).Distinct().ToList();
             var anyRan = false;
             foreach (var job in videos)
             {
-                var mine = Enumerable.Range(0, frames.Count).Where(i => frames[i].Job == job).ToList();
                 try
                 {
-                    var alone = analyzer.Analyze(mine.Select(i => frames[i].Frame).ToList());
-                    for (var k = 0; k < mine.Count; k++)
-                    {
-                        results[mine[k]] = alone[k];
-                    }
+                    stage.Run(frames.Where(f => f.Job == job).Select(f => f.Work).ToList());
                     anyRan = true;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    failed[job] = new MediaException(job.Input.Path, $"the frame networks failed on its frames: {ex.GetBaseException().GetType().Name}: {FirstLine(ex.GetBaseException().Message)}", ex);
+                    var cause = ex.GetBaseException();
+                    failed[job] = new MediaException(job.Input.Path, $"the {stage.Name} network failed on its frames: {cause.GetType().Name}: {FirstLine(cause.Message)}", ex);
                 }
             }
             if (anyRan)
@@ -56,7 +49,6 @@ internal sealed class FrameStageIsolation(FrameAnalyzer analyzer)
             {
                 throw;
             }
-            return results;
         }
     }
 

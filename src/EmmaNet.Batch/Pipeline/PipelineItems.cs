@@ -1,20 +1,24 @@
 using EmmaNet.Batch.Audio;
-using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Features;
 
 namespace EmmaNet.Batch.Pipeline;
 
-/// <summary>What flows from decoding to detection: frames, then one end marker per video (after its last frame).</summary>
+/// <summary>
+/// What flows from decoding through the frame networks: per video a start marker (once probed), its frames, then one
+/// end marker (after its last frame).
+/// </summary>
 internal abstract record DecodedItem(VideoJob Job);
 
-internal sealed record FrameItem(VideoJob Job, VideoFrame Frame) : DecodedItem(Job);
+internal sealed record StartOfVideo(VideoJob Job) : DecodedItem(Job);
 
-/// <summary>After a video's last frame: its decode error if any, and its 2 Hz audio steps when features are wanted.</summary>
-internal sealed record EndOfVideo(VideoJob Job, Exception? Error, IReadOnlyList<AudioStep>? Audio) : DecodedItem(Job);
+internal sealed record FrameItem(VideoJob Job, FrameWork Work) : DecodedItem(Job);
 
-/// <summary>What flows from detection to the writer: one result per frame, then the same end marker.</summary>
+/// <summary>After a video's last frame: its error if any stage failed on it, and (from the audio stage) its 2 Hz voice steps when features are wanted.</summary>
+internal sealed record EndOfVideo(VideoJob Job, Exception? Error, Task<IReadOnlyList<AudioStep>>? Audio = null) : DecodedItem(Job);
+
+/// <summary>What flows from the last frame network to the writer: one result per frame (the pixels released), then the same end marker.</summary>
 internal abstract record DetectedItem(VideoJob Job);
 
 internal sealed record DetectedFrame(VideoJob Job, FrameResult Result) : DetectedItem(Job);
 
-internal sealed record DetectedEnd(VideoJob Job, Exception? Error, IReadOnlyList<AudioStep>? Audio) : DetectedItem(Job);
+internal sealed record DetectedEnd(VideoJob Job, Exception? Error, Task<IReadOnlyList<AudioStep>>? Audio) : DetectedItem(Job);

@@ -61,6 +61,15 @@ public sealed class VideoJob(VideoInput input, string outputPath)
     }
 
     public List<string> Warnings { get; } = new();
+
+    /// <summary>Seconds decoded: the decoded frames at the average rate, or the last analysed frame's time plus one face-stream interval.</summary>
+    public double DecodedSeconds =>
+        Media is { FrameRate: > 0 } media
+            ? Math.Max(DecodedFrames / media.FrameRate, LastFrameTime)
+            : LastFrameTime + (1 / FrameSampling.FaceStream.RateHz);
+
+    /// <summary>The video's timeline: what the container promises, or what was decoded where that is longer.</summary>
+    public double TimelineSeconds => Math.Max(Media!.VideoDuration.TotalSeconds, DecodedSeconds);
 }
 
 public enum VideoStatus

@@ -94,7 +94,12 @@ public sealed class UnattendedTests(FaceClips clips) : IClassFixture<FaceClips>,
     /// </summary>
     [Theory]
     [InlineData("decode")]
-    [InlineData("frames")]
+    [InlineData("audio")]
+    [InlineData("face_detector")]
+    [InlineData("mesh")]
+    [InlineData("expression")]
+    [InlineData("identity")]
+    [InlineData("pose")]
     [InlineData("write")]
     [InlineData("fusion")]
     public async Task A_stage_failing_as_a_whole_exits_3_and_journals_every_video_once(string stage)

@@ -135,7 +135,7 @@ public sealed class PipelineFaultTests(ModelFixture models) : IDisposable
 
         var byId = outcomes.ToDictionary(o => o.Input.VideoId);
         Assert.Equal(VideoStatus.Failed, byId["b"].Status);
-        Assert.Equal("/synthetic/b.mp4: the frame networks failed on its frames: ArgumentException: a tensor dimension is out of range", byId["b"].Message);
+        Assert.Equal("/synthetic/b.mp4: the face_detector network failed on its frames: ArgumentException: a tensor dimension is out of range", byId["b"].Message);
         Assert.Equal(VideoStatus.Done, byId["a"].Status);
         Assert.Equal(VideoStatus.Done, byId["c"].Status);
         Assert.Equal(30, byId["a"].ProcessedFrames);
