@@ -23,7 +23,7 @@ internal static class BenchCommand
     {
         var video = new Argument<string>("video") { Description = "Video to measure (default: samples/media/faces.mp4)", Arity = ArgumentArity.ZeroOrOne, DefaultValueFactory = _ => Path.Combine("samples", "media", "faces.mp4") };
         var json = new Option<bool>("--json") { Description = "Machine-readable output" };
-        var baseline = new Option<bool>("--baseline") { Description = "Also run the full analyze as before the speed work (square detector and PoseNet inputs, PoseNet after the faces) and report the ratio" };
+        var baseline = new Option<bool>("--baseline") { Description = "Also run the full analyze as before the speed work and the stage line (square detector and PoseNet inputs, every frame network in one stage) and report the ratio" };
         var audioOptions = new AudioOptions();
         var faceOptions = new FaceOptions();
         var common = new CommonOptions();
@@ -102,7 +102,7 @@ internal static class BenchCommand
         Console.WriteLine(string.Create(inv, $"pose alone, fitted / square input     {r.StageSeconds["pose"] / r.PoseSquareInputSeconds:F2}  ({r.StageSeconds["pose"]:F2} s / {r.PoseSquareInputSeconds:F2} s)"));
         if (r.BaselineAnalyzeSeconds is { } before)
         {
-            Console.WriteLine(string.Create(inv, $"full analyze before the speed work {before,6:F2} s  (square inputs, PoseNet after the faces); after / before {r.AnalyzeOverBaseline:F2}"));
+            Console.WriteLine(string.Create(inv, $"full analyze before the speed work {before,6:F2} s  (square inputs, frame networks in one stage); after / before {r.AnalyzeOverBaseline:F2}"));
         }
     }
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using EmmaNet.Batch;
 using EmmaNet.Batch.Cli;
 
+_ = MallocArenas.Limit();
 var root = new RootCommand("EmmaNet.Batch: offline multimodal emotion analysis of video archives (EMMA-Net)");
 root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(ExtractCommand.Create());

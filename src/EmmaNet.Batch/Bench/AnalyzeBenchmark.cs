@@ -22,8 +22,8 @@ public sealed record BenchNetworks(
 /// decode-only time (ffmpeg at the face-stream sampling, frames dropped), the detection pipeline (<c>analyze
 /// --no-fusion</c>), the full <c>analyze</c> (features and fusion), then each stage alone over the whole video (the
 /// detector and PoseNet also on the square inputs they had before; the fusion network per window at several batch
-/// sizes); with <paramref name="baseline"/> the full analyze also runs as it did before the speed work (square inputs,
-/// PoseNet after the faces on one thread). Peak memory is read after the detection pipeline, before the stages that
+/// sizes); with <paramref name="baseline"/> the full analyze also runs as it did before the speed work and the stage
+/// line (square inputs, every frame network in one stage, one after the other on one thread). Peak memory is read after the detection pipeline, before the stages that
 /// hold frames on purpose.
 /// </summary>
 public static class AnalyzeBenchmark

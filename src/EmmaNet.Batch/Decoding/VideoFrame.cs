@@ -1,20 +1,11 @@
-using System.Buffers;
-
 namespace EmmaNet.Batch.Decoding;
 
 /// <summary>
-/// One decoded frame in BGR24, held in a pooled buffer. The consumer that finishes with it disposes it;
+/// One decoded frame in BGR24, held in a buffer of <see cref="FrameBufferPool"/>. The consumer that finishes with it disposes it;
 /// disposal returns the buffer exactly once, and the pixels must not be touched afterwards.
 /// </summary>
 public sealed class VideoFrame : IDisposable
 {
-    /// <summary>
-    /// Frame buffers have their own pool. The shared pool keeps up to 32 arrays per size per core plus one per thread,
-    /// and frames are rented on decoder threads but returned on the detector thread, so over a long run it filled up
-    /// to hundreds of MB. This one retains at most as many buffers as the pipeline ever holds at once.
-    /// </summary>
-    private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(maxArrayLength: 16 * 1024 * 1024, maxArraysPerBucket: 48);
-
     private byte[]? _buffer;
 
     internal VideoFrame(byte[] buffer, int width, int height, long frameIndex, double timestamp)
@@ -44,10 +35,10 @@ public sealed class VideoFrame : IDisposable
     public Imaging.BgrView View => new(Pixels, Width, Height);
 
     /// <summary>Rents a buffer big enough for a frame of this size.</summary>
-    internal static byte[] RentBuffer(int width, int height) => Pool.Rent(width * height * 3);
+    internal static byte[] RentBuffer(int width, int height) => FrameBufferPool.Rent(width * height * 3);
 
     /// <summary>Returns a buffer from <see cref="RentBuffer"/> that never became a frame.</summary>
-    internal static void ReturnBuffer(byte[] buffer) => Pool.Return(buffer);
+    internal static void ReturnBuffer(byte[] buffer) => FrameBufferPool.Return(buffer);
 
     /// <summary>For tests and in-memory sources: a frame over a copy of the given pixels.</summary>
     public static VideoFrame FromPixels(ReadOnlySpan<byte> bgr, int width, int height, long frameIndex, double timestamp)
@@ -62,7 +53,7 @@ public sealed class VideoFrame : IDisposable
         var buffer = Interlocked.Exchange(ref _buffer, null);
         if (buffer is not null)
         {
-            Pool.Return(buffer);
+            FrameBufferPool.Return(buffer);
         }
     }
 }

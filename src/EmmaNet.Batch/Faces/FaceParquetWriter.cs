@@ -15,8 +15,15 @@ namespace EmmaNet.Batch.Faces;
 public sealed class FaceParquetWriter : IAsyncDisposable
 {
     public const string Schema = "faces/3";
-    // A row with its mesh holds about 5.7 KB until its group is flushed: 4,096 rows bound that at about 23 MB a video.
     private const int RowGroupRows = 4096;
+
+    // A row with its mesh holds about 5.7 KB until its group is flushed, and the flush writes the points column from
+    // arrays of every point of the group: 512 meshed rows keep each at about 3 MB. At 4,096 such rows a flush made
+    // about 250 MB of large-object garbage (a 23 MB column, its levels, their growing lists), which kept a many-face
+    // video's resident memory growing.
+    private const int MeshRowGroupRows = 512;
+
+    private int _meshRows;
 
     private static readonly DataField<string> VideoId = new("video_id");
     private static readonly DataField<long> FrameIndex = new("frame_index");
@@ -92,7 +99,7 @@ public sealed class FaceParquetWriter : IAsyncDisposable
         {
             AddRow(frameIndex, timestamp, faces.Count, (i, faces[i]), meshes?[i], scaleX, scaleY);
         }
-        if (_frameIndex.Count >= RowGroupRows)
+        if (_frameIndex.Count >= RowGroupRows || _meshRows >= MeshRowGroupRows)
         {
             await FlushAsync(cancellationToken);
         }
@@ -127,6 +134,7 @@ public sealed class FaceParquetWriter : IAsyncDisposable
             _measures[m].Add(values[m]);
         }
         _mesh.Add(shown?.Points);
+        _meshRows += shown is null ? 0 : 1;
         Rows++;
     }
 
@@ -163,6 +171,7 @@ public sealed class FaceParquetWriter : IAsyncDisposable
         {
             list.Clear();
         }
+        _meshRows = 0;
     }
 
     private static float? NullIfNaN(float value) => float.IsNaN(value) ? null : value;
@@ -182,25 +191,27 @@ public sealed class FaceParquetWriter : IAsyncDisposable
     /// <summary>The list column: each row's points (repetition level 0 for a row's first value, 1 after), or one null entry (definition level 0).</summary>
     private async Task WriteMeshAsync(ParquetRowGroupWriter group, CancellationToken cancellationToken)
     {
-        var values = new List<float>();
-        var definition = new List<int>();
-        var repetition = new List<int>();
+        var count = _mesh.Sum(points => points is null ? 1 : points.Length);
+        var values = new float[_mesh.Sum(points => points?.Length ?? 0)];
+        var definition = new int[count];
+        var repetition = new int[count];
+        var (value, level) = (0, 0);
         foreach (var points in _mesh)
         {
             if (points is null)
             {
-                definition.Add(0);
-                repetition.Add(0);
+                level++;   // definition 0, repetition 0: a null list
                 continue;
             }
-            values.AddRange(points);
-            for (var i = 0; i < points.Length; i++)
+            points.CopyTo(values, value);
+            value += points.Length;
+            for (var i = 0; i < points.Length; i++, level++)
             {
-                definition.Add(MeshPoint.MaxDefinitionLevel);
-                repetition.Add(i == 0 ? 0 : 1);
+                definition[level] = MeshPoint.MaxDefinitionLevel;
+                repetition[level] = i == 0 ? 0 : 1;
             }
         }
-        await group.WriteAllPartsAsync<float>(MeshPoint, values.ToArray(), definition.ToArray(), repetition.ToArray(), cancellationToken);
+        await group.WriteAllPartsAsync<float>(MeshPoint, values, definition, repetition, cancellationToken);
     }
 
     /// <summary>Writes the remaining rows and the footer, then publishes the file under its final name.</summary>

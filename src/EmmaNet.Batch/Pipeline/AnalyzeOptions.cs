@@ -12,7 +12,7 @@ public sealed record AnalyzeOptions(
     string OutputFolder,
     int VideosInFlight = 2,
     int DetectorBatch = 8,
-    int FrameQueue = 16,
+    int FrameQueue = 8,
     bool Force = false,
     bool WriteFaces = true,
     FeatureOutput? Features = null,

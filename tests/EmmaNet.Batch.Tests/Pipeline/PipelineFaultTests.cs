@@ -144,6 +144,43 @@ public sealed class PipelineFaultTests(ModelFixture models) : IDisposable
         Assert.True(spy.Frames < 30 * 3 * 2, "b's frames after its failure are not analysed again");
     }
 
+    /// <summary>A body-pose network that finds nobody, and throws on any batch holding a frame of grey level <paramref name="poison"/>.</summary>
+    private sealed class PosePoisonedBy(ModelIdentity model, byte poison) : Batch.Pose.IPoseEstimator
+    {
+        public int Frames { get; private set; }
+
+        public ModelIdentity Model => model;
+
+        public List<Batch.Pose.Skeleton>[] Detect(IReadOnlyList<VideoFrame> frames)
+        {
+            Frames += frames.Count;
+            return frames.Any(f => f.Pixels[0] == poison) ? throw new InvalidOperationException("pose network broke") : frames.Select(_ => new List<Batch.Pose.Skeleton>()).ToArray();
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [Fact(Timeout = 60000)]
+    public async Task A_later_network_failing_on_one_videos_frames_fails_that_video_alone_and_the_line_goes_on()
+    {
+        var source = new SyntheticVideoSource(framesPerVideo: 30);
+        source.Shade["b.mp4"] = 7;
+        using var pose = new PosePoisonedBy(models.Detector.Model, poison: 7);
+        var pipeline = new AnalyzePipeline(source, new FrameAnalyzer(models.Detector, pose: pose), NullLogger.Instance);
+        var outcomes = await pipeline.RunAsync(Videos("a.mp4", "b.mp4", "c.mp4"), new AnalyzeOptions(_out.Path, VideosInFlight: 3, DetectorBatch: 8), null, CancellationToken.None);
+
+        var byId = outcomes.ToDictionary(o => o.Input.VideoId);
+        Assert.Equal(VideoStatus.Failed, byId["b"].Status);
+        Assert.Equal("/synthetic/b.mp4: the pose network failed on its frames: InvalidOperationException: pose network broke", byId["b"].Message);
+        Assert.Equal(30, byId["a"].ProcessedFrames);
+        Assert.Equal(30, byId["c"].ProcessedFrames);
+        Assert.Equal(["a.faces.parquet", "c.faces.parquet"], FilesInOutput().Order());
+        // PoseNet reads only the 2 Hz step frames (every third 6 Hz frame): 10 of each video's 30, b's once it failed no more.
+        Assert.InRange(pose.Frames, 20, 20 + 20);
+    }
+
     [Fact(Timeout = 60000)]
     public async Task Frames_from_several_videos_share_detector_batches()
     {
