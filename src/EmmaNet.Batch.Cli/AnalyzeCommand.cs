@@ -1,12 +1,9 @@
 using System.CommandLine;
-using EmmaNet.Batch.Audio;
-using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Faces;
 using EmmaNet.Batch.Fusion;
 using EmmaNet.Batch.Models;
 using EmmaNet.Batch.Onnx;
 using EmmaNet.Batch.Pipeline;
-using EmmaNet.Batch.Pose;
 using Microsoft.Extensions.Logging;
 
 namespace EmmaNet.Batch.Cli;
@@ -43,40 +40,29 @@ internal static class AnalyzeCommand
                 return exit;
             }
 
-            using var owned = new Owned();
             var options = new AnalyzeOptions(parse.GetValue(batchInputs.Output)!, parse.GetValue(batchInputs.VideosInFlight), parse.GetValue(batch), Force: parse.GetValue(batchInputs.Force));
-            AnalyzePipeline pipeline;
+            var choice = new ModelChoice(parse.GetValue(noFusion) ? RunMode.Faces : RunMode.Predictions, Fusion: parse.GetValue(fusion));
+            AnalyzerModels models;
             try
             {
-                var models = ModelStore.Open(parse.GetValue(common.Models));
-                var sessions = new SessionFactory(common.Execution(parse), logger);
-                var detector = owned.Add(new BlazeFaceDetector(models, sessions));
-                if (parse.GetValue(noFusion))
-                {
-                    pipeline = new AnalyzePipeline(videoSource, new FrameAnalyzer(detector, mesh: faceOptions.Mesh(parse, models, sessions, owned)), logger);
-                }
-                else
-                {
-                    var userModel = parse.GetValue(fusion);
-                    var fusionModel = owned.Add(new FusionModel(userModel ?? Path.Combine(models.Folder, FusionModel.DefaultFileName), sessions, requireRecord: userModel is null));
-                    var analyzer = new FrameAnalyzer(detector, owned.Add(new ExpressionModel(models, sessions)), owned.Add(new PoseModel(models, sessions)), identity: faceOptions.Identity(parse, models, sessions, owned), mesh: faceOptions.Mesh(parse, models, sessions, owned));
-                    var trainedOn = fusionModel.AudioCnnId;
-                    var features = new FeatureOutput(parse.GetValue(subject), audioOptions.Build(parse, models, sessions, owned, trainedOn), WriteTables: false);
-                    pipeline = new AnalyzePipeline(videoSource, analyzer, logger);
-                    if (fusionModel.Mismatch(ExtractorIdentity.FromModels(pipeline.FeatureModels(features))) is { } problem)
-                    {
-                        throw new ModelException($"{fusionModel.Model.FileName} does not fit these feature extractors: {problem}");
-                    }
-                    logger.LogInformation("Fusion model {Model} ({Variant}, T = {Steps}): {Training}",
-                        fusionModel.Model.FileName, fusionModel.Variant, fusionModel.Steps, fusionModel.Training);
-                    options = options with { Features = features, Fusion = new PredictionOutput(fusionModel, Math.Max(1, parse.GetValue(fusionBatch))) };
-                }
+                models = AnalyzerModels.Load(audioOptions.Into(parse, faceOptions.Into(parse, choice)), ModelStore.Open(parse.GetValue(common.Models)), new SessionFactory(common.Execution(parse), logger));
             }
             catch (ModelException ex)
             {
                 logger.LogError("{Message}", ex.Message);
                 return ExitCodes.CouldNotRun;
             }
+            using var held = models;
+            if (models.Fusion is { } fusionModel)
+            {
+                logger.LogInformation("Fusion model {Model} ({Variant}, T = {Steps}): {Training}", fusionModel.Model.FileName, fusionModel.Variant, fusionModel.Steps, fusionModel.Training);
+                options = options with
+                {
+                    Features = new FeatureOutput(parse.GetValue(subject), models.Audio!, WriteTables: false),
+                    Fusion = new PredictionOutput(fusionModel, Math.Max(1, parse.GetValue(fusionBatch))),
+                };
+            }
+            var pipeline = new AnalyzePipeline(videoSource, models.Analyzer, logger);
             return await PipelineRun.RunAsync("analyze", pipeline, batchRun, options, logger, cancellationToken);
         });
         return command;

@@ -1,13 +1,11 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
 using EmmaNet.Batch.Audio;
 using EmmaNet.Batch.Bench;
 using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Faces;
-using EmmaNet.Batch.Fusion;
 using EmmaNet.Batch.Models;
 using EmmaNet.Batch.Onnx;
+using EmmaNet.Batch.Pipeline;
 using EmmaNet.Batch.Pose;
 using Microsoft.Extensions.Logging;
 
@@ -39,27 +37,21 @@ internal static class BenchCommand
             try
             {
                 var media = await MediaProber.ProbeAsync(path, ct);
-                var models = ModelStore.Open(parse.GetValue(common.Models));
+                var store = ModelStore.Open(parse.GetValue(common.Models));
                 var sessions = new SessionFactory(common.Execution(parse), logger);
-                using var detector = new BlazeFaceDetector(models, sessions);
-                using var squareDetector = new BlazeFaceDetector(models, sessions, new BlazeFaceOptions(FitToFrame: false));
-                using var expression = new ExpressionModel(models, sessions);
-                using var pose = new PoseModel(models, sessions);
-                using var squarePose = new PoseModel(models, sessions, fitToFrame: false);
-                using var fusion = new FusionModel(Path.Combine(models.Folder, FusionModel.DefaultFileName), sessions, requireRecord: true);
-                using var owned = new Owned();
-                var audio = audioOptions.Build(parse, models, sessions, owned, fusion.AudioCnnId);
-                var logMel = new AudioFeatureExtractor(owned.Add(new SileroVad(models, sessions)));
-                var identity = faceOptions.Identity(parse, models, sessions, owned);
-                var mesh = faceOptions.Mesh(parse, models, sessions, owned);
-
-                var result = await AnalyzeBenchmark.RunAsync(media, path, new BenchNetworks(detector, squareDetector, expression, pose, squarePose, fusion, audio, logMel, identity, mesh), parse.GetValue(baseline), logger, ct);
+                using var models = AnalyzerModels.Load(audioOptions.Into(parse, faceOptions.Into(parse, new ModelChoice(RunMode.Predictions))), store, sessions);
+                // Beside the product's networks: the square-input detector and PoseNet they replaced, and log-mel for its cost.
+                using var squareDetector = new BlazeFaceDetector(store, sessions, new BlazeFaceOptions(FitToFrame: false));
+                using var squarePose = new PoseModel(store, sessions, fitToFrame: false);
+                using var vad = new SileroVad(store, sessions);
+                var networks = new BenchNetworks(models.Detector, squareDetector, models.Expression!, models.Pose!, squarePose, models.Fusion!, models.Audio!, new AudioFeatureExtractor(vad), models.Identity, models.Mesh);
+                var result = await AnalyzeBenchmark.RunAsync(media, path, networks, parse.GetValue(baseline), logger, ct);
                 if (result.Failure is { } failure)
                 {
                     logger.LogError("{Message}", failure);
                     return ExitCodes.SomeVideosFailed;
                 }
-                Report(parse.GetValue(json), result.Result!);
+                Console.Write(parse.GetValue(json) ? BenchReport.Json(result.Result!) : BenchReport.Text(result.Result!));
                 return ExitCodes.Success;
             }
             catch (Exception ex) when (ex is MediaException or ModelException)
@@ -69,40 +61,5 @@ internal static class BenchCommand
             }
         });
         return command;
-    }
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
-    private static void Report(bool json, BenchResult r)
-    {
-        if (json)
-        {
-            Console.WriteLine(JsonSerializer.Serialize(r, JsonOptions));
-            return;
-        }
-        var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"video            {r.Video} ({r.Width}x{r.Height}, {r.VideoSeconds:F1} s, {r.VideoFrames} frames, {r.ProcessedFrames} at 6 Hz)"));
-        Console.WriteLine(string.Create(inv, $"decode only      {r.DecodeOnlySeconds,8:F2} s"));
-        Console.WriteLine(string.Create(inv, $"detector only    {r.DetectorOnlySeconds,8:F2} s  ({r.DetectorFramesPerSecond:F1} frames/s on {r.ExecutionProvider}, estimated for all frames)"));
-        Console.WriteLine(string.Create(inv, $"detection pipeline {r.PipelineSeconds,6:F2} s  (analyze --no-fusion)"));
-        Console.WriteLine(string.Create(inv, $"pipeline / decode-only        {r.PipelineOverDecode:F2}"));
-        Console.WriteLine(string.Create(inv, $"pipeline / busiest stage      {r.PipelineOverBusiestStage:F2}"));
-        Console.WriteLine(string.Create(inv, $"real-time factor              {r.RealTimeFactor:F2} video s per wall s"));
-        Console.WriteLine(string.Create(inv, $"peak memory (decode+pipeline) {r.PipelinePeakMemoryMiB} MiB ({r.Cores} cores)"));
-        Console.WriteLine(string.Create(inv, $"full analyze     {r.AnalyzeSeconds,8:F2} s  (features + fusion, every subject: {r.FusedWindows} windows; {r.AnalyzeRealTimeFactor:F2} video s per wall s)"));
-        Console.WriteLine("fusion only      " + string.Join(", ", r.FusionMsPerWindowByBatch.Select(kv => string.Create(inv, $"{kv.Value:F3} ms/window at {kv.Key} per call"))));
-        Console.WriteLine("stages alone (s, whole video): " + string.Join(", ", r.StageSeconds.Select(kv => string.Create(inv, $"{kv.Key} {kv.Value:F2}"))));
-        Console.WriteLine("stages alone (per second): " + string.Join(", ", r.StagePerSecond.Select(kv => string.Create(inv, $"{kv.Key} {kv.Value:F0} {r.StageUnits[kv.Key]}"))));
-        Console.WriteLine(string.Create(inv, $"full analyze / busiest stage   {r.AnalyzeOverBusiestStage:F2}  (busiest: {r.StageSeconds.MaxBy(kv => kv.Value).Key})"));
-        Console.WriteLine(string.Create(inv, $"full analyze / (sum of stages alone / {r.Cores} cores)  {r.AnalyzeOverStagesSharingTheCores:F2}  (1.0: every stage's work spread over all cores with nothing lost)"));
-        Console.WriteLine(string.Create(inv, $"CPU use during full analyze   {100 * r.AnalyzeCpuUtilisation:F0}% of {r.Cores} cores by emmanet, {100 * r.AnalyzeFfmpegCpuUtilisation:F0}% by its ffmpeg processes"));
-        Console.WriteLine("CPU s in full analyze (emmanet): " + string.Join(", ", r.AnalyzeCpuSeconds.Select(kv => string.Create(inv, $"{kv.Key} {kv.Value:F2}"))));
-        Console.WriteLine(string.Create(inv, $"managed allocations in full analyze {r.AnalyzeAllocatedMiB:F0} MiB ({r.AnalyzeAllocatedMiB / r.ProcessedFrames:F2} MiB per 6 Hz frame), {r.AnalyzeGen2Collections} gen-2 collections"));
-        Console.WriteLine(string.Create(inv, $"detector alone, fitted / square input {r.DetectorOnlySeconds / r.DetectorSquareInputSeconds:F2}  ({r.DetectorOnlySeconds:F2} s / {r.DetectorSquareInputSeconds:F2} s)"));
-        Console.WriteLine(string.Create(inv, $"pose alone, fitted / square input     {r.StageSeconds["pose"] / r.PoseSquareInputSeconds:F2}  ({r.StageSeconds["pose"]:F2} s / {r.PoseSquareInputSeconds:F2} s)"));
-        if (r.BaselineAnalyzeSeconds is { } before)
-        {
-            Console.WriteLine(string.Create(inv, $"full analyze before the speed work {before,6:F2} s  (square inputs, frame networks in one stage); after / before {r.AnalyzeOverBaseline:F2}"));
-        }
     }
 }

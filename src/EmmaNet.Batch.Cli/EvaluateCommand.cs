@@ -29,7 +29,7 @@ internal static class EvaluateCommand
             var logger = logging.CreateLogger("emmanet");
             try
             {
-                var predictions = await PredictionSources.ReadAsync(parse.GetValue(pred)!, logger, cancellationToken);
+                var predictions = await PredictionSources.ReadAsync(parse.GetValue(pred)!, w => logger.LogWarning("{Warning}", w), cancellationToken);
                 var annotations = ExprAnnotation.ReadFolder(parse.GetValue(labels)!);
                 if (annotations.Count == 0)
                 {
@@ -63,33 +63,5 @@ internal static class EvaluateCommand
             }
         });
         return command;
-    }
-}
-
-/// <summary>Where predictions for <c>evaluate</c> and <c>submit</c> come from: one submission file, or analyze outputs.</summary>
-internal static class PredictionSources
-{
-    public static async Task<Dictionary<string, FrameLabelSet>> ReadAsync(string[] paths, ILogger logger, CancellationToken cancellationToken)
-    {
-        foreach (var path in paths.Where(p => !File.Exists(p) && !Directory.Exists(p)))
-        {
-            throw new IOException($"{path}: not found");
-        }
-        if (paths.Length == 1 && File.Exists(paths[0]) && !paths[0].EndsWith(".parquet", StringComparison.Ordinal))
-        {
-            var problems = new List<string>();
-            var submission = SubmissionFile.Read(paths[0], requireLabels: true, problems);
-            if (problems.Count > 0)
-            {
-                throw new InvalidDataException(string.Join(Environment.NewLine, problems.Take(10)));
-            }
-            return FrameLabelSet.FromSubmission(submission);
-        }
-        var sets = await FrameLabelSet.ReadAnalyzeOutputsAsync(paths, w => logger.LogWarning("{Warning}", w), cancellationToken);
-        if (sets.Count == 0)
-        {
-            throw new InvalidDataException($"{string.Join(", ", paths)}: no predictions files of single subjects (analyze --subject largest, left or right)");
-        }
-        return sets;
     }
 }

@@ -1,12 +1,8 @@
 using System.CommandLine;
-using EmmaNet.Batch.Audio;
-using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Faces;
-using EmmaNet.Batch.Inputs;
 using EmmaNet.Batch.Models;
 using EmmaNet.Batch.Onnx;
 using EmmaNet.Batch.Pipeline;
-using EmmaNet.Batch.Pose;
 using Microsoft.Extensions.Logging;
 
 namespace EmmaNet.Batch.Cli;
@@ -43,28 +39,21 @@ internal static class ExtractCommand
                 return exit;
             }
 
-            using var owned = new Owned();
-            FrameAnalyzer analyzer;
-            AudioFeatureExtractor audio;
+            AnalyzerModels models;
             try
             {
-                var models = ModelStore.Open(parse.GetValue(common.Models));
-                var sessions = new SessionFactory(common.Execution(parse), logger);
-                var detector = owned.Add(new BlazeFaceDetector(models, sessions));
-                var expression = owned.Add(new ExpressionModel(models, sessions));
-                IPoseEstimator pose = parse.GetValue(openPose) is { } openPosePath ? owned.Add(new OpenPoseModel(openPosePath, sessions)) : owned.Add(new PoseModel(models, sessions));
-                analyzer = new FrameAnalyzer(detector, expression, pose, identity: faceOptions.Identity(parse, models, sessions, owned), mesh: faceOptions.Mesh(parse, models, sessions, owned));
-                audio = audioOptions.Build(parse, models, sessions, owned);
+                var choice = new ModelChoice(RunMode.Features, OpenPose: parse.GetValue(openPose));
+                models = AnalyzerModels.Load(audioOptions.Into(parse, faceOptions.Into(parse, choice)), ModelStore.Open(parse.GetValue(common.Models)), new SessionFactory(common.Execution(parse), logger));
             }
             catch (ModelException ex)
             {
                 logger.LogError("{Message}", ex.Message);
                 return ExitCodes.CouldNotRun;
             }
-
+            using var held = models;
             var options = new AnalyzeOptions(parse.GetValue(batchInputs.Output)!, parse.GetValue(batchInputs.VideosInFlight), Force: parse.GetValue(batchInputs.Force), WriteFaces: false,
-                Features: new FeatureOutput(parse.GetValue(subject), audio));
-            return await PipelineRun.RunAsync("extract", new AnalyzePipeline(videoSource, analyzer, logger), batchRun, options, logger, cancellationToken);
+                Features: new FeatureOutput(parse.GetValue(subject), models.Audio!));
+            return await PipelineRun.RunAsync("extract", new AnalyzePipeline(videoSource, models.Analyzer, logger), batchRun, options, logger, cancellationToken);
         });
         return command;
     }

@@ -1,6 +1,5 @@
 using System.CommandLine;
-using EmmaNet.Batch.Faces;
-using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Pipeline;
 
 namespace EmmaNet.Batch.Cli;
 
@@ -23,11 +22,7 @@ internal sealed class FaceOptions
         command.Options.Add(NoMesh);
     }
 
-    /// <summary>The identity model, or null with <c>--no-reidentify</c>.</summary>
-    public FaceIdentityModel? Identity(ParseResult parse, ModelStore models, SessionFactory sessions, Owned owned) =>
-        parse.GetValue(NoReidentify) ? null : owned.Add(new FaceIdentityModel(models, sessions));
-
-    /// <summary>The mesh model, or null with <c>--no-mesh</c>.</summary>
-    public FaceMeshModel? Mesh(ParseResult parse, ModelStore models, SessionFactory sessions, Owned owned) =>
-        parse.GetValue(NoMesh) ? null : owned.Add(new FaceMeshModel(models, sessions));
+    /// <summary>The face networks the options leave out, into a run's model choice.</summary>
+    public ModelChoice Into(ParseResult parse, ModelChoice choice) =>
+        choice with { Mesh = !parse.GetValue(NoMesh), Reidentify = !parse.GetValue(NoReidentify) };
 }

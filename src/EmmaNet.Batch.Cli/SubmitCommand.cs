@@ -53,7 +53,7 @@ internal static class SubmitCommand
                     exampleProblems.Take(10).ToList().ForEach(p => logger.LogError("{Problem}", p));
                     return ExitCodes.CouldNotRun;
                 }
-                var predictions = await PredictionSources.ReadAsync(predPaths, logger, cancellationToken);
+                var predictions = await PredictionSources.ReadAsync(predPaths, w => logger.LogWarning("{Warning}", w), cancellationToken);
                 var (lines, notes, problems) = SubmissionWriter.Build(exampleFile, predictions);
                 notes.ForEach(n => logger.LogWarning("{Note}", n));
                 if (problems.Count > 0)

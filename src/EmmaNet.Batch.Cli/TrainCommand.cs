@@ -63,7 +63,7 @@ internal static class TrainCommand
             var settings = new TrainingSettings(config, options, parse.GetValue(runLength), parse.GetValue(classWeights));
             var outputPath = parse.GetValue(output)!;
             var checkpointFolder = parse.GetValue(checkpoints) ?? Path.ChangeExtension(Path.GetFullPath(outputPath), null) + ".checkpoints";
-            var job = new TrainingJob(parse.GetValue(features)!, outputPath, parse.GetValue(report), settings, new TrainRun(checkpointFolder, parse.GetValue(resume), options.Epochs, logger, cancellationToken), parse.GetValue(distillPool), logger);
+            var job = new TrainingJob(parse.GetValue(features)!, outputPath, parse.GetValue(report), settings, new CheckpointedTrainingRun(checkpointFolder, parse.GetValue(resume), options.Epochs, logger, cancellationToken, ConsoleProgress.IsInteractive ? line => Console.Error.Write("\r\u001b[K" + line) : null), parse.GetValue(distillPool), logger);
             try
             {
                 TrainingResult result;

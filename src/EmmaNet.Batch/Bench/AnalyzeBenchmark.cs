@@ -14,7 +14,7 @@ namespace EmmaNet.Batch.Bench;
 
 /// <summary>The networks a benchmark runs (the caller owns them): the product's, the square-input variants of the detector and PoseNet, the configured audio features and log-mel beside them.</summary>
 public sealed record BenchNetworks(
-    BlazeFaceDetector Detector, BlazeFaceDetector SquareDetector, ExpressionModel Expression, PoseModel Pose, PoseModel SquarePose,
+    BlazeFaceDetector Detector, BlazeFaceDetector SquareDetector, ExpressionModel Expression, IPoseEstimator Pose, PoseModel SquarePose,
     FusionModel Fusion, AudioFeatureExtractor Audio, AudioFeatureExtractor LogMel, FaceIdentityModel? Identity, FaceMeshModel? Mesh);
 
 /// <summary>
@@ -235,7 +235,7 @@ public static class AnalyzeBenchmark
     /// identities, which are read on the 2 Hz step frames), per frame times the 2 Hz step frames. 0 for a network
     /// that is off.
     /// </summary>
-    private static async Task<(double Expression, double Pose, double SquarePose, double Identity, double Mesh)> TimeFaceAndPoseNetworksAsync(MediaInfo media, BlazeFaceDetector detector, ExpressionModel expression, PoseModel pose, PoseModel squarePose, FaceIdentityModel? identity, FaceMeshModel? mesh, long faces, CancellationToken ct)
+    private static async Task<(double Expression, double Pose, double SquarePose, double Identity, double Mesh)> TimeFaceAndPoseNetworksAsync(MediaInfo media, BlazeFaceDetector detector, ExpressionModel expression, IPoseEstimator pose, PoseModel squarePose, FaceIdentityModel? identity, FaceMeshModel? mesh, long faces, CancellationToken ct)
     {
         var frames = new List<VideoFrame>();
         var aligner = new FaceAligner(ExpressionModel.InputSize);
@@ -258,7 +258,7 @@ public static class AnalyzeBenchmark
                 expression.Run(frameCrops);
             }
             var perFace = clock.Elapsed.TotalSeconds / Math.Max(1, crops.Sum(c => c.Count));
-            double PoseSeconds(PoseModel model)
+            double PoseSeconds(IPoseEstimator model)
             {
                 model.Detect(frames.Take(1).ToList());   // warm-up
                 var poseClock = Stopwatch.StartNew();

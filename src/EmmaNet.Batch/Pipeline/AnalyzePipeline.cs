@@ -159,8 +159,7 @@ public sealed class AnalyzePipeline(IVideoSource source, FrameAnalyzer analyzer,
         (options.Features is { } f ? FeatureModels(f) : analyzer.Models).Concat(options.Fusion is { } fusion ? [("fusion", fusion.Model.Model)] : []);
 
     /// <summary>Every model whose output the features hold, by role (the identity a fusion model checks).</summary>
-    public IEnumerable<(string Role, Models.ModelIdentity Model)> FeatureModels(FeatureOutput features) =>
-        analyzer.Models.Append(("voice_activity", features.Audio.VoiceActivityModel)).Concat(features.Audio.CnnModel is { } cnn ? [("audio_cnn", cnn)] : []);
+    public IEnumerable<(string Role, Models.ModelIdentity Model)> FeatureModels(FeatureOutput features) => AnalyzerModels.FeatureModels(analyzer, features.Audio);
 
     /// <summary>
     /// Null when every output the run writes is there, complete (footer and schema read) and made from this input with

@@ -1,7 +1,7 @@
-namespace EmmaNet.Batch.Cli;
+namespace EmmaNet.Batch.Pipeline;
 
-/// <summary>The models a command loads, disposed together when it ends (in reverse order of loading).</summary>
-internal sealed class Owned : IDisposable
+/// <summary>Models loaded together, disposed together (in reverse order of loading).</summary>
+public sealed class Owned : IDisposable
 {
     private readonly List<IDisposable> _items = new();
 

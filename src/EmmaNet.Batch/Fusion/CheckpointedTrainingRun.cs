@@ -1,17 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
-using EmmaNet.Batch.Fusion;
 using Microsoft.Extensions.Logging;
 
-namespace EmmaNet.Batch.Cli;
+namespace EmmaNet.Batch.Fusion;
 
 /// <summary>
 /// What makes <c>train</c> behave like a long job: one checkpoint per fold in <paramref name="folder"/> (resumed with
-/// <c>--resume</c>, replaced otherwise, removed when training ends), a live progress line on a terminal, and an
-/// epoch log line with the time left.
+/// <c>--resume</c>, replaced otherwise, removed when training ends), a live progress line (given to
+/// <paramref name="liveLine"/>, which redraws it in place; an empty line clears it; null: none, as when not on a
+/// terminal), and an epoch log line with the time left.
 /// </summary>
-internal sealed class TrainRun(string folder, bool resume, int maxEpochs, ILogger logger, CancellationToken cancellationToken) : ITrainingRun
+public sealed class CheckpointedTrainingRun(string folder, bool resume, int maxEpochs, ILogger logger, CancellationToken cancellationToken, Action<string>? liveLine = null) : ITrainingRun
 {
+    private readonly Action<string>? _liveLine = liveLine;
     private readonly Stopwatch _sinceDrawn = Stopwatch.StartNew();
     private readonly List<double> _epochSeconds = new();
 
@@ -31,17 +32,15 @@ internal sealed class TrainRun(string folder, bool resume, int maxEpochs, ILogge
                 File.Delete(path);
             }
         }
-        IProgress<TrainingProgress>? progress = ConsoleProgress.IsInteractive ? new Line(this, fold, folds) : null;
+        IProgress<TrainingProgress>? progress = _liveLine is null ? null : new Line(this, fold, folds);
         return new TrainingControl(progress, path, resume, dataIdentity, cancellationToken);
     }
 
-    public void LogEpoch(int fold, int folds, EpochReport e)
+    public void LogEpoch(int fold, int folds, EpochReport epoch)
     {
+        var e = epoch;
         _epochSeconds.Add(e.Seconds);
-        if (ConsoleProgress.IsInteractive)
-        {
-            Console.Error.Write("\r\u001b[K");
-        }
+        _liveLine?.Invoke("");
         logger.LogInformation("fold {Fold}/{Folds} epoch {Epoch}/{Epochs}: loss {Loss:F4}, held-out loss {Held:F4}, macro F1 {F1:F3}, learning rate {Rate:g3}, {Seconds:F1} s; at most {Left} left",
             fold, folds, e.Epoch, maxEpochs, e.TrainLoss, e.ValidLoss, e.ValidMacroF1, e.LearningRate, e.Seconds, Left(fold, folds, e.Epoch, 0));
     }
@@ -69,7 +68,7 @@ internal sealed class TrainRun(string folder, bool resume, int maxEpochs, ILogge
     }
 
     /// <summary>The live line on a terminal, redrawn at most four times a second.</summary>
-    private sealed class Line(TrainRun run, int fold, int folds) : IProgress<TrainingProgress>
+    private sealed class Line(CheckpointedTrainingRun run, int fold, int folds) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress p)
         {
@@ -80,7 +79,7 @@ internal sealed class TrainRun(string folder, bool resume, int maxEpochs, ILogge
             run._sinceDrawn.Restart();
             var last = p.Last is { } e ? string.Create(CultureInfo.InvariantCulture, $", last epoch: held-out loss {e.ValidLoss:F4}, macro F1 {e.ValidMacroF1:F3}") : "";
             var left = run._epochSeconds.Count == 0 ? "" : ", at most " + run.Left(fold, folds, p.Epoch - 1, p.EpochSeconds) + " left";
-            Console.Error.Write(string.Create(CultureInfo.InvariantCulture, $"\r\u001b[Kfold {fold}/{folds} epoch {p.Epoch}/{p.Epochs} batch {p.Batch}/{p.Batches} ({100.0 * p.Batch / p.Batches:F0}%){last}{left}"));
+            run._liveLine!(string.Create(CultureInfo.InvariantCulture, $"fold {fold}/{folds} epoch {p.Epoch}/{p.Epochs} batch {p.Batch}/{p.Batches} ({100.0 * p.Batch / p.Batches:F0}%){last}{left}"));
         }
     }
 }
