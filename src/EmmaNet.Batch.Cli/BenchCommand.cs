@@ -39,7 +39,8 @@ internal static class BenchCommand
                 var media = await MediaProber.ProbeAsync(path, ct);
                 var store = ModelStore.Open(parse.GetValue(common.Models));
                 var sessions = new SessionFactory(common.Execution(parse), logger);
-                using var models = AnalyzerModels.Load(audioOptions.Into(parse, faceOptions.Into(parse, new ModelChoice(RunMode.Predictions))), store, sessions);
+                using var models = AnalyzerModels.Load(audioOptions.Into(parse, faceOptions.Into(parse, new ModelChoice(RunMode.Predictions, RequireFusionFit: false))), store, sessions);
+                // The default fusion model is timed even with --no-mesh or --no-reidentify, which it does not fit.
                 // Beside the product's networks: the square-input detector and PoseNet they replaced, and log-mel for its cost.
                 using var squareDetector = new BlazeFaceDetector(store, sessions, new BlazeFaceOptions(FitToFrame: false));
                 using var squarePose = new PoseModel(store, sessions, fitToFrame: false);

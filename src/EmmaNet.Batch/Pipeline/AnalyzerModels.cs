@@ -26,7 +26,8 @@ public enum AudioFeatureKind
 /// Which networks a run loads. <paramref name="Audio"/> null: DeepSpectrum, or with predictions what the fusion model
 /// was trained on; <paramref name="AudioCnn"/> a user's ImageNet CNN instead of the bundled ResNet18;
 /// <paramref name="OpenPose"/> an OpenPose body model instead of PoseNet; <paramref name="Fusion"/> a fusion model
-/// instead of the default one (whose training record is then required).
+/// instead of the default one (whose training record is then required). <paramref name="RequireFusionFit"/> false
+/// loads a fusion model that does not fit the feature extractors (for <c>bench</c>, which times it, not its readings).
 /// </summary>
 public sealed record ModelChoice(
     RunMode Mode,
@@ -36,7 +37,8 @@ public sealed record ModelChoice(
     string? AudioCnn = null,
     string AudioCnnOutput = DeepSpectrumModel.DefaultOutput,
     string? OpenPose = null,
-    string? Fusion = null);
+    string? Fusion = null,
+    bool RequireFusionFit = true);
 
 /// <summary>
 /// Every network a run uses, loaded once and owned here (disposed together, in reverse order of loading; what was
@@ -113,7 +115,7 @@ public sealed class AnalyzerModels : IDisposable
             var cnn = kind == AudioFeatureKind.LogMel ? null
                 : owned.Add(choice.AudioCnn is { } path ? DeepSpectrumModel.FromFile(path, sessions, choice.AudioCnnOutput) : DeepSpectrumModel.Bundled(store, sessions));
             var audio = new AudioFeatureExtractor(vad, cnn);
-            if (fusion?.Mismatch(ExtractorIdentity.FromModels(FeatureModels(analyzer, audio))) is { } problem)
+            if (choice.RequireFusionFit && fusion?.Mismatch(ExtractorIdentity.FromModels(FeatureModels(analyzer, audio))) is { } problem)
             {
                 throw new ModelException($"{fusion.Model.FileName} does not fit these feature extractors: {problem}");
             }
