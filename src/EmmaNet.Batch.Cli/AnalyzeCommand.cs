@@ -1,8 +1,6 @@
 using System.CommandLine;
 using EmmaNet.Batch.Faces;
 using EmmaNet.Batch.Fusion;
-using EmmaNet.Batch.Models;
-using EmmaNet.Batch.Onnx;
 using EmmaNet.Batch.Pipeline;
 using Microsoft.Extensions.Logging;
 
@@ -22,48 +20,20 @@ internal static class AnalyzeCommand
         var noFusion = new Option<bool>("--no-fusion") { Description = "Face detections only: no features, no predictions" };
         var subject = new Option<SubjectChoice>("--subject") { Description = "Whose emotions: all (every tracked face), largest, left or right", DefaultValueFactory = _ => SubjectChoice.All };
         var fusionBatch = (new Option<int>("--fusion-batch") { Description = "Windows per fusion call at most (windows of several videos share calls)", DefaultValueFactory = _ => 64 }).AtLeast(1);
-        var audioOptions = new AudioOptions();
-        var faceOptions = new FaceOptions();
-        var common = new CommonOptions();
         var command = new Command("analyze", "Analyse videos: face detections, per-frame emotions and attention weights, as Parquet") { batch, fusion, noFusion, subject, fusionBatch };
         batchInputs.AddTo(command);
-        audioOptions.AddTo(command);
-        faceOptions.AddTo(command);
-        common.AddTo(command);
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) =>
         {
-            using var logging = common.Begin(parse);
-            var logger = logging.CreateLogger("emmanet");
-            var (batchRun, videoSource, exit) = batchInputs.Prepare(parse, logger);
-            if (batchRun is null || videoSource is null)
+            var mode = parse.GetValue(noFusion) ? RunMode.Faces : RunMode.Predictions;
+            var choice = new ModelChoice(mode, Fusion: parse.GetValue(fusion));
+            return batchInputs.RunAsync("analyze", parse, choice, (models, logger) =>
             {
-                return exit;
-            }
-
-            var options = new AnalyzeOptions(parse.GetValue(batchInputs.Output)!, parse.GetValue(batchInputs.VideosInFlight), parse.GetValue(batch), Force: parse.GetValue(batchInputs.Force));
-            var choice = new ModelChoice(parse.GetValue(noFusion) ? RunMode.Faces : RunMode.Predictions, Fusion: parse.GetValue(fusion));
-            AnalyzerModels models;
-            try
-            {
-                models = AnalyzerModels.Load(audioOptions.Into(parse, faceOptions.Into(parse, choice)), ModelStore.Open(parse.GetValue(common.Models)), new SessionFactory(common.Execution(parse), logger));
-            }
-            catch (ModelException ex)
-            {
-                logger.LogError("{Message}", ex.Message);
-                return ExitCodes.CouldNotRun;
-            }
-            using var held = models;
-            if (models.Fusion is { } fusionModel)
-            {
-                logger.LogInformation("Fusion model {Model} ({Variant}, T = {Steps}): {Training}", fusionModel.Model.FileName, fusionModel.Variant, fusionModel.Steps, fusionModel.Training);
-                options = options with
+                if (models.Fusion is { } model)
                 {
-                    Features = new FeatureOutput(parse.GetValue(subject), models.Audio!, WriteTables: false),
-                    Fusion = new PredictionOutput(fusionModel, Math.Max(1, parse.GetValue(fusionBatch))),
-                };
-            }
-            var pipeline = new AnalyzePipeline(videoSource, models.Analyzer, logger);
-            return await PipelineRun.RunAsync("analyze", pipeline, batchRun, options, logger, cancellationToken);
+                    logger.LogInformation("Fusion model {Model} ({Variant}, T = {Steps}): {Training}", model.Model.FileName, model.Variant, model.Steps, model.Training);
+                }
+                return batchInputs.Options(parse, mode) with { DetectorBatch = parse.GetValue(batch), Subject = parse.GetValue(subject), WindowsPerCall = parse.GetValue(fusionBatch) };
+            }, cancellationToken);
         });
         return command;
     }

@@ -1,16 +1,22 @@
 using System.CommandLine;
-using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Inputs;
+using EmmaNet.Batch.Models;
+using EmmaNet.Batch.Onnx;
+using EmmaNet.Batch.Pipeline;
 using Microsoft.Extensions.Logging;
 
 namespace EmmaNet.Batch.Cli;
 
-/// <summary>The videos one run takes (this shard's share), the inputs that named nothing, and how long to wait for the output folder's lock.</summary>
-internal sealed record BatchRun(IReadOnlyList<VideoInput> Videos, IReadOnlyList<string> Missing, Shard Shard, TimeSpan LockWait);
-
-/// <summary>What the batch commands (<c>analyze</c>, <c>extract</c>) share: the inputs, the output folder, <c>--force</c>, <c>--videos-in-flight</c>, sharding and the lock wait.</summary>
+/// <summary>
+/// What the batch commands (<c>analyze</c>, <c>extract</c>) share: the inputs, the output folder, <c>--force</c>,
+/// <c>--videos-in-flight</c>, sharding, the lock wait, the hardware decoder, and the voice, face and common options.
+/// </summary>
 internal sealed class BatchInputs
 {
+    private readonly AudioOptions _audio = new();
+    private readonly FaceOptions _faces = new();
+    private readonly CommonOptions _common = new();
+
     public Argument<string[]> Inputs { get; } = new("inputs") { Description = "Video files and/or folders (searched recursively)", Arity = ArgumentArity.OneOrMore };
 
     public Option<string> Output { get; } = (new Option<string>("--output", "-o") { Description = "Output folder", Required = true }).NotBlank();
@@ -34,72 +40,55 @@ internal sealed class BatchInputs
         command.Options.Add(ShardOption);
         command.Options.Add(WaitLock);
         command.Options.Add(HardwareDecoder);
-    }
-
-    /// <summary>What a batch command starts from: this shard's videos and the video source, or the exit code when it cannot start.</summary>
-    public (BatchRun? Run, Pipeline.FfmpegVideoSource? Source, int ExitCode) Prepare(ParseResult parse, ILogger logger)
-    {
-        var (run, exit) = Scan(parse, logger);
-        if (run is null)
-        {
-            return (null, null, exit!.Value);
-        }
-        return VideoSource(parse, logger) is { } source ? (run, source, ExitCodes.Success) : (null, null, ExitCodes.CouldNotRun);
-    }
-
-    /// <summary>The video source: ffmpeg on the CPU, or with the hardware decoder asked for once it is checked to work here (an error otherwise, never a silent fall back).</summary>
-    private Pipeline.FfmpegVideoSource? VideoSource(ParseResult parse, ILogger logger)
-    {
-        var method = parse.GetValue(HardwareDecoder)!;
-        if (method == "none")
-        {
-            return new Pipeline.FfmpegVideoSource();
-        }
-        if (HardwareDecoding.Check(method) is { } reason)
-        {
-            logger.LogError("--hwaccel {Method}: hardware decoding is not available here ({Reason}); run without --hwaccel to decode on the CPU", method, reason);
-            return null;
-        }
-        logger.LogInformation("Decoding video with ffmpeg -hwaccel {Method}", method);
-        return new Pipeline.FfmpegVideoSource(method);
+        _audio.AddTo(command);
+        _faces.AddTo(command);
+        _common.AddTo(command);
     }
 
     /// <summary>
-    /// The videos given, this shard's share of them: missing paths reported one line each; no video at all (in any
-    /// shard) or a bad shard is an exit code. A shard with no video of its own is not an error.
+    /// A batch command's action: its logging, this shard's videos, the video source and the models the choice names
+    /// (with the voice and face options), then the pipeline over the batch with the options made from them; an exit
+    /// code (<see cref="ExitCodes"/>).
     /// </summary>
-    private (BatchRun? Run, int? ExitCode) Scan(ParseResult parse, ILogger logger)
+    public Task<int> RunAsync(string name, ParseResult parse, ModelChoice choice, Func<AnalyzerModels, ILogger, AnalyzeOptions> options, CancellationToken cancellationToken)
     {
-        Shard shard;
-        try
+        choice = _audio.Into(parse, _faces.Into(parse, choice));
+        return _common.RunAsync(parse, async logger =>
         {
-            shard = parse.GetValue(ShardOption) is { } text ? Shard.Parse(text) : Shard.FromEnvironment(Environment.GetEnvironmentVariable) ?? Shard.Whole;
-        }
-        catch (FormatException ex)
+            var (batch, source, exit) = Prepare(parse, logger);
+            if (batch is null || source is null)
+            {
+                return exit;
+            }
+            using var models = AnalyzerModels.Load(choice, ModelStore.Open(parse.GetValue(_common.Models)), new SessionFactory(_common.Execution(parse), logger));
+            var pipeline = new AnalyzePipeline(source, models.Networks, logger);
+            return await BatchRunner.RunAsync(name, pipeline, batch, options(models, logger), new ConsoleProgress(logger), logger, cancellationToken);
+        });
+    }
+
+    /// <summary>The output folder and the batch settings every batch command takes, for its run's options.</summary>
+    public AnalyzeOptions Options(ParseResult parse, RunMode mode) =>
+        new(parse.GetValue(Output)!, mode, VideosInFlight: parse.GetValue(VideosInFlight), Force: parse.GetValue(Force));
+
+    /// <summary>What a batch command starts from: this shard's videos and the video source, or the exit code when it cannot start.</summary>
+    private (BatchRun? Run, FfmpegVideoSource? Source, int ExitCode) Prepare(ParseResult parse, ILogger logger)
+    {
+        var (run, exit) = BatchRun.Scan(parse.GetValue(Inputs)!, parse.GetValue(ShardOption), TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(WaitLock))), logger);
+        if (run is null)
         {
-            logger.LogError("{Message}", ex.Message);
-            return (null, ExitCodes.CouldNotRun);
+            return (null, null, exit);
         }
-        var (videos, missing, notes) = InputScanner.ScanWithNotes(parse.GetValue(Inputs)!);
-        foreach (var note in notes)
+        var method = parse.GetValue(HardwareDecoder)!;
+        var (source, problem) = FfmpegVideoSource.For(method);
+        if (source is null)
         {
-            logger.LogWarning("{Note}", note);
+            logger.LogError("--hwaccel {Method}: hardware decoding is not available here ({Reason}); run without --hwaccel to decode on the CPU", method, problem);
+            return (null, null, ExitCodes.CouldNotRun);
         }
-        foreach (var path in missing)
+        if (method != "none")
         {
-            logger.LogError("{Message}", new MediaException(path, "file not found").Message);
+            logger.LogInformation("Decoding video with ffmpeg -hwaccel {Method}", method);
         }
-        if (videos.Count == 0)
-        {
-            logger.LogError("No videos found in the inputs");
-            return (null, missing.Count > 0 ? ExitCodes.SomeVideosFailed : ExitCodes.CouldNotRun);
-        }
-        var mine = videos.Where(shard.Owns).ToList();
-        if (!shard.IsWhole)
-        {
-            logger.LogInformation("Shard {Index}/{Count}: {Mine} of {All} videos", shard.Index, shard.Count, mine.Count, videos.Count);
-        }
-        // Missing inputs are reported by the first shard only, so a cluster counts each once.
-        return (new BatchRun(mine, shard.Index == 0 ? missing : [], shard, TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(WaitLock)))), null);
+        return (run, source, ExitCodes.Success);
     }
 }

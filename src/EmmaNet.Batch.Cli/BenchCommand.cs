@@ -1,12 +1,9 @@
 using System.CommandLine;
-using EmmaNet.Batch.Audio;
 using EmmaNet.Batch.Bench;
 using EmmaNet.Batch.Decoding;
-using EmmaNet.Batch.Faces;
 using EmmaNet.Batch.Models;
 using EmmaNet.Batch.Onnx;
 using EmmaNet.Batch.Pipeline;
-using EmmaNet.Batch.Pose;
 using Microsoft.Extensions.Logging;
 
 namespace EmmaNet.Batch.Cli;
@@ -29,38 +26,19 @@ internal static class BenchCommand
         common.AddTo(command);
         audioOptions.AddTo(command);
         faceOptions.AddTo(command);
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => common.RunAsync(parse, async logger =>
         {
-            using var logging = common.Begin(parse);
-            var logger = logging.CreateLogger("emmanet");
-            var path = Path.GetFullPath(parse.GetValue(video)!);
-            try
+            var choice = audioOptions.Into(parse, faceOptions.Into(parse, new ModelChoice(RunMode.Predictions)));
+            var sessions = new SessionFactory(common.Execution(parse), logger);
+            var result = await AnalyzeBenchmark.RunAsync(Path.GetFullPath(parse.GetValue(video)!), choice, ModelStore.Open(parse.GetValue(common.Models)), sessions, parse.GetValue(baseline), logger, ct);
+            if (result.Failure is { } failure)
             {
-                var media = await MediaProber.ProbeAsync(path, ct);
-                var store = ModelStore.Open(parse.GetValue(common.Models));
-                var sessions = new SessionFactory(common.Execution(parse), logger);
-                using var models = AnalyzerModels.Load(audioOptions.Into(parse, faceOptions.Into(parse, new ModelChoice(RunMode.Predictions, RequireFusionFit: false))), store, sessions);
-                // The default fusion model is timed even with --no-mesh or --no-reidentify, which it does not fit.
-                // Beside the product's networks: the square-input detector and PoseNet they replaced, and log-mel for its cost.
-                using var squareDetector = new BlazeFaceDetector(store, sessions, new BlazeFaceOptions(FitToFrame: false));
-                using var squarePose = new PoseModel(store, sessions, fitToFrame: false);
-                using var vad = new SileroVad(store, sessions);
-                var networks = new BenchNetworks(models.Detector, squareDetector, models.Expression!, models.Pose!, squarePose, models.Fusion!, models.Audio!, new AudioFeatureExtractor(vad), models.Identity, models.Mesh);
-                var result = await AnalyzeBenchmark.RunAsync(media, path, networks, parse.GetValue(baseline), logger, ct);
-                if (result.Failure is { } failure)
-                {
-                    logger.LogError("{Message}", failure);
-                    return ExitCodes.SomeVideosFailed;
-                }
-                Console.Write(parse.GetValue(json) ? BenchReport.Json(result.Result!) : BenchReport.Text(result.Result!));
-                return ExitCodes.Success;
+                logger.LogError("{Message}", failure);
+                return ExitCodes.SomeVideosFailed;
             }
-            catch (Exception ex) when (ex is MediaException or ModelException)
-            {
-                logger.LogError("{Message}", ex.Message);
-                return ExitCodes.CouldNotRun;
-            }
-        });
+            Console.Write(parse.GetValue(json) ? BenchReport.Json(result.Result!) : BenchReport.Text(result.Result!));
+            return ExitCodes.Success;
+        }));
         return command;
     }
 }

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
 using EmmaNet.Batch.Fusion;
 
 namespace EmmaNet.Batch.Cli;
@@ -12,8 +10,6 @@ namespace EmmaNet.Batch.Cli;
 /// </summary>
 internal static class BenchTrainCommand
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     public static Command Create()
     {
         var json = new Option<bool>("--json") { Description = "Machine-readable output" };
@@ -32,24 +28,7 @@ internal static class BenchTrainCommand
             var count = parse.GetValue(threads) is > 0 and var t ? t : Environment.ProcessorCount;
             var asJson = parse.GetValue(json);
             var r = TrainingBenchmark.Run(config, count, parse.GetValue(ticks), parse.GetValue(seconds), asJson ? null : m => Console.Error.WriteLine("bench-train: " + m));
-            if (asJson)
-            {
-                Console.WriteLine(JsonSerializer.Serialize(r, JsonOptions));
-                return ExitCodes.Success;
-            }
-            var inv = CultureInfo.InvariantCulture;
-            Console.WriteLine($"network           {r.Config}");
-            Console.WriteLine(string.Create(inv, $"work per window   {r.ForwardFlopsPerWindow / 1e6:F1} MFLOP forward + {r.BackwardFlopsPerWindow / 1e6:F1} MFLOP backward (matrix products), {r.Threads} threads"));
-            Console.WriteLine(string.Create(inv, $"feature set       {r.MemoryTicks} ticks ({r.MemoryWindows} labelled windows as views): {r.DatasetMiB:F0} MiB managed, {r.BytesPerTick:F0} bytes per tick"));
-            Console.WriteLine("                  gradient (fwd+bwd)   optimiser step      forward only        GFLOP/s   peak RSS");
-            foreach (var (name, s) in new[] { ("reference", r.Reference), ("fast path", r.Fast) })
-            {
-                Console.WriteLine(string.Create(inv, $"{name,-17} {s.GradientWindowsPerSecond,9:F0} windows/s  {s.StepWindowsPerSecond,9:F0} windows/s  {s.ForwardWindowsPerSecond,9:F0} windows/s  {s.GigaflopsPerSecond,7:F1}  {s.PeakMemoryMiB,5} MiB"));
-            }
-            Console.WriteLine(string.Create(inv, $"speed-up          {r.Speedup:F1}x (gradient), {r.ForwardSpeedup:F1}x (forward)"));
-            Console.WriteLine(string.Create(inv, $"what limits it    fast path on 1 thread {r.FastOneThreadGradientWindowsPerSecond:F0} windows/s: {100 * r.ParallelEfficiency:F0}% parallel efficiency on {r.Threads} threads; matrix kernel alone {r.SgemmOneCoreGigaflops:F0} GFLOP/s per core: the whole pass reaches {100 * r.GemmEfficiency:F0}% of it"));
-            var p = r.Projection;
-            Console.WriteLine(string.Create(inv, $"Aff-Wild2 EXPR    {p.Folds} folds x {p.Epochs} epochs over {p.Ticks} ticks: reference {p.ReferenceHours:F1} h, fast path {p.FastHours:F1} h on this machine"));
+            Console.Write(asJson ? TrainingBenchmarkReport.Json(r) : TrainingBenchmarkReport.Text(r));
             return ExitCodes.Success;
         });
         return command;

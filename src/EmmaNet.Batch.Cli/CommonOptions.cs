@@ -42,27 +42,21 @@ internal sealed class CommonOptions
     /// Starts a command that runs networks: its logging, and the process-wide choice its options make (the image
     /// backend, said unless it is OpenCV as expected).
     /// </summary>
-    public ILoggerFactory Begin(ParseResult parse)
+    private ILoggerFactory Begin(ParseResult parse)
     {
         var logging = CliLogging.Create(parse.GetValue(Verbose));
         ImageOps.Use(parse.GetValue(ImageBackend), logging.CreateLogger("emmanet"));
         return logging;
     }
 
-    private static Option<ImageBackend> ImageBackendOption()
-    {
-        var option = new Option<ImageBackend>("--image-ops")
+    /// <summary>A command's action that runs networks, with <see cref="Begin"/>'s logging and <see cref="CliLogging.RunAsync(Func{ILoggerFactory}, Func{ILogger, Task{int}})"/>'s handling of bad inputs.</summary>
+    public Task<int> RunAsync(ParseResult parse, Func<ILogger, Task<int>> action) => CliLogging.RunAsync(() => Begin(parse), action);
+
+    private static Option<ImageBackend> ImageBackendOption() =>
+        new Option<ImageBackend>("--image-ops")
         {
             Description = "Resize and warp with auto (OpenCV where its native library loads, else managed code), opencv or managed",
             DefaultValueFactory = _ => Batch.Imaging.ImageBackend.Auto,
-        };
-        option.Validators.Add(result =>
-        {
-            if (result.TryValue<ImageBackend>(out var backend) && backend == Batch.Imaging.ImageBackend.OpenCv && ImageOps.OpenCvLoadProblem() is { } problem)
-            {
-                result.AddError($"--image-ops opencv: OpenCV's native library does not load: {problem}");
-            }
-        });
-        return option;
-    }
+        }.Must(backend => backend == Batch.Imaging.ImageBackend.OpenCv && ImageOps.OpenCvLoadProblem() is { } problem
+            ? $"--image-ops opencv: OpenCV's native library does not load: {problem}" : null);
 }

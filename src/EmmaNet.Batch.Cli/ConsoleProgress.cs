@@ -6,11 +6,12 @@ using Spectre.Console;
 namespace EmmaNet.Batch.Cli;
 
 /// <summary>
-/// Progress for <c>analyze</c>: on a terminal, a live bar per video and one overall (in seconds of video);
-/// otherwise (cron, CI, pipes) a plain log line when each video starts and ends.
+/// Progress for <c>analyze</c> and <c>extract</c>: on a terminal, a live bar per video and one overall (in seconds of
+/// video) beside the log lines; otherwise (cron, CI, pipes) the log lines alone (<see cref="LoggingProgress"/>).
 /// </summary>
-internal sealed class ConsoleProgress(ILogger logger) : IAnalyzeProgress
+internal sealed class ConsoleProgress(ILogger logger) : IRunDisplay
 {
+    private readonly LoggingProgress _log = new(logger, logStarts: !IsInteractive);
     private readonly ConcurrentDictionary<VideoJob, ProgressTask> _tasks = new();
     private ProgressContext? _context;
     private ProgressTask? _overall;
@@ -40,23 +41,15 @@ internal sealed class ConsoleProgress(ILogger logger) : IAnalyzeProgress
     public void Started(IReadOnlyList<VideoJob> jobs)
     {
         _total = jobs.Count;
-        logger.LogInformation("Analysing {Count} video(s)", jobs.Count);
+        _log.Started(jobs);
     }
 
     public void VideoStarted(VideoJob job)
     {
-        if (job.RedoReason is { } reason)
-        {
-            // Said even with the live display: a re-run that redoes work must say why.
-            logger.LogInformation("{Video}: analysing again: {Reason}", job.Input.Path, reason);
-        }
+        _log.VideoStarted(job);
         if (_context is not null)
         {
             _tasks[job] = _context.AddTask(Markup.Escape(job.Input.VideoId), maxValue: 1);
-        }
-        else
-        {
-            logger.LogInformation("{Video}: started", job.Input.Path);
         }
     }
 
@@ -75,22 +68,7 @@ internal sealed class ConsoleProgress(ILogger logger) : IAnalyzeProgress
         {
             _overall.Value = Math.Min(1, (double)done / _total);
         }
-        foreach (var warning in outcome.Warnings)
-        {
-            logger.LogWarning("{Video}: {Warning}", outcome.Input.Path, warning);
-        }
-        switch (outcome.Status)
-        {
-            case VideoStatus.Done:
-                logger.LogInformation("{Video}: done, {Frames} frames, {Faces} faces{Summary} -> {Output}", outcome.Input.Path, outcome.ProcessedFrames, outcome.Faces, outcome.Summary is null ? "" : ", " + outcome.Summary, outcome.OutputPath);
-                break;
-            case VideoStatus.Skipped:
-                logger.LogInformation("{Video}: skipped, output already complete ({Output})", outcome.Input.Path, outcome.OutputPath);
-                break;
-            default:
-                logger.LogError("{Message}", outcome.Message);
-                break;
-        }
+        _log.VideoFinished(outcome);
         foreach (var (job, task) in _tasks)
         {
             if (job.Input == outcome.Input)

@@ -2,8 +2,6 @@ using System.CommandLine;
 using EmmaNet.Batch.Abaw;
 using EmmaNet.Batch.Evaluation;
 using EmmaNet.Batch.Files;
-using EmmaNet.Batch.Fusion;
-using EmmaNet.Batch.Output;
 using Microsoft.Extensions.Logging;
 
 namespace EmmaNet.Batch.Cli;
@@ -23,45 +21,32 @@ internal static class EvaluateCommand
         var csv = new Option<string?>("--csv") { Description = "Also write one CSV row per person and one for all frames" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Debug logging" };
         var command = new Command("evaluate", "Score predictions against Aff-Wild2 EXPR annotations (per-class F1, accuracy, Avg F1)") { pred, labels, tolerance, json, csv, verbose };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => CliLogging.RunAsync(parse.GetValue(verbose), async logger =>
         {
-            using var logging = CliLogging.Create(parse.GetValue(verbose));
-            var logger = logging.CreateLogger("emmanet");
-            try
+            var predictions = await PredictionSources.ReadAsync(parse.GetValue(pred)!, w => logger.LogWarning("{Warning}", w), cancellationToken);
+            var annotations = ExprAnnotation.ReadFolder(parse.GetValue(labels)!);
+            if (annotations.Count == 0)
             {
-                var predictions = await PredictionSources.ReadAsync(parse.GetValue(pred)!, w => logger.LogWarning("{Warning}", w), cancellationToken);
-                var annotations = ExprAnnotation.ReadFolder(parse.GetValue(labels)!);
-                if (annotations.Count == 0)
-                {
-                    logger.LogError("{Folder}: no annotation files (*.txt)", parse.GetValue(labels));
-                    return ExitCodes.CouldNotRun;
-                }
-                var (videos, overall, problems) = Evaluator.Evaluate(annotations, predictions, parse.GetValue(tolerance));
-                if (problems.Count > 0)
-                {
-                    problems.ForEach(p => logger.LogError("{Problem}", p));
-                    return ExitCodes.CouldNotRun;
-                }
-                Console.Write(ResultsTable.Format(videos.Select(v => (v.Name, v.Metrics, (double?)null)).Append((EvaluationReport.AllFrames, overall, null))));
-                Console.WriteLine("(per-class F1, accuracy and Avg F1 = mean of the 8 per-class F1s, in %; -1 frames skipped)");
-                Console.WriteLine();
-                Console.Write(EvaluationReport.Confusion(overall));
-                if (parse.GetValue(json) is { } jsonPath)
-                {
-                    await AtomicFile.WriteAllTextAsync(jsonPath, EvaluationReport.Json(videos, overall), cancellationToken);
-                }
-                if (parse.GetValue(csv) is { } csvPath)
-                {
-                    await AtomicFile.WriteAllTextAsync(csvPath, EvaluationReport.Csv(videos, overall), cancellationToken);
-                }
-                return ExitCodes.Success;
-            }
-            catch (Exception ex) when (ex is IOException or FormatException or InvalidDataException or UnauthorizedAccessException)
-            {
-                logger.LogError("{Message}", ex.Message);
+                logger.LogError("{Folder}: no annotation files (*.txt)", parse.GetValue(labels));
                 return ExitCodes.CouldNotRun;
             }
-        });
+            var (videos, overall, problems) = Evaluator.Evaluate(annotations, predictions, parse.GetValue(tolerance));
+            if (problems.Count > 0)
+            {
+                problems.ForEach(p => logger.LogError("{Problem}", p));
+                return ExitCodes.CouldNotRun;
+            }
+            Console.Write(EvaluationReport.Text(videos, overall));
+            if (parse.GetValue(json) is { } jsonPath)
+            {
+                await AtomicFile.WriteAllTextAsync(jsonPath, EvaluationReport.Json(videos, overall), cancellationToken);
+            }
+            if (parse.GetValue(csv) is { } csvPath)
+            {
+                await AtomicFile.WriteAllTextAsync(csvPath, EvaluationReport.Csv(videos, overall), cancellationToken);
+            }
+            return ExitCodes.Success;
+        }));
         return command;
     }
 }

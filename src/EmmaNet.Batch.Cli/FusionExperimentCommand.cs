@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using EmmaNet.Batch.Fusion;
 
 namespace EmmaNet.Batch.Cli;
@@ -12,14 +11,6 @@ namespace EmmaNet.Batch.Cli;
 /// </summary>
 internal static class FusionExperimentCommand
 {
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
-
     public static Command Create()
     {
         var train = (new Option<int>("--train") { Description = "Training windows", DefaultValueFactory = _ => 1600 }).AtLeast(1);
@@ -46,29 +37,11 @@ internal static class FusionExperimentCommand
             var results = CueStudy.Run(taskList, variantList, parse.GetValue(seeds), settings, asJson ? null : r => Console.Error.Write(string.Create(CultureInfo.InvariantCulture, $"\r{r.Task} seed {r.Seed} {CueStudy.Name(r.Variant)}: F1 {r.MacroF1:F3}          ")));
             var summaries = CueStudy.Summarise(results);
             var claims = CueStudy.Claims(results, settings.Steps);
-            if (asJson)
+            if (!asJson)
             {
-                Console.WriteLine(JsonSerializer.Serialize(new { settings, results, summaries, claims }, JsonOptions));
-                return ExitCodes.Success;
+                Console.Error.WriteLine();
             }
-            Console.Error.WriteLine();
-            var inv = CultureInfo.InvariantCulture;
-            foreach (var task in taskList)
-            {
-                Console.WriteLine($"task {task.ToString().ToLowerInvariant()} ({parse.GetValue(seeds)} seeds, T = {settings.Steps}, {(settings.BidirectionalContext ? "bidirectional" : "forward-only")} context encoders{(settings.PresenceInput ? ", presence input" : "")}{(settings.StepPosition ? ", step position" : "")})");
-                Console.WriteLine("variant      macro F1 (mean ± sd)   attention argmax at the cue (mean ± sd)");
-                foreach (var s in summaries.Where(s => s.Task == task))
-                {
-                    var peak = double.IsNaN(s.AttentionAtCueMean) ? "-" : string.Create(inv, $"{s.AttentionAtCueMean:P1} ± {s.AttentionAtCueStd:P1}");
-                    Console.WriteLine(string.Create(inv, $"{CueStudy.Name(s.Variant),-12} {s.MacroF1Mean,8:F3} ± {s.MacroF1Std:F3}        {peak}"));
-                }
-                foreach (var c in claims.Where(c => c.Task == task))
-                {
-                    Console.WriteLine(string.Create(inv, $"  {(c.Holds ? "holds   " : "does not")} {c.Claim}: {c.MeanDifference:+0.000;-0.000} ± {c.Std:F3}"));
-                }
-                Console.WriteLine();
-            }
-            Console.WriteLine(string.Create(inv, $"(a claim holds when its mean paired difference over seeds exceeds two standard deviations; a uniform attention guess peaks at the cue {1.0 / settings.Steps:P1} of the time)"));
+            Console.Write(asJson ? CueStudyReport.Json(settings, results, summaries, claims) : CueStudyReport.Text(taskList, parse.GetValue(seeds), settings, summaries, claims));
             return ExitCodes.Success;
         });
         return command;

@@ -4,68 +4,51 @@ using System.Globalization;
 namespace EmmaNet.Batch.Cli;
 
 /// <summary>
-/// Range checks on numeric options, done by the parser: a value out of range is a parse error (exit 2, one line
-/// naming the option, the value and the range; Program.cs), never an exception or a hang further in.
+/// Checks on option values, done by the parser: a bad value is a parse error (exit 2, one line naming the option, the
+/// value and what it must be; Program.cs), never an exception or a hang further in.
 /// </summary>
 internal static class OptionChecks
 {
-    /// <summary>The option's value, or false when it did not even convert (the parser reports that error itself).</summary>
-    public static bool TryValue<T>(this System.CommandLine.Parsing.OptionResult result, out T value)
-    {
-        try
-        {
-            value = result.GetValueOrDefault<T>();
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            value = default!;
-            return false;
-        }
-    }
-
-    public static Option<int> AtLeast(this Option<int> option, int minimum)
+    /// <summary>A parse error when <paramref name="problem"/> finds one in the value; none when the value did not even convert (the parser reports that itself).</summary>
+    public static Option<T> Must<T>(this Option<T> option, Func<T, string?> problem)
     {
         option.Validators.Add(result =>
         {
-            if (result.TryValue<int>(out var value) && value < minimum)
+            T value;
+            try
             {
-                result.AddError($"{option.Name} must be at least {minimum} (got {value})");
+                value = result.GetValueOrDefault<T>();
             }
-        });
-        return option;
-    }
-
-    /// <summary>A value in [<paramref name="minimum"/>, <paramref name="maximum"/>], or above the minimum only when <paramref name="minimumIncluded"/> is false.</summary>
-    public static Option<double> Within(this Option<double> option, double minimum, double maximum = double.PositiveInfinity, bool minimumIncluded = true)
-    {
-        option.Validators.Add(result =>
-        {
-            if (!result.TryValue<double>(out var value))
+            catch (InvalidOperationException)
             {
                 return;
             }
-            var low = minimumIncluded ? value >= minimum : value > minimum;
-            if (!low || !(value <= maximum) || double.IsNaN(value))
+            if (problem(value) is { } message)
             {
-                var range = double.IsPositiveInfinity(maximum)
-                    ? (minimumIncluded ? $"at least {minimum}" : $"above {minimum}")
-                    : $"{(minimumIncluded ? "from" : "above")} {minimum} to {maximum}";
-                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be {range} (got {value})"));
+                result.AddError(message);
             }
         });
         return option;
     }
 
-    public static Option<string> NotBlank(this Option<string> option)
-    {
-        option.Validators.Add(result =>
+    public static Option<int> AtLeast(this Option<int> option, int minimum) =>
+        option.Must(value => value < minimum ? $"{option.Name} must be at least {minimum} (got {value})" : null);
+
+    /// <summary>A value in [<paramref name="minimum"/>, <paramref name="maximum"/>], or above the minimum only when <paramref name="minimumIncluded"/> is false.</summary>
+    public static Option<double> Within(this Option<double> option, double minimum, double maximum = double.PositiveInfinity, bool minimumIncluded = true) =>
+        option.Must(value =>
         {
-            if (result.TryValue<string>(out var value) && string.IsNullOrWhiteSpace(value))
+            var low = minimumIncluded ? value >= minimum : value > minimum;
+            if (low && value <= maximum && !double.IsNaN(value))
             {
-                result.AddError($"{option.Name} must not be empty");
+                return null;
             }
+            var range = double.IsPositiveInfinity(maximum)
+                ? (minimumIncluded ? $"at least {minimum}" : $"above {minimum}")
+                : $"{(minimumIncluded ? "from" : "above")} {minimum} to {maximum}";
+            return string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be {range} (got {value})");
         });
-        return option;
-    }
+
+    public static Option<string> NotBlank(this Option<string> option) =>
+        option.Must(value => string.IsNullOrWhiteSpace(value) ? $"{option.Name} must not be empty" : null);
 }

@@ -13,10 +13,8 @@ internal static class ReportCommand
         var output = new Option<string>("--output", "-o") { Description = "Folder for the pictures and pages", Required = true };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Debug logging" };
         var command = new Command("report", "Draw per-video timelines (probabilities, labels, attention) and a batch summary as PNG and HTML") { input, output, verbose };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => CliLogging.RunAsync(parse.GetValue(verbose), async logger =>
         {
-            using var logging = CliLogging.Create(parse.GetValue(verbose));
-            var logger = logging.CreateLogger("emmanet");
             var folder = parse.GetValue(input)!;
             if (!Directory.Exists(folder))
             {
@@ -30,7 +28,7 @@ internal static class ReportCommand
             }
             logger.LogInformation("Wrote {Count} page(s); open {Index}", outcome.Pages.Count, outcome.Pages[0]);
             return outcome.Pages.Count > 1 ? (outcome.Failures.Count > 0 ? ExitCodes.SomeVideosFailed : ExitCodes.Success) : ExitCodes.CouldNotRun;
-        });
+        }));
         return command;
     }
 }

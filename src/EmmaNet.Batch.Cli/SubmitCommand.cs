@@ -1,7 +1,5 @@
 using System.CommandLine;
 using EmmaNet.Batch.Evaluation;
-using EmmaNet.Batch.Files;
-using EmmaNet.Batch.Output;
 using Microsoft.Extensions.Logging;
 
 namespace EmmaNet.Batch.Cli;
@@ -20,57 +18,43 @@ internal static class SubmitCommand
         var check = new Option<string?>("--check") { Description = "Check this submission file against the example instead of writing one" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Debug logging" };
         var command = new Command("submit", "Write an ABAW5 EXPR submission file from analyze output, or check one") { pred, example, output, check, verbose };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.Validators.Add(result =>
         {
-            using var logging = CliLogging.Create(parse.GetValue(verbose));
-            var logger = logging.CreateLogger("emmanet");
-            try
+            if (result.GetValue(check) is null && (result.GetValue(pred) is not { Length: > 0 } || result.GetValue(output) is null))
             {
-                var examplePath = parse.GetValue(example)!;
-                if (parse.GetValue(check) is { } checkPath)
-                {
-                    var found = SubmissionFile.Check(checkPath, examplePath);
-                    foreach (var problem in found.Take(10))
-                    {
-                        logger.LogError("{Problem}", problem);
-                    }
-                    if (found.Count > 10)
-                    {
-                        logger.LogError("... and {More} more", found.Count - 10);
-                    }
-                    logger.LogInformation("{File}: {Verdict}", checkPath, found.Count == 0 ? "valid against the example file" : $"{found.Count} problem(s)");
-                    return found.Count == 0 ? ExitCodes.Success : ExitCodes.SomeVideosFailed;
-                }
-                if (parse.GetValue(pred) is not { Length: > 0 } predPaths || parse.GetValue(output) is not { } outputPath)
-                {
-                    logger.LogError("Give --pred <analyze output> and -o <file>, or --check <file>");
-                    return ExitCodes.CouldNotRun;
-                }
-                var exampleProblems = new List<string>();
-                var exampleFile = SubmissionFile.Read(examplePath, requireLabels: false, exampleProblems);
-                if (exampleProblems.Count > 0)
-                {
-                    exampleProblems.Take(10).ToList().ForEach(p => logger.LogError("{Problem}", p));
-                    return ExitCodes.CouldNotRun;
-                }
-                var predictions = await PredictionSources.ReadAsync(predPaths, w => logger.LogWarning("{Warning}", w), cancellationToken);
-                var (lines, notes, problems) = SubmissionWriter.Build(exampleFile, predictions);
-                notes.ForEach(n => logger.LogWarning("{Note}", n));
-                if (problems.Count > 0)
-                {
-                    problems.ForEach(p => logger.LogError("{Problem}", p));
-                    return ExitCodes.CouldNotRun;
-                }
-                await AtomicFile.WriteAllTextAsync(outputPath, string.Join('\n', lines) + "\n", cancellationToken);
-                logger.LogInformation("Wrote {File}: {Rows} rows for {People} people", outputPath, lines.Count - 1, exampleFile.Rows.Select(r => r.Person).Distinct().Count());
-                return ExitCodes.Success;
-            }
-            catch (Exception ex) when (ex is IOException or FormatException or InvalidDataException or UnauthorizedAccessException)
-            {
-                logger.LogError("{Message}", ex.Message);
-                return ExitCodes.CouldNotRun;
+                result.AddError("give --pred <analyze output> and -o <file>, or --check <file>");
             }
         });
+        command.SetAction((parse, cancellationToken) => CliLogging.RunAsync(parse.GetValue(verbose), async logger =>
+        {
+            var examplePath = parse.GetValue(example)!;
+            if (parse.GetValue(check) is { } checkPath)
+            {
+                var found = SubmissionFile.Check(checkPath, examplePath);
+                LogProblems(found, logger);
+                logger.LogInformation("{File}: {Verdict}", checkPath, found.Count == 0 ? "valid against the example file" : $"{found.Count} problem(s)");
+                return found.Count == 0 ? ExitCodes.Success : ExitCodes.SomeVideosFailed;
+            }
+            var (predPaths, outputPath) = (parse.GetValue(pred)!, parse.GetValue(output)!);
+            var (rows, people, problems) = await SubmissionWriter.WriteAsync(examplePath, predPaths, outputPath, w => logger.LogWarning("{Warning}", w), cancellationToken);
+            if (problems.Count > 0)
+            {
+                LogProblems(problems, logger);
+                return ExitCodes.CouldNotRun;
+            }
+            logger.LogInformation("Wrote {File}: {Rows} rows for {People} people", outputPath, rows, people);
+            return ExitCodes.Success;
+        }));
         return command;
+    }
+
+    /// <summary>The first ten problems, and how many more there are.</summary>
+    private static void LogProblems(List<string> problems, ILogger logger)
+    {
+        problems.Take(10).ToList().ForEach(p => logger.LogError("{Problem}", p));
+        if (problems.Count > 10)
+        {
+            logger.LogError("... and {More} more", problems.Count - 10);
+        }
     }
 }

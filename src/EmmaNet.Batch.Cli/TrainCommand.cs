@@ -1,7 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
-using EmmaNet.Batch.Abaw;
-using EmmaNet.Batch.Evaluation;
 using EmmaNet.Batch.Faces;
 using EmmaNet.Batch.Fusion;
 using Microsoft.Extensions.Logging;
@@ -51,10 +48,16 @@ internal static class TrainCommand
         {
             features, labels, distill, output, report, subject, folds, variant, steps, hidden, bidirectional, noPresence, position, dropout, keySize, weightDecay, epochs, batch, runLength, learningRate, recWeight, smoothWeight, classWeights, seed, threads, distillPool, faceDropout, checkpoints, resume, verbose,
         };
-        command.SetAction(async (parse, cancellationToken) =>
+        // Checked by the parser: exit 2 in one line, before anything is read.
+        command.Validators.Add(result =>
         {
-            using var logging = CliLogging.Create(parse.GetValue(verbose));
-            var logger = logging.CreateLogger("emmanet");
+            if (!result.GetValue(distill) && result.GetValue(labels) is null)
+            {
+                result.AddError("give --labels <Aff-Wild2 EXPR folder> or --distill");
+            }
+        });
+        command.SetAction((parse, cancellationToken) => CliLogging.RunAsync(parse.GetValue(verbose), async logger =>
+        {
             var config = new FusionConfig(Steps: parse.GetValue(steps), Hidden: parse.GetValue(hidden), BidirectionalContext: parse.GetValue(bidirectional), Variant: parse.GetValue(variant),
                 PresenceInput: !parse.GetValue(noPresence), StepPosition: parse.GetValue(position), Dropout: parse.GetValue(dropout), KeySize: parse.GetValue(keySize));
             var options = new TrainingOptions(Epochs: parse.GetValue(epochs), RunsPerBatch: parse.GetValue(batch), LearningRate: parse.GetValue(learningRate), WeightDecay: parse.GetValue(weightDecay), Seed: parse.GetValue(seed),
@@ -66,21 +69,9 @@ internal static class TrainCommand
             var job = new TrainingJob(parse.GetValue(features)!, outputPath, parse.GetValue(report), settings, new CheckpointedTrainingRun(checkpointFolder, parse.GetValue(resume), options.Epochs, logger, cancellationToken, ConsoleProgress.IsInteractive ? line => Console.Error.Write("\r\u001b[K" + line) : null), parse.GetValue(distillPool), logger);
             try
             {
-                TrainingResult result;
-                if (parse.GetValue(distill))
-                {
-                    result = await job.DistillAsync(cancellationToken);
-                }
-                else if (parse.GetValue(labels) is { } labelFolder)
-                {
-                    result = await job.AnnotatedAsync(labelFolder, parse.GetValue(subject), parse.GetValue(folds), cancellationToken);
-                }
-                else
-                {
-                    logger.LogError("Give --labels <Aff-Wild2 EXPR folder> or --distill");
-                    return ExitCodes.CouldNotRun;
-                }
-                Print(result);
+                var result = parse.GetValue(distill) ? await job.DistillAsync(cancellationToken)
+                    : await job.AnnotatedAsync(parse.GetValue(labels)!, parse.GetValue(subject), parse.GetValue(folds), cancellationToken);
+                Console.Write(TrainingReport.Text(result));
                 return ExitCodes.Success;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -88,27 +79,12 @@ internal static class TrainCommand
                 logger.LogWarning("Cancelled: every finished epoch is in {Folder}; run the same command with --resume to continue", checkpointFolder);
                 return ExitCodes.Cancelled;
             }
-            catch (Exception ex) when (ex is IOException or FormatException or InvalidDataException or InvalidOperationException or ArgumentException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
             {
                 logger.LogError("{Message}", ex.Message);
                 return ExitCodes.CouldNotRun;
             }
-        });
+        }));
         return command;
-    }
-
-    /// <summary>The results table, what it measures, and a distilled model's attention diagnostics per video and modality.</summary>
-    private static void Print(TrainingResult result)
-    {
-        Console.Write(ResultsTable.Format(result.Rows.Select(r => (r.Split, r.Metrics, (double?)r.Stability))));
-        Console.WriteLine($"({result.RowsMeaning})");
-        foreach (var (video, modalities) in result.Attention ?? [])
-        {
-            foreach (var m in modalities.Where(m => m.Windows > 0))
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"attention {video} {m.Modality}: {m.Windows} windows, entropy {m.Entropy:F2}, own {m.OwnStep:F2}, first {m.FirstPresent:F2}, last {m.LastPresent:F2}, top position {m.TopPosition} ({m.TopPositionShare:F2}){(m.IsPositional() ? " POSITIONAL" : "")}"));
-            }
-        }
     }
 }

@@ -28,6 +28,24 @@ public sealed record BenchNetworks(
 /// </summary>
 public static class AnalyzeBenchmark
 {
+    /// <summary>
+    /// Loads what the benchmark runs: the networks <paramref name="choice"/> names with the fusion model (timed even
+    /// with --no-mesh or --no-reidentify, which the default one does not fit), and beside them the square-input detector
+    /// and PoseNet they replaced and log-mel for its cost; runs it on the video, then disposes them.
+    /// </summary>
+    /// <exception cref="MediaException">The video cannot be probed.</exception>
+    /// <exception cref="Onnx.ModelException">A model is missing or broken.</exception>
+    public static async Task<(BenchResult? Result, string? Failure)> RunAsync(string path, ModelChoice choice, Models.ModelStore store, Models.SessionFactory sessions, bool baseline, ILogger logger, CancellationToken ct)
+    {
+        var media = await MediaProber.ProbeAsync(path, ct);
+        using var models = AnalyzerModels.Load(choice with { Mode = RunMode.Predictions, RequireFusionFit = false }, store, sessions);
+        using var squareDetector = new BlazeFaceDetector(store, sessions, new BlazeFaceOptions(FitToFrame: false));
+        using var squarePose = new PoseModel(store, sessions, fitToFrame: false);
+        using var vad = new SileroVad(store, sessions);
+        var networks = new BenchNetworks(models.Detector, squareDetector, models.Expression!, models.Pose!, squarePose, models.Fusion!, models.Audio!, new AudioFeatureExtractor(vad), models.Identity, models.Mesh);
+        return await RunAsync(media, path, networks, baseline, logger, ct);
+    }
+
     /// <summary>The measurements, or the message of the video's failure.</summary>
     public static async Task<(BenchResult? Result, string? Failure)> RunAsync(MediaInfo media, string path, BenchNetworks networks, bool baseline, ILogger logger, CancellationToken ct)
     {
@@ -54,10 +72,9 @@ public static class AnalyzeBenchmark
             var pipelinePeak = PeakMemory.MiB();
 
             var fullAnalyzer = new FrameAnalyzer(detector, expression, pose, identity: identity, mesh: mesh);
-            var full = new AnalyzePipeline(new FfmpegVideoSource(), fullAnalyzer, logger);
+            var full = new AnalyzePipeline(new FfmpegVideoSource(), new PipelineNetworks(fullAnalyzer, audio, fusion), logger);
             audio.Cpu.Reset();
-            var fullOptions = new AnalyzeOptions(output.FullName, Force: true,
-                Features: new FeatureOutput(SubjectChoice.All, audio, WriteTables: false), Fusion: new PredictionOutput(fusion));
+            var fullOptions = new AnalyzeOptions(output.FullName, RunMode.Predictions, SubjectChoice.All, Force: true);
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var childrenBefore = ChildrenCpuSeconds();
             var (allocatedBefore, gen2Before) = (GC.GetTotalAllocatedBytes(), GC.CollectionCount(2));
@@ -77,7 +94,7 @@ public static class AnalyzeBenchmark
             double? baselineSeconds = null;
             if (baseline)
             {
-                var before = new AnalyzePipeline(new FfmpegVideoSource(), new FrameAnalyzer(squareDetector, expression, squarePose, oneStage: true, identity, mesh), logger);
+                var before = new AnalyzePipeline(new FfmpegVideoSource(), new PipelineNetworks(new FrameAnalyzer(squareDetector, expression, squarePose, oneStage: true, identity, mesh), audio, fusion), logger);
                 clock.Restart();
                 outcomes = [.. outcomes, .. await before.RunAsync([input], fullOptions, null, ct)];
                 baselineSeconds = clock.Elapsed.TotalSeconds;

@@ -17,6 +17,12 @@ public static class EvaluationReport
 
     public const string AllFrames = "all frames";
 
+    /// <summary>The paper's Table 1 layout per person and over all frames, what it measures, and the confusion matrix.</summary>
+    public static string Text(IReadOnlyList<VideoScore> videos, ExpressionMetrics overall) =>
+        ResultsTable.Format(videos.Select(v => (v.Name, v.Metrics, (double?)null)).Append((AllFrames, overall, null)))
+        + "(per-class F1, accuracy and Avg F1 = mean of the 8 per-class F1s, in %; -1 frames skipped)\n\n"
+        + Confusion(overall);
+
     public static string Json(IReadOnlyList<VideoScore> videos, ExpressionMetrics overall) => JsonSerializer.Serialize(new
     {
         classes = ResultsTable.Classes,

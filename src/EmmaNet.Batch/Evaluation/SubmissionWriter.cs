@@ -9,6 +9,29 @@ namespace EmmaNet.Batch.Evaluation;
 /// </summary>
 public static class SubmissionWriter
 {
+    /// <summary>
+    /// Writes the submission for <paramref name="examplePath"/>'s rows from the predictions found under
+    /// <paramref name="predictionPaths"/> (atomically); what stops it comes back as problems, nothing written then.
+    /// </summary>
+    public static async Task<(int Rows, int People, List<string> Problems)> WriteAsync(string examplePath, string[] predictionPaths, string outputPath, Action<string> warn, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        var example = SubmissionFile.Read(examplePath, requireLabels: false, problems);
+        if (problems.Count > 0)
+        {
+            return (0, 0, problems);
+        }
+        var predictions = await PredictionSources.ReadAsync(predictionPaths, warn, cancellationToken);
+        var (lines, notes, buildProblems) = Build(example, predictions);
+        notes.ForEach(warn);
+        if (buildProblems.Count > 0)
+        {
+            return (0, 0, buildProblems);
+        }
+        await Files.AtomicFile.WriteAllTextAsync(outputPath, string.Join('\n', lines) + "\n", cancellationToken);
+        return (lines.Count - 1, example.Rows.Select(r => r.Person).Distinct().Count(), []);
+    }
+
     public static (List<string> Lines, List<string> Notes, List<string> Problems) Build(SubmissionFile example, IReadOnlyDictionary<string, FrameLabelSet> predictions)
     {
         var notes = new List<string>();

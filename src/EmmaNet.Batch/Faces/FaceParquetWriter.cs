@@ -15,6 +15,7 @@ namespace EmmaNet.Batch.Faces;
 public sealed class FaceParquetWriter : IAsyncDisposable
 {
     public const string Schema = "faces/3";
+    public const string Suffix = ".faces.parquet";
     private const int RowGroupRows = 4096;
 
     // A row with its mesh holds about 5.7 KB until its group is flushed, and the flush writes the points column from
@@ -68,6 +69,9 @@ public sealed class FaceParquetWriter : IAsyncDisposable
     }
 
     public long Rows { get; private set; }
+
+    /// <summary>A video's faces file: <c>&lt;stem&gt;.faces.parquet</c>.</summary>
+    public static string PathFor(string folder, string stem) => System.IO.Path.Combine(folder, stem + Suffix);
 
     public static async Task<FaceParquetWriter> CreateAsync(string path, string videoId, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {

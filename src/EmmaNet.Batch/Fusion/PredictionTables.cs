@@ -21,10 +21,13 @@ public static class PredictionTables
 
     public static string AttentionPath(string folder, string stem) => Path.Combine(folder, stem + AttentionSuffix);
 
-    /// <summary>Attention first: the predictions file, written last, marks the pair complete.</summary>
-    public static async Task WriteAsync(string folder, string stem, string videoId, IReadOnlyList<string> classes, IReadOnlyList<TickResult> ticks, IReadOnlyList<FramePrediction> frames, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    /// <summary>
+    /// Attention first: the predictions file, written last, marks the pair complete. The frame rows are taken as they
+    /// are made, a row group at a time (a long video's are never all in memory); how many were written comes back.
+    /// </summary>
+    public static async Task<long> WriteAsync(string folder, string stem, string videoId, IReadOnlyList<string> classes, IReadOnlyList<TickResult> ticks, IEnumerable<FramePrediction> frames, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
-        var steps = ticks.SelectMany(t => Enumerable.Range(0, t.Present.Length).Select(s => (Tick: t, Offset: s))).ToList();
+        var steps = ticks.SelectMany(t => Enumerable.Range(0, t.Present.Length).Select(s => (Tick: t, Offset: s)));
         var attention = new ColumnTable<(TickResult Tick, int Offset)>(steps);
         attention.String("video_id", _ => videoId);
         attention.Int("subject", r => r.Tick.Subject);
@@ -65,6 +68,7 @@ public static class PredictionTables
 
         await attention.WriteAsync(AttentionPath(folder, stem), With(metadata, AttentionSchema), cancellationToken);
         await predictions.WriteAsync(PredictionsPath(folder, stem), With(metadata, PredictionsSchema), cancellationToken);
+        return predictions.Rows;
     }
 
     private static Dictionary<string, string> With(IReadOnlyDictionary<string, string> metadata, string schema) =>

@@ -5,21 +5,26 @@ using Parquet;
 namespace EmmaNet.Batch.Output;
 
 /// <summary>
-/// A Parquet table defined column by column over rows held in memory: each column is a name and a function of the
-/// row. Written in row groups of <see cref="RowGroupRows"/>, atomically (temp file, fsync, rename).
+/// A Parquet table defined column by column: each column is a name and a function of the row. The rows are taken
+/// from their sequence one row group (<see cref="RowGroupRows"/>) at a time, so a table made as it is enumerated is
+/// never whole in memory; written atomically (temp file, fsync, rename).
 /// </summary>
-public sealed class ColumnTable<TRow>(IReadOnlyList<TRow> rows)
+public sealed class ColumnTable<TRow>(IEnumerable<TRow> rows)
 {
     public const int RowGroupRows = 16384;
 
     private readonly List<Field> _fields = new();
-    private readonly List<Func<ParquetRowGroupWriter, int, int, CancellationToken, Task>> _writers = new();
+    private readonly List<Func<ParquetRowGroupWriter, CancellationToken, Task>> _writers = new();
+    private readonly List<TRow> _group = new();
+
+    /// <summary>Rows written, once <see cref="WriteAsync"/> is done.</summary>
+    public long Rows { get; private set; }
 
     public void String(string name, Func<TRow, string> get)
     {
         var field = new DataField<string>(name);
         _fields.Add(field);
-        _writers.Add((g, start, count, _) => g.WriteAsync(field, Slice(get, start, count)));
+        _writers.Add((g, _) => g.WriteAsync(field, Column(get)));
     }
 
     public void Int(string name, Func<TRow, int> get) => Add(new DataField<int>(name), get);
@@ -36,22 +41,23 @@ public sealed class ColumnTable<TRow>(IReadOnlyList<TRow> rows)
     {
         var field = new DataField<float?>(name);
         _fields.Add(field);
-        _writers.Add((g, start, count, ct) => g.WriteAsync<float>(field, Slice(get, start, count), cancellationToken: ct));
+        _writers.Add((g, ct) => g.WriteAsync<float>(field, Column(get), cancellationToken: ct));
     }
 
     private void Add<T>(DataField<T> field, Func<TRow, T> get)
         where T : struct
     {
         _fields.Add(field);
-        _writers.Add((g, start, count, ct) => g.WriteAsync<T>(field, Slice(get, start, count), cancellationToken: ct));
+        _writers.Add((g, ct) => g.WriteAsync<T>(field, Column(get), cancellationToken: ct));
     }
 
-    private T[] Slice<T>(Func<TRow, T> get, int start, int count)
+    /// <summary>The column's values over the current row group.</summary>
+    private T[] Column<T>(Func<TRow, T> get)
     {
-        var values = new T[count];
-        for (var i = 0; i < count; i++)
+        var values = new T[_group.Count];
+        for (var i = 0; i < values.Length; i++)
         {
-            values[i] = get(rows[start + i]);
+            values[i] = get(_group[i]);
         }
         return values;
     }
@@ -62,19 +68,29 @@ public sealed class ColumnTable<TRow>(IReadOnlyList<TRow> rows)
         await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(_fields), file.Stream, cancellationToken: cancellationToken))
         {
             writer.CustomMetadata = metadata;
-            for (var start = 0; start < rows.Count || start == 0; start += RowGroupRows)
+            using var source = rows.GetEnumerator();
+            Rows = 0;
+            // An empty table still gets one (empty) row group, so its schema is readable like any other.
+            do
             {
-                var count = Math.Min(RowGroupRows, rows.Count - start);
-                using var group = writer.CreateRowGroup();
-                foreach (var write in _writers)
+                _group.Clear();
+                while (_group.Count < RowGroupRows && source.MoveNext())
                 {
-                    await write(group, start, count, cancellationToken);
+                    _group.Add(source.Current);
                 }
-                if (rows.Count == 0)
+                if (_group.Count == 0 && Rows > 0)
                 {
                     break;
                 }
+                using var group = writer.CreateRowGroup();
+                foreach (var write in _writers)
+                {
+                    await write(group, cancellationToken);
+                }
+                Rows += _group.Count;
             }
+            while (_group.Count == RowGroupRows);
+            _group.Clear();
         }
         await file.CommitAsync(cancellationToken);
     }

@@ -1,28 +1,58 @@
+using EmmaNet.Batch.Audio;
+using EmmaNet.Batch.Faces;
+using EmmaNet.Batch.Fusion;
+
 namespace EmmaNet.Batch.Pipeline;
 
+/// <summary>What a run produces: face detections only, per-subject features (<c>extract</c>), or predictions (<c>analyze</c>).</summary>
+public enum RunMode
+{
+    /// <summary><c>&lt;stem&gt;.faces.parquet</c> only.</summary>
+    Faces,
+
+    /// <summary>The feature tables (<c>&lt;stem&gt;.&lt;subject&gt;.steps.parquet</c> and <c>.ticks.parquet</c>), no face detections.</summary>
+    Features,
+
+    /// <summary><c>&lt;stem&gt;.faces.parquet</c>, <c>.predictions.parquet</c> and <c>.attention.parquet</c>.</summary>
+    Predictions,
+}
+
+/// <summary>
+/// What a run does with its videos: plain settings only (the networks are a <see cref="PipelineNetworks"/>, owned by
+/// whoever loaded them).
+/// </summary>
 /// <param name="OutputFolder">Where per-video Parquet files go.</param>
+/// <param name="Mode">What is written per video.</param>
+/// <param name="Subject">Whose features and predictions (with features or predictions).</param>
 /// <param name="VideosInFlight">Videos decoded at once; their frames share the detector's batches.</param>
 /// <param name="DetectorBatch">Frames per detector call at most.</param>
 /// <param name="FrameQueue">Decoded frames waiting for the detector at most (bounds memory).</param>
 /// <param name="Force">Redo videos whose output already exists.</param>
-/// <param name="WriteFaces">Write each video's face detections (<c>&lt;stem&gt;.faces.parquet</c>).</param>
-/// <param name="Features">Compute each video's per-subject features; needs a <see cref="FrameAnalyzer"/> with features.</param>
-/// <param name="Fusion">Run the fusion network on the features and write predictions and attention (needs <paramref name="Features"/>).</param>
+/// <param name="WindowsPerCall">Fusion windows in one ONNX Runtime call at most (with predictions).</param>
 public sealed record AnalyzeOptions(
     string OutputFolder,
+    RunMode Mode = RunMode.Faces,
+    SubjectChoice Subject = SubjectChoice.All,
     int VideosInFlight = 2,
     int DetectorBatch = 8,
     int FrameQueue = 8,
     bool Force = false,
-    bool WriteFaces = true,
-    FeatureOutput? Features = null,
-    PredictionOutput? Fusion = null);
+    int WindowsPerCall = 64)
+{
+    public bool WritesFaces => Mode != RunMode.Features;
 
-/// <summary>What features add to a run: whose features, the audio extractor (log-mel or DeepSpectrum, with the VAD), and whether the <c>extract</c> tables are written.</summary>
-public sealed record FeatureOutput(Faces.SubjectChoice Subject, Audio.AudioFeatureExtractor Audio, bool WriteTables = true);
+    public bool MakesFeatures => Mode != RunMode.Faces;
 
-/// <summary>The fusion network <c>analyze</c> runs, and how many windows go into one ONNX Runtime call at most.</summary>
-public sealed record PredictionOutput(Fusion.FusionModel Model, int WindowsPerCall = 64);
+    public bool WritesFeatureTables => Mode == RunMode.Features;
+
+    public bool Predicts => Mode == RunMode.Predictions;
+}
+
+/// <summary>
+/// The networks a pipeline runs, not owned by it (<see cref="AnalyzerModels"/> or a test's fixture owns them): the
+/// frame networks, the voice features (with features) and the fusion model (with predictions).
+/// </summary>
+public sealed record PipelineNetworks(FrameAnalyzer Analyzer, AudioFeatureExtractor? Audio = null, FusionModel? Fusion = null);
 
 /// <summary>Progress reports from the pipeline; calls may come from several threads.</summary>
 public interface IAnalyzeProgress

@@ -7,14 +7,6 @@ using EmmaNet.Batch.Pose;
 
 namespace EmmaNet.Batch.Pipeline;
 
-/// <summary>What a run produces: face detections only, per-subject features (<c>extract</c>), or predictions (<c>analyze</c>).</summary>
-public enum RunMode
-{
-    Faces,
-    Features,
-    Predictions,
-}
-
 /// <summary>The voice features: DeepSpectrum (spectrogram pictures through an ImageNet CNN, the paper's) or log-mel statistics.</summary>
 public enum AudioFeatureKind
 {
@@ -70,6 +62,9 @@ public sealed class AnalyzerModels : IDisposable
 
     /// <summary>The fusion model (null unless the run predicts).</summary>
     public FusionModel? Fusion { get; init; }
+
+    /// <summary>The networks, for the pipeline (which does not own them).</summary>
+    public PipelineNetworks Networks => new(Analyzer, Audio, Fusion);
 
     /// <summary>The models whose output features hold, by role: the frame networks', the VAD's and the audio CNN's.</summary>
     public static IEnumerable<(string Role, ModelIdentity Model)> FeatureModels(FrameAnalyzer analyzer, AudioFeatureExtractor audio) =>

@@ -17,6 +17,12 @@ public readonly record struct DecodeEnd(long Frames, long LastBytePosition);
 /// <summary>ffprobe (through FFMpegCore) and ffmpeg; with <paramref name="hardwareDecoder"/>, ffmpeg decodes with that <c>-hwaccel</c> method (check it first with <see cref="HardwareDecoding.Check"/>).</summary>
 public sealed class FfmpegVideoSource(string? hardwareDecoder = null) : IVideoSource
 {
+    /// <summary>ffmpeg on the CPU (<c>none</c>), or with the hardware decoder named once it is checked to work here; otherwise null and why (never a silent fall back to the CPU).</summary>
+    public static (FfmpegVideoSource? Source, string? Problem) For(string hardwareDecoder) =>
+        hardwareDecoder == "none" ? (new FfmpegVideoSource(), null)
+        : HardwareDecoding.Check(hardwareDecoder) is { } reason ? (null, reason)
+        : (new FfmpegVideoSource(hardwareDecoder), null);
+
     public Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken) => MediaProber.ProbeAsync(path, cancellationToken);
 
     public async IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameSampling sampling, Action<DecodeEnd> ended, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

@@ -28,6 +28,9 @@ public sealed class VideoJob(VideoInput input, string outputPath)
 
     public long ProcessedFrames { get; set; }
 
+    /// <summary>Faces detected in the processed frames.</summary>
+    public long Faces { get; set; }
+
     /// <summary>Seconds of audio the stream held (null when the video has none or the voice was not read).</summary>
     public double? AudioSeconds { get; set; }
 

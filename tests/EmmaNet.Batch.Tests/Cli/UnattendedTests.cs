@@ -100,8 +100,9 @@ public sealed class UnattendedTests(FaceClips clips) : IClassFixture<FaceClips>,
     [InlineData("expression")]
     [InlineData("identity")]
     [InlineData("pose")]
-    [InlineData("write")]
+    [InlineData("assemble")]
     [InlineData("fusion")]
+    [InlineData("write")]
     public async Task A_stage_failing_as_a_whole_exits_3_and_journals_every_video_once(string stage)
     {
         var output = _temp.File("out-" + stage);

@@ -23,8 +23,9 @@ public sealed class RealWindowTests(ModelFixture models)
         using var expression = new ExpressionModel(models.Store, models.Sessions);
         using var pose = new PoseModel(models.Store, models.Sessions);
         var (videos, _) = InputScanner.Scan([TestPaths.FacesVideo]);
-        var outcomes = await new AnalyzePipeline(new FfmpegVideoSource(), new FrameAnalyzer(models.Detector, expression, pose), NullLogger.Instance)
-            .RunAsync(videos, new AnalyzeOptions(temp.Path, WriteFaces: false, Features: new FeatureOutput(SubjectChoice.All, new AudioFeatureExtractor(models.Vad))), null, CancellationToken.None);
+        var networks = new PipelineNetworks(new FrameAnalyzer(models.Detector, expression, pose), new AudioFeatureExtractor(models.Vad));
+        var outcomes = await new AnalyzePipeline(new FfmpegVideoSource(), networks, NullLogger.Instance)
+            .RunAsync(videos, new AnalyzeOptions(temp.Path, RunMode.Features, SubjectChoice.All), null, CancellationToken.None);
         Assert.Equal(VideoStatus.Done, Assert.Single(outcomes).Status);
 
         var windows = await FeatureWindows.LoadAsync(

@@ -44,7 +44,7 @@ public sealed class ParquetReadBackTests(ModelFixture models)
         }
     }
 
-    private string Glob => Path.Combine(OutputFolder.Path, "*" + AnalyzePipeline.FacesSuffix);
+    private string Glob => Path.Combine(OutputFolder.Path, "*" + FaceParquetWriter.Suffix);
 
     [Fact]
     public void Both_videos_are_done()
@@ -102,7 +102,7 @@ public sealed class ParquetReadBackTests(ModelFixture models)
     [Fact]
     public void Metadata_names_tool_model_checksum_and_provider()
     {
-        var file = Path.Combine(OutputFolder.Path, "faces" + AnalyzePipeline.FacesSuffix);
+        var file = Path.Combine(OutputFolder.Path, "faces" + FaceParquetWriter.Suffix);
         var meta = DuckDb.Query($"SELECT key::VARCHAR AS k, value::VARCHAR AS v FROM parquet_kv_metadata('{file}')").ToDictionary(r => r.Text("k"), r => r.Text("v"));
         Assert.Equal(Tool.Version, meta["emmanet.tool_version"]);
         Assert.Equal("faces/3", meta["emmanet.schema"]);
@@ -118,7 +118,7 @@ public sealed class ParquetReadBackTests(ModelFixture models)
     [Fact]
     public void Boxes_are_in_displayed_video_pixels()
     {
-        var row = DuckDb.Query($"SELECT min(x1) AS x1, max(x2) AS x2, max(y2) AS y2 FROM '{Path.Combine(OutputFolder.Path, "faces" + AnalyzePipeline.FacesSuffix)}'").Single();
+        var row = DuckDb.Query($"SELECT min(x1) AS x1, max(x2) AS x2, max(y2) AS y2 FROM '{Path.Combine(OutputFolder.Path, "faces" + FaceParquetWriter.Suffix)}'").Single();
         Assert.InRange(row["x1"].GetDouble(), 0, 1280);
         Assert.InRange(row["x2"].GetDouble(), 640, 1280);
         Assert.InRange(row["y2"].GetDouble(), 0, 720);
@@ -184,7 +184,7 @@ public sealed class ParquetReadBackTests(ModelFixture models)
     [Fact]
     public void Head_pose_has_the_sign_of_the_turns_judged_by_looking()
     {
-        var file = Path.Combine(OutputFolder.Path, "faces" + AnalyzePipeline.FacesSuffix);
+        var file = Path.Combine(OutputFolder.Path, "faces" + FaceParquetWriter.Suffix);
         var poses = DuckDb.Query(
             $"SELECT photo, face, median(yaw_deg) AS yaw, median(pitch_deg) AS pitch FROM (SELECT CAST(floor(timestamp_s / 5) AS INTEGER) + 1 AS photo, " +
             $"CAST(rank() OVER (PARTITION BY frame_index ORDER BY x1 + x2) AS INTEGER) - 1 AS face, yaw_deg, pitch_deg FROM '{file}' WHERE face_index IS NOT NULL) GROUP BY photo, face")
@@ -253,7 +253,7 @@ public sealed class ParquetReadBackTests(ModelFixture models)
         var video = Path.GetFileNameWithoutExtension(face.GetProperty("video").GetString()!);
         var frame = face.GetProperty("frame_index").GetInt64();
         var centre = face.GetProperty("centre").EnumerateArray().Select(v => v.GetDouble()).ToArray();
-        var file = Path.Combine(OutputFolder.Path, video + AnalyzePipeline.FacesSuffix);
+        var file = Path.Combine(OutputFolder.Path, video + FaceParquetWriter.Suffix);
         var nearest = DuckDb.Query(
             $"SELECT {columns}, sqrt(power((x1 + x2) / 2 - {centre[0]}, 2) + power((y1 + y2) / 2 - {centre[1]}, 2)) AS d " +
             $"FROM '{file}' WHERE frame_index = {frame} AND face_index IS NOT NULL ORDER BY d LIMIT 1").Single();

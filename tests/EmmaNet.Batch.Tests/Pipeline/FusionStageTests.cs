@@ -13,7 +13,7 @@ using EmmaNet.Batch.Tests.Support;
 
 namespace EmmaNet.Batch.Tests.Pipeline;
 
-/// <summary>The fusion stage: windows of the videos waiting share ONNX Runtime calls, and what it writes is the network's own reading.</summary>
+/// <summary>The fusion stage and the writer after it: windows of the videos waiting share ONNX Runtime calls, and what is written is the network's own reading.</summary>
 [Collection(ModelsCollection.Name)]
 public sealed class FusionStageTests(ModelFixture models) : IDisposable
 {
@@ -31,30 +31,33 @@ public sealed class FusionStageTests(ModelFixture models) : IDisposable
         return new VideoFeatures([0], tickRows, stepRows, 5L * ticks, ["audio_a", "audio_b", "audio_c", "audio_d"]);
     }
 
-    private FusionItem Item(string stem, VideoFeatures features)
+    private AssembledVideo Item(string stem, VideoFeatures features)
     {
         var job = new VideoJob(new VideoInput(_temp.File(stem + ".mp4"), stem, stem), _temp.File(stem + ".faces.parquet"))
         {
             Media = new MediaInfo(_temp.File(stem + ".mp4"), TimeSpan.FromSeconds(10), 64, 48, 30, 0, "h264", true, 16000, TimeSpan.FromSeconds(10)),
         };
-        return new FusionItem(job, new VideoOutcome(job.Input, VideoStatus.Done, PredictionTables.PredictionsPath(_temp.Path, stem), null, [], 0, 0), features);
+        return new AssembledVideo(job, null, features);
     }
 
-    private async Task<(List<VideoOutcome> Outcomes, FusionModel Model, FusionNetwork Network)> RunStage(int windowsPerCall, params FusionItem[] items)
+    private async Task<(List<VideoOutcome> Outcomes, FusionModel Model, FusionNetwork Network)> RunStage(int windowsPerCall, params AssembledVideo[] items)
     {
         var network = new FusionNetwork(Config, seed: 9);
         var path = _temp.File($"fusion-{windowsPerCall}.onnx");
         OnnxModelFile.Save(FusionExport.Build(network, new Dictionary<string, string>()), path);
         var model = new FusionModel(path, models.Sessions);
-        var options = new AnalyzeOptions(_temp.Path, Features: new FeatureOutput(SubjectChoice.Largest, new AudioFeatureExtractor(models.Vad), WriteTables: false), Fusion: new PredictionOutput(model, windowsPerCall));
-        var channel = Channel.CreateUnbounded<FusionItem>();
+        var options = new AnalyzeOptions(_temp.Path, RunMode.Predictions, SubjectChoice.Largest, WindowsPerCall: windowsPerCall);
+        var networks = new PipelineNetworks(new FrameAnalyzer(models.Detector), new AudioFeatureExtractor(models.Vad), model);
+        var assembled = Channel.CreateUnbounded<AssembledItem>();
         foreach (var item in items)
         {
-            await channel.Writer.WriteAsync(item);
+            await assembled.Writer.WriteAsync(item);
         }
-        channel.Writer.Complete();
+        assembled.Writer.Complete();
+        var fused = Channel.CreateUnbounded<AssembledItem>();
+        await new FusionStage(model, windowsPerCall).RunAsync(assembled.Reader, fused.Writer, CancellationToken.None);
         var outcomes = new List<VideoOutcome>();
-        await new FusionStage(options.Fusion!, options, []).RunAsync(channel.Reader, outcomes.Add, CancellationToken.None);
+        await new WriterStage(options, new RunOutputs(options, networks), model).RunAsync(fused.Reader, outcomes.Add, CancellationToken.None);
         return (outcomes, model, network);
     }
 

@@ -1,4 +1,4 @@
-namespace EmmaNet.Batch.Cli;
+namespace EmmaNet.Batch;
 
 /// <summary>What a run's exit code means (documented in the README).</summary>
 public static class ExitCodes

@@ -1,17 +1,23 @@
 using System.Diagnostics;
+using EmmaNet.Batch.Inputs;
 using EmmaNet.Batch.Output;
-using EmmaNet.Batch.Pipeline;
 using Microsoft.Extensions.Logging;
 
-namespace EmmaNet.Batch.Cli;
+namespace EmmaNet.Batch.Pipeline;
+
+/// <summary>How progress is shown while a batch runs: a live display around the run, or plain log lines.</summary>
+public interface IRunDisplay : IAnalyzeProgress
+{
+    Task<T> RunAsync<T>(Func<Task<T>> work);
+}
 
 /// <summary>
-/// Runs the pipeline for a command: takes the output folder's lock, keeps the run journal, shows progress, reports
-/// the outcome and turns it into an exit code.
+/// Runs the pipeline over a batch, as <c>analyze</c> and <c>extract</c> do: takes the output folder's lock, keeps the
+/// run journal, shows progress, reports the outcome and turns it into an exit code (<see cref="ExitCodes"/>).
 /// </summary>
-internal static class PipelineRun
+public static class BatchRunner
 {
-    public static async Task<int> RunAsync(string command, AnalyzePipeline pipeline, BatchRun batch, AnalyzeOptions options, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string command, AnalyzePipeline pipeline, BatchRun batch, AnalyzeOptions options, IRunDisplay progress, ILogger logger, CancellationToken cancellationToken)
     {
         RunLock? runLock;
         string holder;
@@ -34,7 +40,6 @@ internal static class PipelineRun
         journal.RunStarted(command, batch.Shard, batch.Videos.Count, pipeline.ModelsFor(options));
         batch.Missing.ToList().ForEach(journal.Missing);
 
-        var progress = new ConsoleProgress(logger);
         var started = Stopwatch.StartNew();
         IReadOnlyList<VideoOutcome> outcomes;
         var journaling = new JournalingProgress(progress, journal);
