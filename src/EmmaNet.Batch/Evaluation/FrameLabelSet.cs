@@ -1,5 +1,4 @@
 using EmmaNet.Batch.Fusion;
-using EmmaNet.Batch.Output;
 
 namespace EmmaNet.Batch.Evaluation;
 
@@ -25,40 +24,29 @@ public sealed record FrameLabelSet(string Key, string Source, int[] Labels, long
         var result = new Dictionary<string, FrameLabelSet>(StringComparer.Ordinal);
         foreach (var file in paths.SelectMany(p => Directory.Exists(p) ? Directory.EnumerateFiles(p, "*" + PredictionTables.PredictionsSuffix, SearchOption.AllDirectories) : [p]).Order(StringComparer.Ordinal))
         {
-            var (columns, meta) = await ParquetColumns.ReadAsync(file, PredictionTables.PredictionsSchema, "an analyze predictions file", cancellationToken, LabelColumns);
-            var choice = meta.GetValueOrDefault(OutputMetadata.Prefix + "subject_choice", "");
-            if (choice == "all")
+            var rows = await PredictionTables.ReadPredictionsAsync(file, probabilities: false, cancellationToken);
+            if (rows.SubjectChoice == "all")
             {
                 warn($"{file}: analysed with --subject all, whose tracks are not ABAW persons; left out (analyse with --subject largest, left or right)");
                 continue;
             }
-            if (!meta.TryGetValue(OutputMetadata.Prefix + "video_id", out var videoId)
-                || !meta.TryGetValue(OutputMetadata.Prefix + "video_frame_count", out var countText)
-                || !int.TryParse(countText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var frameCount))
+            var key = KeyOf(rows.VideoId, rows.SubjectChoice);
+            var labels = Enumerable.Repeat(None, checked((int)rows.FrameCount)).ToArray();
+            for (var i = 0; i < rows.FrameIndex.Length; i++)
             {
-                throw new InvalidDataException($"{file}: metadata without a video id or a frame count");
-            }
-            var key = KeyOf(videoId, choice);
-            var labels = Enumerable.Repeat(None, frameCount).ToArray();
-            var frames = ParquetColumns.Required(columns, "frame_index", file);
-            var predicted = ParquetColumns.Required(columns, "label_index", file, frames.Length);
-            for (var i = 0; i < frames.Length; i++)
-            {
-                if (frames[i] >= 0 && frames[i] < labels.Length)
+                if (rows.FrameIndex[i] >= 0 && rows.FrameIndex[i] < labels.Length)
                 {
-                    labels[(long)frames[i]] = (int)predicted[i];
+                    labels[rows.FrameIndex[i]] = rows.LabelIndex[i];
                 }
             }
             if (result.TryGetValue(key, out var other))
             {
                 throw new InvalidDataException($"{file} and {other.Source} both hold predictions for {key}");
             }
-            result[key] = new FrameLabelSet(key, file, labels, frameCount);
+            result[key] = new FrameLabelSet(key, file, labels, rows.FrameCount);
         }
         return result;
     }
-
-    private static readonly HashSet<string> LabelColumns = new(StringComparer.Ordinal) { "frame_index", "label_index" };
 
     /// <summary>A submission file's rows as label sets, one per person (frame n of <c>&lt;person&gt;/&lt;n&gt;.jpg</c> is index n - 1).</summary>
     public static Dictionary<string, FrameLabelSet> FromSubmission(SubmissionFile submission) =>

@@ -93,7 +93,6 @@ internal sealed class RunOutputs(AnalyzeOptions options, PipelineNetworks networ
         FeatureTables.AddSubjects(metadata, options.Subject, features);
         metadata[OutputMetadata.Prefix + "fusion.variant"] = fusion.Variant;
         metadata[OutputMetadata.Prefix + "fusion.steps"] = fusion.Steps.ToString(CultureInfo.InvariantCulture);
-        metadata[OutputMetadata.Prefix + "fusion.classes"] = string.Join(",", fusion.Classes);
         metadata[OutputMetadata.Prefix + "fusion.training"] = fusion.Training;
         return metadata;
     }

@@ -1,5 +1,4 @@
 using EmmaNet.Batch.Fusion;
-using EmmaNet.Batch.Output;
 
 namespace EmmaNet.Batch.Reports;
 
@@ -12,43 +11,35 @@ public sealed record VideoResults(string VideoId, string PredictionsPath, IReadO
     /// <summary>Reads <c>&lt;stem&gt;.predictions.parquet</c> and <c>&lt;stem&gt;.attention.parquet</c>; a missing or foreign file is an error naming it.</summary>
     public static async Task<VideoResults> ReadAsync(string predictionsPath, CancellationToken cancellationToken)
     {
-        var attentionPath = predictionsPath[..^PredictionTables.PredictionsSuffix.Length] + PredictionTables.AttentionSuffix;
-        var (frames, meta) = await ParquetColumns.ReadAsync(predictionsPath, PredictionTables.PredictionsSchema, "analyze predictions", cancellationToken);
-        var (attention, _) = await ParquetColumns.ReadAsync(attentionPath, PredictionTables.AttentionSchema, "analyze attention weights", cancellationToken);
-        var classes = meta.GetValueOrDefault(OutputMetadata.Prefix + "fusion.classes", "Neutral,Anger,Disgust,Fear,Happiness,Sadness,Surprise,Other").Split(',');
-        var steps = int.Parse(meta.GetValueOrDefault(OutputMetadata.Prefix + "fusion.steps", "12"), System.Globalization.CultureInfo.InvariantCulture);
-        var probColumns = classes.Select(c => "prob_" + c.ToLowerInvariant()).ToArray();
+        var frames = await PredictionTables.ReadPredictionsAsync(predictionsPath, probabilities: true, cancellationToken);
+        var attention = await PredictionTables.ReadAttentionAsync(PredictionTables.AttentionPathFor(predictionsPath), cancellationToken);
+        var steps = frames.Steps ?? DefaultSteps;
 
         // Per subject and tick: probabilities from any frame holding that tick's own prediction.
         var perTick = new SortedDictionary<(int Subject, int Tick), (double Time, double[] P, int Label)>();
         var frameRows = new Dictionary<int, long>();
-        for (var r = 0; r < frames["subject"].Length; r++)
+        for (var r = 0; r < frames.Subject.Length; r++)
         {
-            var subject = (int)frames["subject"][r]!.Value;
+            var subject = frames.Subject[r];
             frameRows[subject] = frameRows.GetValueOrDefault(subject) + 1;
-            if (frames["filled"][r] > 0)
+            var key = (subject, frames.SourceTick[r]);
+            if (!frames.Filled[r] && !perTick.ContainsKey(key))
             {
-                continue;
-            }
-            var key = (subject, (int)frames["source_tick"][r]!.Value);
-            if (!perTick.ContainsKey(key))
-            {
-                perTick[key] = (frames["source_time_s"][r]!.Value, probColumns.Select(c => frames[c][r]!.Value).ToArray(), (int)frames["label_index"][r]!.Value);
+                perTick[key] = (frames.SourceTime[r], frames.Probabilities!.Select(c => c[r]).ToArray(), frames.LabelIndex[r]);
             }
         }
         var weights = new Dictionary<(int Subject, int Tick), double[][]>();
-        string[] modalities = ["attn_face", "attn_audio", "attn_pose"];
-        for (var r = 0; r < attention["subject"].Length; r++)
+        for (var r = 0; r < attention.Subject.Length; r++)
         {
-            var key = ((int)attention["subject"][r]!.Value, (int)attention["tick"][r]!.Value);
+            var key = (attention.Subject[r], attention.Tick[r]);
             if (!weights.TryGetValue(key, out var w))
             {
                 weights[key] = w = Enumerable.Range(0, 3).Select(_ => new double[steps]).ToArray();
             }
-            var offset = (int)attention["step_offset"][r]!.Value;
+            var offset = attention.StepOffset[r];
             for (var m = 0; m < 3; m++)
             {
-                w[m][offset] = attention[modalities[m]][r] ?? 0;
+                w[m][offset] = attention.Weights[m][r];
             }
         }
         var subjects = perTick.GroupBy(kv => kv.Key.Subject).Select(g =>
@@ -61,8 +52,9 @@ public sealed record VideoResults(string VideoId, string PredictionsPath, IReadO
                 ticks.Select(t => weights.GetValueOrDefault(t.Key) ?? Enumerable.Range(0, 3).Select(_ => new double[steps]).ToArray()).ToArray(),
                 frameRows[g.Key]);
         }).ToList();
-        var frameCount = long.Parse(meta.GetValueOrDefault(OutputMetadata.Prefix + "video_frame_count", "0"), System.Globalization.CultureInfo.InvariantCulture);
-        return new VideoResults(meta.GetValueOrDefault(OutputMetadata.Prefix + "video_id", Path.GetFileName(predictionsPath)), predictionsPath, classes, steps, subjects, frameCount,
-            meta.GetValueOrDefault(OutputMetadata.Prefix + "model.fusion.file", "?") + " (" + meta.GetValueOrDefault(OutputMetadata.Prefix + "fusion.variant", "?") + ")");
+        return new VideoResults(frames.VideoId, predictionsPath, frames.Classes, steps, subjects, frames.FrameCount, frames.Model);
     }
+
+    /// <summary>The window length of files that do not record it (the paper's T).</summary>
+    private const int DefaultSteps = 12;
 }
