@@ -72,6 +72,7 @@ public sealed class AnalyzePipeline(IVideoSource source, PipelineNetworks networ
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var trim = MallocArenas.TrimEvery(TimeSpan.FromSeconds(5));
         void Finished(VideoOutcome outcome)
         {
             lock (outcomes)
