@@ -95,7 +95,8 @@ public sealed class AnalyzePipeline(IVideoSource source, PipelineNetworks networ
             stages.Add(StopAllOnFailure(audio.RunAsync(frames, voiced.Writer, stop.Token), stop));
             frames = voiced.Reader;
         }
-        var frameNetworks = networks.Analyzer.Stages.Select(stage => new FrameNetworkStage(stage, options.DetectorBatch)).ToList();
+        var networkStages = networks.Analyzer.Stages;
+        var frameNetworks = networkStages.Select((stage, i) => new FrameNetworkStage(stage, options.DetectorBatch, networkStages.Skip(i + 1).ToList())).ToList();
         foreach (var network in frameNetworks.SkipLast(1))
         {
             var next = Bounded<DecodedItem>(BetweenNetworks);

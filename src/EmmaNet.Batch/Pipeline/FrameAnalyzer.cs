@@ -59,32 +59,44 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
     }
 
 
-    /// <summary>A frame network's stage: its name and what it does to a batch of frames (their pixels and what earlier stages found).</summary>
-    public sealed record Stage(string Name, Action<IReadOnlyList<FrameWork>> Run);
+    /// <summary>
+    /// A frame network's stage: its name, what it does to a batch of frames (their pixels and what earlier stages
+    /// found), and which frames' pixels it reads (the pipeline releases a frame's pixels after the last stage that
+    /// reads them: identity and pose read only the 2 Hz step frames).
+    /// </summary>
+    public sealed record Stage(string Name, Action<IReadOnlyList<FrameWork>> Run, Func<FrameWork, bool> Reads);
+
+    private static bool AnyFrame(FrameWork frame) => true;
+
+    private static bool WithFaces(FrameWork frame) => frame.Faces is { Count: > 0 };
+
+    private static bool StepWithFaces(FrameWork frame) => frame.IsStep && WithFaces(frame);
+
+    private static bool Step(FrameWork frame) => frame.IsStep;
 
     /// <summary>The stages, in the order the pipeline runs them (each one needs only those before it).</summary>
     public IReadOnlyList<Stage> Stages
     {
         get
         {
-            var stages = new List<Stage> { new("face_detector", DetectFaces) };
+            var stages = new List<Stage> { new("face_detector", DetectFaces, AnyFrame) };
             if (mesh is not null)
             {
-                stages.Add(new("mesh", ReadMeshes));
+                stages.Add(new("mesh", ReadMeshes, WithFaces));
             }
             if (expression is not null)
             {
-                stages.Add(new("expression", ReadExpressions));
+                stages.Add(new("expression", ReadExpressions, WithFaces));
             }
             if (identity is not null)
             {
-                stages.Add(new("identity", ReadIdentities));
+                stages.Add(new("identity", ReadIdentities, StepWithFaces));
             }
             if (pose is not null)
             {
-                stages.Add(new("pose", DetectPeople));
+                stages.Add(new("pose", DetectPeople, Step));
             }
-            return oneStage ? [new("frame_networks", frames => stages.ForEach(stage => stage.Run(frames)))] : stages;
+            return oneStage ? [new("frame_networks", frames => stages.ForEach(stage => stage.Run(frames)), AnyFrame)] : stages;
         }
     }
 
@@ -114,7 +126,8 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
         using var _ = Cpu.Measure("mesh");
         foreach (var frame in frames)
         {
-            frame.Meshes = mesh!.Describe(frame.Frame.View, frame.Faces!);
+            // A frame without faces may have given its pixels back already (no later stage reads it).
+            frame.Meshes = WithFaces(frame) ? mesh!.Describe(frame.Frame.View, frame.Faces!) : [];
         }
     }
 
@@ -161,7 +174,7 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
         using var _ = Cpu.Measure("identity");
         foreach (var frame in frames.Where(f => f.IsStep))
         {
-            frame.Descriptors = identity!.Describe(frame.Frame.View, frame.Faces!);
+            frame.Descriptors = WithFaces(frame) ? identity!.Describe(frame.Frame.View, frame.Faces!) : [];
         }
     }
 }

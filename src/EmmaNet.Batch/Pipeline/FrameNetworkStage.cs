@@ -9,7 +9,8 @@ namespace EmmaNet.Batch.Pipeline;
 /// it) and passes frames and markers on in order. A video the network failed on loses its later frames here and its
 /// end marker carries the error. The last stage releases each frame's pixels and hands the writer its result.
 /// </summary>
-internal sealed class FrameNetworkStage(FrameAnalyzer.Stage stage, int batchSize)
+/// <param name="later">The stages after this one: a frame none of them reads gives its pixels back here.</param>
+internal sealed class FrameNetworkStage(FrameAnalyzer.Stage stage, int batchSize, IReadOnlyList<FrameAnalyzer.Stage> later)
 {
     public string Name => stage.Name;
 
@@ -103,9 +104,15 @@ internal sealed class FrameNetworkStage(FrameAnalyzer.Stage stage, int batchSize
                 for (var i = 0; i < pending.Count; i++)
                 {
                     var item = pending[i];
-                    if (item is FrameItem f && failed.ContainsKey(f.Job))
+                    if (item is FrameItem f && (failed.ContainsKey(f.Job) || !later.Any(next => next.Reads(f.Work))))
                     {
+                        // Its pixels are no later stage's business (a failed video, a frame only this stage reads):
+                        // released now, while what was found goes on.
                         f.Work.ReleaseFrame();
+                        if (!failed.ContainsKey(f.Job))
+                        {
+                            forward(item);
+                        }
                     }
                     else if (item is EndOfVideo e && failed.Remove(e.Job, out var why))
                     {
