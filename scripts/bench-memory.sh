@@ -19,7 +19,9 @@ if [ "${1:-}" = "--length" ]; then
     echo "== $minutes minute(s)"
     /usr/bin/time -f "resident peak %M KiB, wall %e s" scripts/emmanet analyze "$f" -o "$work/out" "$@" > "$work/run.log" 2>&1 &
     sleep 2
-    pid=$(pgrep -n -f "analyze $f" || true)
+    # The dotnet process itself: /usr/bin/time's line holds the same words, and once it exits it stays a zombie
+    # (kill -0 succeeds) until `wait` below.
+    pid=$(pgrep -n -f "emmanet.dll analyze $f" || true)
     samples=""
     while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; do
       samples="$samples $(awk '/VmRSS/ {print int($2 / 1024)}' /proc/"$pid"/status 2>/dev/null)"

@@ -76,16 +76,29 @@ public sealed class DeepSpectrumModel : IDisposable
     /// <summary>The network input for an audio window: [1, 3, S, S] or [1, S, S, 3] as the model wants.</summary>
     public float[] ImageTensor(ReadOnlySpan<float> samples)
     {
+        var tensor = new float[3 * _size * _size];
+        ImageTensorInto(samples, tensor);
+        return tensor;
+    }
+
+    private void ImageTensorInto(ReadOnlySpan<float> samples, Span<float> tensor)
+    {
         var picture = _renderer.Render(samples);
         var resized = new BgrImage();
         ImageOps.Current.ResizeLinear(picture, resized, _size, _size);
-        return Normalise(resized, _size, _channelsFirst);
+        NormaliseInto(resized, _size, _channelsFirst, tensor);
     }
 
     /// <summary>ImageNet normalisation of a BGR picture into RGB planes (NCHW) or interleaved RGB (NHWC).</summary>
     public static float[] Normalise(BgrImage bgr, int size, bool channelsFirst)
     {
         var tensor = new float[3 * size * size];
+        NormaliseInto(bgr, size, channelsFirst, tensor);
+        return tensor;
+    }
+
+    private static void NormaliseInto(BgrImage bgr, int size, bool channelsFirst, Span<float> tensor)
+    {
         for (var y = 0; y < size; y++)
         {
             var row = bgr.Row(y);
@@ -98,14 +111,29 @@ public sealed class DeepSpectrumModel : IDisposable
                 }
             }
         }
-        return tensor;
     }
 
     public float[] Features(ReadOnlySpan<float> samples)
     {
-        var tensor = ImageTensor(samples);
-        long[] shape = _channelsFirst ? [1, 3, _size, _size] : [1, _size, _size, 3];
-        using var value = OrtValue.CreateTensorValueFromMemory(tensor, shape);
+        // The 0.6 MB input of every 2 Hz step comes from a pool: made anew each time, it was large-object garbage
+        // that brought on full collections (docs/benchmarks.md).
+        var length = 3 * _size * _size;
+        var tensor = System.Buffers.ArrayPool<float>.Shared.Rent(length);
+        try
+        {
+            ImageTensorInto(samples, tensor.AsSpan(0, length));
+            long[] shape = _channelsFirst ? [1, 3, _size, _size] : [1, _size, _size, 3];
+            using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, tensor.AsMemory(0, length), shape);
+            return PooledFeatures(value);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(tensor);
+        }
+    }
+
+    private float[] PooledFeatures(OrtValue value)
+    {
         using var outputs = _onnx.Run([_input], [value], [_output]);
         var data = outputs[0].GetTensorDataAsSpan<float>();
         var outShape = outputs[0].GetTensorTypeAndShape().Shape;

@@ -77,12 +77,13 @@ public static class AnalyzeBenchmark
             var fullOptions = new AnalyzeOptions(output.FullName, RunMode.Predictions, SubjectChoice.All, Force: true);
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var childrenBefore = ChildrenCpuSeconds();
-            var (allocatedBefore, gen2Before) = (GC.GetTotalAllocatedBytes(), GC.CollectionCount(2));
+            var (allocatedBefore, gen2Before, pauseBefore) = (GC.GetTotalAllocatedBytes(), GC.CollectionCount(2), GC.GetTotalPauseDuration());
             clock.Restart();
             var fullOutcomes = await full.RunAsync([input], fullOptions, null, ct);
             var analyzeSeconds = clock.Elapsed.TotalSeconds;
             var allocatedMiB = (GC.GetTotalAllocatedBytes() - allocatedBefore) / (1024.0 * 1024.0);
             var gen2 = GC.CollectionCount(2) - gen2Before;
+            var gcPause = (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds;
             var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
             var cpuUse = cpuSeconds / analyzeSeconds / Environment.ProcessorCount;
             var ffmpegUse = (ChildrenCpuSeconds() - childrenBefore) / analyzeSeconds / Environment.ProcessorCount;
@@ -160,6 +161,7 @@ public static class AnalyzeBenchmark
                 ffmpegUse,
                 allocatedMiB,
                 gen2,
+                gcPause,
                 squareDetectSeconds,
                 squarePoseSeconds,
                 baselineSeconds,
@@ -336,5 +338,5 @@ public static class AnalyzeBenchmark
         double AnalyzeSeconds, double AnalyzeRealTimeFactor, long FusedWindows, Dictionary<string, double> FusionMsPerWindowByBatch,
         Dictionary<string, double> StageSeconds, Dictionary<string, double> StagePerSecond, Dictionary<string, string> StageUnits,
         double AnalyzeOverBusiestStage, double AnalyzeOverStagesSharingTheCores, double AnalyzeCpuUtilisation, double AnalyzeFfmpegCpuUtilisation,
-        double AnalyzeAllocatedMiB, int AnalyzeGen2Collections, double DetectorSquareInputSeconds, double PoseSquareInputSeconds, double? BaselineAnalyzeSeconds, double? AnalyzeOverBaseline,
+        double AnalyzeAllocatedMiB, int AnalyzeGen2Collections, double AnalyzeGcPauseSeconds, double DetectorSquareInputSeconds, double PoseSquareInputSeconds, double? BaselineAnalyzeSeconds, double? AnalyzeOverBaseline,
         Dictionary<string, double> AnalyzeCpuSeconds);

@@ -33,7 +33,7 @@ public static class BenchReport
         text.AppendLine(string.Create(inv, $"full analyze / (sum of stages alone / {r.Cores} cores)  {r.AnalyzeOverStagesSharingTheCores:F2}  (1.0: every stage's work spread over all cores with nothing lost)"));
         text.AppendLine(string.Create(inv, $"CPU use during full analyze   {100 * r.AnalyzeCpuUtilisation:F0}% of {r.Cores} cores by emmanet, {100 * r.AnalyzeFfmpegCpuUtilisation:F0}% by its ffmpeg processes"));
         text.AppendLine("CPU s in full analyze (emmanet): " + string.Join(", ", r.AnalyzeCpuSeconds.Select(kv => string.Create(inv, $"{kv.Key} {kv.Value:F2}"))));
-        text.AppendLine(string.Create(inv, $"managed allocations in full analyze {r.AnalyzeAllocatedMiB:F0} MiB ({r.AnalyzeAllocatedMiB / r.ProcessedFrames:F2} MiB per 6 Hz frame), {r.AnalyzeGen2Collections} gen-2 collections"));
+        text.AppendLine(string.Create(inv, $"managed allocations in full analyze {r.AnalyzeAllocatedMiB:F0} MiB ({r.AnalyzeAllocatedMiB / r.ProcessedFrames:F2} MiB per 6 Hz frame), {r.AnalyzeGen2Collections} gen-2 collections, {r.AnalyzeGcPauseSeconds:F2} s paused by the collector"));
         text.AppendLine(string.Create(inv, $"detector alone, fitted / square input {r.DetectorOnlySeconds / r.DetectorSquareInputSeconds:F2}  ({r.DetectorOnlySeconds:F2} s / {r.DetectorSquareInputSeconds:F2} s)"));
         text.AppendLine(string.Create(inv, $"pose alone, fitted / square input     {r.StageSeconds["pose"] / r.PoseSquareInputSeconds:F2}  ({r.StageSeconds["pose"]:F2} s / {r.PoseSquareInputSeconds:F2} s)"));
         if (r.BaselineAnalyzeSeconds is { } before)
