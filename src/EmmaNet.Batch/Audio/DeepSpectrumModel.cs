@@ -124,7 +124,7 @@ public sealed class DeepSpectrumModel : IDisposable
             ImageTensorInto(samples, tensor.AsSpan(0, length));
             long[] shape = _channelsFirst ? [1, 3, _size, _size] : [1, _size, _size, 3];
             using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, tensor.AsMemory(0, length), shape);
-            return PooledFeatures(value);
+            return FeaturesOf(value);
         }
         finally
         {
@@ -132,7 +132,8 @@ public sealed class DeepSpectrumModel : IDisposable
         }
     }
 
-    private float[] PooledFeatures(OrtValue value)
+    /// <summary>The network's output for one input: its channels averaged over their positions when it is a map.</summary>
+    private float[] FeaturesOf(OrtValue value)
     {
         using var outputs = _onnx.Run([_input], [value], [_output]);
         var data = outputs[0].GetTensorDataAsSpan<float>();

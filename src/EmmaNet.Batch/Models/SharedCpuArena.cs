@@ -5,7 +5,8 @@ namespace EmmaNet.Batch.Models;
 /// <summary>
 /// One ONNX Runtime CPU arena for every session of the process instead of one each. A session's own arena keeps the
 /// largest activations it ever held, so nine networks kept nine peaks; sharing one keeps what the networks running at
-/// once need. Measured on a minute of the many-face sample: 545 -> 474 MiB at peak (docs/benchmarks.md).
+/// once need. Measured on a minute of the many-face sample, memory patterns off in both: 533 -> 463-471 MiB at peak
+/// (docs/benchmarks.md).
 /// </summary>
 internal static class SharedCpuArena
 {

@@ -135,7 +135,7 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
     private void DetectPeople(IReadOnlyList<FrameWork> frames)
     {
         using var _ = Cpu.Measure("pose");
-        var steps = frames.Where(f => f.IsStep).ToList();
+        var steps = frames.Where(Step).ToList();
         if (steps.Count == 0)
         {
             return;
@@ -172,7 +172,7 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
     private void ReadIdentities(IReadOnlyList<FrameWork> frames)
     {
         using var _ = Cpu.Measure("identity");
-        foreach (var frame in frames.Where(f => f.IsStep))
+        foreach (var frame in frames.Where(Step))
         {
             frame.Descriptors = WithFaces(frame) ? identity!.Describe(frame.Frame.View, frame.Faces!) : [];
         }

@@ -7,7 +7,8 @@ namespace EmmaNet.Batch.Pipeline;
 /// time; on the thread pool five such stages would wait for it to grow): takes whatever frames are waiting, up to one
 /// batch, from any video; runs the network (<see cref="FrameStageIsolation"/> pins a failure on the video that causes
 /// it) and passes frames and markers on in order. A video the network failed on loses its later frames here and its
-/// end marker carries the error. The last stage releases each frame's pixels and hands the writer its result.
+/// end marker carries the error. A frame that no later stage reads gives its pixels back here (so the last stage
+/// releases every frame's pixels, and hands the writer its result).
 /// </summary>
 /// <param name="later">The stages after this one: a frame none of them reads gives its pixels back here.</param>
 internal sealed class FrameNetworkStage(FrameAnalyzer.Stage stage, int batchSize, IReadOnlyList<FrameAnalyzer.Stage> later)
@@ -104,15 +105,15 @@ internal sealed class FrameNetworkStage(FrameAnalyzer.Stage stage, int batchSize
                 for (var i = 0; i < pending.Count; i++)
                 {
                     var item = pending[i];
-                    if (item is FrameItem f && (failed.ContainsKey(f.Job) || !later.Any(next => next.Reads(f.Work))))
+                    if (item is FrameItem f && failed.ContainsKey(f.Job))
                     {
-                        // Its pixels are no later stage's business (a failed video, a frame only this stage reads):
-                        // released now, while what was found goes on.
                         f.Work.ReleaseFrame();
-                        if (!failed.ContainsKey(f.Job))
-                        {
-                            forward(item);
-                        }
+                    }
+                    else if (item is FrameItem last && !later.Any(next => next.Reads(last.Work)))
+                    {
+                        // No later stage reads its pixels: released now, while what was found goes on.
+                        last.Work.ReleaseFrame();
+                        forward(item);
                     }
                     else if (item is EndOfVideo e && failed.Remove(e.Job, out var why))
                     {
