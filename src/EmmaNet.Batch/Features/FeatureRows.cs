@@ -46,3 +46,47 @@ public sealed record FeatureStep(int Subject, int Step, double Time, float[]? Fa
 
 /// <summary>Everything <c>extract</c> learns about one video for one subject choice.</summary>
 public sealed record VideoFeatures(IReadOnlyList<int> Subjects, IReadOnlyList<FaceTick> Ticks, IReadOnlyList<FeatureStep> Steps, long FrameCount, IReadOnlyList<string> AudioColumns);
+
+/// <summary>
+/// One video's subjects, chosen, with each subject's features built on demand: <see cref="Each"/> builds one subject
+/// at a time (what <c>analyze</c> fuses, so a long video's features are never all in memory), <see cref="All"/> the
+/// whole video at once (what <c>extract</c> writes).
+/// </summary>
+/// <param name="owner">What the features are read from, disposed with them (the video's <see cref="FeatureAssembler"/> and its spill file).</param>
+public sealed class SubjectFeatures(IReadOnlyList<int> subjects, long frameCount, IReadOnlyList<string> audioColumns, Func<int, (List<FaceTick> Ticks, List<FeatureStep> Steps)> build, IDisposable? owner = null) : IDisposable
+{
+    public IReadOnlyList<int> Subjects { get; } = subjects;
+
+    /// <summary>The original video's frames (all decoded frames, not only the face stream's).</summary>
+    public long FrameCount { get; } = frameCount;
+
+    /// <summary>Each subject's features alone, in subject order, built as they are reached.</summary>
+    public IEnumerable<VideoFeatures> Each()
+    {
+        foreach (var subject in Subjects)
+        {
+            var (ticks, steps) = build(subject);
+            yield return new VideoFeatures([subject], ticks, steps, FrameCount, audioColumns);
+        }
+    }
+
+    /// <summary>Features already built (read back, or made by a test), handed out subject by subject.</summary>
+    public static SubjectFeatures Of(VideoFeatures features) =>
+        new(features.Subjects, features.FrameCount, features.AudioColumns,
+            subject => (features.Ticks.Where(t => t.Subject == subject).ToList(), features.Steps.Where(s => s.Subject == subject).ToList()));
+
+    public void Dispose() => owner?.Dispose();
+
+    /// <summary>Every subject's features in one table, subject after subject.</summary>
+    public VideoFeatures All()
+    {
+        var (ticks, steps) = (new List<FaceTick>(), new List<FeatureStep>());
+        foreach (var subject in Subjects)
+        {
+            var (t, s) = build(subject);
+            ticks.AddRange(t);
+            steps.AddRange(s);
+        }
+        return new VideoFeatures(Subjects, ticks, steps, FrameCount, audioColumns);
+    }
+}

@@ -98,18 +98,18 @@ public static class FeatureTables
             [OutputMetadata.Prefix + "step_hz"] = (1 / Audio.AudioTimeline.StepSeconds).ToString(CultureInfo.InvariantCulture),
             [OutputMetadata.Prefix + "expression_classes"] = string.Join(",", ExpressionModel.ClassNames),
         };
-        AddSubjects(meta, choice, features);
+        AddSubjects(meta, choice, features.Subjects, features.FrameCount);
         // Ticks first: the steps file, written last, marks the pair complete.
         await ticks.WriteAsync(TicksPath(folder, stem, choice), meta, cancellationToken);
         await steps.WriteAsync(StepsPath(folder, stem, choice), meta, cancellationToken);
     }
 
     /// <summary>Whose rows a per-subject output holds, shared by the features and the predictions: the subject choice, the subjects, the video's frame count and the face-stream rate.</summary>
-    public static void AddSubjects(IDictionary<string, string> metadata, SubjectChoice choice, VideoFeatures features)
+    public static void AddSubjects(IDictionary<string, string> metadata, SubjectChoice choice, IReadOnlyList<int> subjects, long frameCount)
     {
         metadata[OutputMetadata.Prefix + "subject_choice"] = Name(choice);
-        metadata[OutputMetadata.Prefix + "subjects"] = string.Join(",", features.Subjects);
-        metadata[OutputMetadata.Prefix + "video_frame_count"] = features.FrameCount.ToString(CultureInfo.InvariantCulture);
+        metadata[OutputMetadata.Prefix + "subjects"] = string.Join(",", subjects);
+        metadata[OutputMetadata.Prefix + "video_frame_count"] = frameCount.ToString(CultureInfo.InvariantCulture);
         metadata[OutputMetadata.Prefix + "face_stream_hz"] = Decoding.FrameSampling.FaceStream.RateHz.ToString(CultureInfo.InvariantCulture);
     }
 

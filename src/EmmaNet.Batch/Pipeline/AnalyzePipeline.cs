@@ -85,7 +85,8 @@ public sealed class AnalyzePipeline(IVideoSource source, PipelineNetworks networ
         var stages = new List<Task>();
         Task Stage(Func<Task> run) => StopAllOnFailure(Task.Run(run, CancellationToken.None), stop);
         var decoded = Bounded<DecodedItem>(options.FrameQueue, singleWriter: false);
-        stages.Add(StopAllOnFailure(new DecodeStage(source, options.VideosInFlight, progress).RunAsync(jobs, decoded.Writer, stop.Token), stop));
+        using var budget = new FrameBudget(options.FramesInFlight);
+        stages.Add(StopAllOnFailure(new DecodeStage(source, options.VideosInFlight, budget, progress).RunAsync(jobs, decoded.Writer, stop.Token), stop));
         var frames = decoded.Reader;
         AudioStage? audio = null;
         if (options.MakesFeatures)
@@ -135,6 +136,10 @@ public sealed class AnalyzePipeline(IVideoSource source, PipelineNetworks networ
             if (audio is not null)
             {
                 await audio.WaitAllAsync();
+            }
+            if (budget.LetPast > 0)
+            {
+                logger.LogWarning("{Frames} frame(s) went past the budget of {Budget} after 10 s without a frame given back: some frame's pixels were never released (a bug; the run was slowed, not stopped)", budget.LetPast, budget.Frames);
             }
         }
         return outcomes;

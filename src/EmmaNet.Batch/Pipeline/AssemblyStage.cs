@@ -8,18 +8,21 @@ using Microsoft.Extensions.Logging;
 namespace EmmaNet.Batch.Pipeline;
 
 /// <summary>
-/// The per-video assembly after the frame networks: counts each video's frames and faces, tracks its faces into
-/// subjects and builds their features (with features), passes each frame's face rows on (when faces are written),
-/// and at a video's end checks what decoding found (a cut or damaged file, audio shorter than video, a file changed
-/// while read) and hands on the video as a whole: its failure, or its features.
+/// The per-video assembly after the frame networks: counts each video's frames and faces, tracks its faces (with
+/// features), passes each frame's face rows on (when faces are written), and at a video's end checks what decoding
+/// found (a cut or damaged file, audio shorter than video, a file changed while read) and hands on the video as a
+/// whole: its failure, or its chosen subjects, whose features are built one subject at a time where they are read.
 /// </summary>
 internal sealed class AssemblyStage(AnalyzeOptions options, IReadOnlyList<string> audioColumns, CpuMeter cpu, IAnalyzeProgress? progress, ILogger logger)
 {
-    private sealed class Assembling
+    private sealed class Assembling : IDisposable
     {
-        public FeatureAssembler? Features { get; init; }
+        public FeatureAssembler? Features { get; set; }
 
         public string? Failure { get; set; }
+
+        /// <summary>The features' spill file goes with a video that ends without them (failed, or the run stopped).</summary>
+        public void Dispose() => Features?.Dispose();
     }
 
     public async Task RunAsync(ChannelReader<DetectedItem> input, ChannelWriter<AssembledItem> output, CancellationToken cancellationToken)
@@ -35,8 +38,9 @@ internal sealed class AssemblyStage(AnalyzeOptions options, IReadOnlyList<string
                     case DetectedFrame frame:
                         if (!open.TryGetValue(frame.Job, out var video))
                         {
-                            video = new Assembling { Features = options.MakesFeatures ? new FeatureAssembler(options.Subject) : null };
+                            video = new Assembling();
                             open[frame.Job] = video;
+                            video.Features = options.MakesFeatures ? new FeatureAssembler(options.Subject, options.OutputFolder, frame.Job.Input.OutputStem) : null;
                         }
                         if (video.Failure is not null)
                         {
@@ -64,8 +68,18 @@ internal sealed class AssemblyStage(AnalyzeOptions options, IReadOnlyList<string
                         }
                         break;
                     case DetectedEnd end:
-                        open.Remove(end.Job, out var finished);
-                        await output.WriteAsync(await FinishAsync(end, finished), cancellationToken);
+                        var finished = open.GetValueOrDefault(end.Job);
+                        open.Remove(end.Job);
+                        AssembledVideo assembled;
+                        try
+                        {
+                            assembled = await FinishAsync(end, finished);
+                        }
+                        finally
+                        {
+                            finished?.Dispose();
+                        }
+                        await output.WriteAsync(assembled, cancellationToken);
                         break;
                 }
             }
@@ -75,6 +89,13 @@ internal sealed class AssemblyStage(AnalyzeOptions options, IReadOnlyList<string
         {
             output.TryComplete(ex);
             throw;
+        }
+        finally
+        {
+            foreach (var video in open.Values)
+            {
+                video.Dispose();
+            }
         }
     }
 
@@ -105,13 +126,17 @@ internal sealed class AssemblyStage(AnalyzeOptions options, IReadOnlyList<string
             // The voice was read beside the frames; its length is known once it is done.
             var voice = end.Audio is { } steps ? await steps : [];
             AddDecodingWarnings(job);
-            VideoFeatures? features = null;
+            SubjectFeatures? features = null;
             if (video.Features is { } assembler)
             {
                 using (cpu.Measure("features"))
                 {
-                    features = assembler.Build(voice, audioColumns, job.DecodedFrames, job.TimelineSeconds);
+                    // Ownership goes with the video to the writer, which disposes it: CA2000 cannot follow that.
+#pragma warning disable CA2000
+                    features = assembler.BySubject(voice, audioColumns, job.DecodedFrames, job.TimelineSeconds, handOver: true);
+#pragma warning restore CA2000
                 }
+                video.Features = null;   // the features own it now, and the writer disposes them
                 if (assembler.OutOfOrderFrames > 0)
                 {
                     job.Warnings.Add($"{assembler.OutOfOrderFrames} frame(s) with repeated or backward timestamps left out of the features (damaged timing)");

@@ -5,9 +5,10 @@ namespace EmmaNet.Batch.Pipeline;
 
 /// <summary>
 /// The pipeline's first stage: several videos decoded at once into one channel, each probed, then a start marker, its
-/// face-stream frames and an end marker carrying its decode error if it had one (the other videos go on).
+/// face-stream frames and an end marker carrying its decode error if it had one (the other videos go on). A frame goes
+/// on only when the run's <see cref="FrameBudget"/> has room for it.
 /// </summary>
-internal sealed class DecodeStage(IVideoSource source, int videosInFlight, IAnalyzeProgress? progress)
+internal sealed class DecodeStage(IVideoSource source, int videosInFlight, FrameBudget budget, IAnalyzeProgress? progress)
 {
     public async Task RunAsync(IReadOnlyList<VideoJob> jobs, ChannelWriter<DecodedItem> output, CancellationToken cancellationToken)
     {
@@ -50,15 +51,25 @@ internal sealed class DecodeStage(IVideoSource source, int videosInFlight, IAnal
         var count = 0L;
         await foreach (var frame in source.ReadFramesAsync(media, FrameSampling.FaceStream, e => (job.DecodedFrames, job.LastBytePosition) = (e.Frames, e.LastBytePosition), cancellationToken))
         {
+            var work = new FrameWork(frame, budget.Give);
+            try
+            {
+                await budget.TakeAsync(cancellationToken);
+            }
+            catch
+            {
+                frame.Dispose();   // not taken: nothing to give back
+                throw;
+            }
             try
             {
                 job.LastFrameTime = frame.Timestamp;
-                await output.WriteAsync(new FrameItem(job, new FrameWork(frame)), cancellationToken);
+                await output.WriteAsync(new FrameItem(job, work), cancellationToken);
                 count++;
             }
             catch
             {
-                frame.Dispose();
+                work.ReleaseFrame();
                 throw;
             }
         }

@@ -7,9 +7,10 @@ namespace EmmaNet.Batch.Pipeline;
 
 /// <summary>
 /// One decoded frame on its way through the frame networks: each stage reads the pixels and what the stages before it
-/// found, and adds its own finding. The last network stage releases the pixels; what was found stays.
+/// found, and adds its own finding. The last network stage that reads the pixels releases them; what was found stays.
 /// </summary>
-public sealed class FrameWork(VideoFrame frame)
+/// <param name="released">Told once when the pixels are released (the run's <see cref="FrameBudget"/>).</param>
+public sealed class FrameWork(VideoFrame frame, Action? released = null)
 {
     /// <summary>The pixels, until <see cref="ReleaseFrame"/>.</summary>
     public VideoFrame Frame => _frame ?? throw new InvalidOperationException("the frame's pixels were already released");
@@ -36,8 +37,11 @@ public sealed class FrameWork(VideoFrame frame)
     /// <summary>Gives the pixels back to the decoder's pool (idempotent).</summary>
     public void ReleaseFrame()
     {
-        _frame?.Dispose();
-        _frame = null;
+        if (Interlocked.Exchange(ref _frame, null) is { } frame)
+        {
+            frame.Dispose();
+            released?.Invoke();
+        }
     }
 
     public FrameResult Result() =>

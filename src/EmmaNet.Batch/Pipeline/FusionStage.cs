@@ -7,8 +7,9 @@ namespace EmmaNet.Batch.Pipeline;
 /// <summary>
 /// Between the assembly and the writer when <c>analyze</c> predicts: face rows pass through; the videos waiting
 /// together get their windows cut into ONNX Runtime calls of up to <paramref name="windowsPerCall"/> windows (a call
-/// may hold the end of one video and the start of the next), and go on with their predictions. Windows are built as
-/// calls are filled, so memory holds one call's windows, not a video's.
+/// may hold the end of one video and the start of the next), and go on with their predictions. Features are built a
+/// subject at a time and windows as calls are filled, so memory holds one subject's features and one call's windows,
+/// not a video's.
 /// </summary>
 internal sealed class FusionStage(FusionModel model, int windowsPerCall)
 {
@@ -48,18 +49,7 @@ internal sealed class FusionStage(FusionModel model, int windowsPerCall)
     {
         // A video whose features break the window building fails alone; the others' calls go on.
         var failed = new Exception?[videos.Count];
-        var series = new FeatureSeries?[videos.Count];
-        for (var v = 0; v < videos.Count; v++)
-        {
-            try
-            {
-                series[v] = FeatureSeries.From(videos[v].Features!, new Dictionary<string, string>());
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                failed[v] = ex;
-            }
-        }
+        var tickFrames = videos.Select(_ => new SortedDictionary<int, long>()).ToArray();
         var results = videos.Select(_ => new List<TickResult>()).ToArray();
         var call = new List<(int Video, TickWindow Window)>(windowsPerCall);
         void Flush()
@@ -74,12 +64,8 @@ internal sealed class FusionStage(FusionModel model, int windowsPerCall)
         }
         for (var v = 0; v < videos.Count; v++)
         {
-            if (series[v] is not { } mine)
-            {
-                continue;
-            }
-            // Only building this video's windows is this video's failure; a failing call is the model's, and ends the run.
-            using var windows = FeatureWindows.Build(mine, model.Steps).GetEnumerator();
+            // Only building this video's features and windows is this video's failure; a failing call is the model's, and ends the run.
+            using var windows = Windows(videos[v].Features!, tickFrames[v]).GetEnumerator();
             while (true)
             {
                 try
@@ -111,8 +97,29 @@ internal sealed class FusionStage(FusionModel model, int windowsPerCall)
         {
             fused[videos[v]] = failed[v] is { } error
                 ? videos[v] with { Failure = $"{videos[v].Job.Input.Path}: {error.GetType().Name} while fusing: {error.Message}" }
-                : videos[v] with { Predictions = new VideoPredictions(results[v], series[v]!.TickFrames) };
+                : videos[v] with { Predictions = new VideoPredictions(results[v], [.. tickFrames[v].Select(t => new TickFrame(t.Key, t.Value))]) };
         }
         return fused;
+    }
+
+    /// <summary>
+    /// A video's windows, subject after subject: each subject's features are built when its turn comes and dropped
+    /// after its windows, so a long video's features are never all in memory. The ticks each subject covers are
+    /// gathered into <paramref name="tickFrames"/> (which frame each tick stands for).
+    /// </summary>
+    private IEnumerable<TickWindow> Windows(SubjectFeatures features, SortedDictionary<int, long> tickFrames)
+    {
+        foreach (var subject in features.Each())
+        {
+            var series = FeatureSeries.From(subject, new Dictionary<string, string>());
+            foreach (var t in series.TickFrames)
+            {
+                tickFrames.TryAdd(t.Tick, t.FrameIndex);
+            }
+            foreach (var window in FeatureWindows.Build(series, model.Steps))
+            {
+                yield return window;
+            }
+        }
     }
 }

@@ -30,10 +30,10 @@ internal abstract record AssembledItem(VideoJob Job);
 internal sealed record FaceRows(VideoJob Job, FrameResult Result) : AssembledItem(Job);
 
 /// <summary>
-/// A video after its last frame: why it failed (one line naming the file), or its features (with features) and,
-/// once fused, its predictions.
+/// A video after its last frame: why it failed (one line naming the file), or its subjects, whose features are built
+/// when read (with features), and, once fused, its predictions.
 /// </summary>
-internal sealed record AssembledVideo(VideoJob Job, string? Failure, VideoFeatures? Features, VideoPredictions? Predictions = null) : AssembledItem(Job);
+internal sealed record AssembledVideo(VideoJob Job, string? Failure, SubjectFeatures? Features, VideoPredictions? Predictions = null) : AssembledItem(Job);
 
 /// <summary>The fusion network's reading of each face tick's window, and which original frame each tick stands for.</summary>
 internal sealed record VideoPredictions(IReadOnlyList<TickResult> Ticks, IReadOnlyList<TickFrame> TickFrames);

@@ -84,13 +84,13 @@ internal sealed class RunOutputs(AnalyzeOptions options, PipelineNetworks networ
         return metadata;
     }
 
-    public Dictionary<string, string> PredictionsMetadata(VideoJob job, VideoFeatures features)
+    public Dictionary<string, string> PredictionsMetadata(VideoJob job, SubjectFeatures features)
     {
         var fusion = networks.Fusion!;
         var metadata = OutputMetadata.For(PredictionTables.PredictionsSchema, job.Input.VideoId, job.Media!, PredictionModels);
         PredictionsIdentity(job).AddTo(metadata);
         job.AddCompletenessTo(metadata);
-        FeatureTables.AddSubjects(metadata, options.Subject, features);
+        FeatureTables.AddSubjects(metadata, options.Subject, features.Subjects, features.FrameCount);
         metadata[OutputMetadata.Prefix + "fusion.variant"] = fusion.Variant;
         metadata[OutputMetadata.Prefix + "fusion.steps"] = fusion.Steps.ToString(CultureInfo.InvariantCulture);
         metadata[OutputMetadata.Prefix + "fusion.training"] = fusion.Training;

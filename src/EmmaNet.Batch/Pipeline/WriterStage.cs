@@ -72,6 +72,7 @@ internal sealed class WriterStage(AnalyzeOptions options, RunOutputs outputs, Fu
     {
         var job = video.Job;
         await using var held = faces;
+        using var features = video.Features;   // and the features' spill file, whatever happened to the video
         if (failure is not null)
         {
             return Failed(job, failure);
@@ -85,11 +86,12 @@ internal sealed class WriterStage(AnalyzeOptions options, RunOutputs outputs, Fu
             }
             var summaries = new List<string>();
             IReadOnlyList<ModalityAttention>? attention = null;
-            if (options.WritesFeatureTables && video.Features is { } features)
+            if (options.WritesFeatureTables && features is not null)
             {
                 path = FeatureTables.StepsPath(options.OutputFolder, job.Input.OutputStem, options.Subject);
-                await FeatureTables.WriteAsync(options.OutputFolder, job.Input.OutputStem, job.Input.VideoId, options.Subject, features, outputs.FeaturesMetadata(job), cancellationToken);
-                summaries.Add($"{features.Subjects.Count} subject(s), {features.Steps.Count} steps, {features.Ticks.Count} ticks");
+                var all = features.All();
+                await FeatureTables.WriteAsync(options.OutputFolder, job.Input.OutputStem, job.Input.VideoId, options.Subject, all, outputs.FeaturesMetadata(job), cancellationToken);
+                summaries.Add($"{all.Subjects.Count} subject(s), {all.Steps.Count} steps, {all.Ticks.Count} ticks");
             }
             if (options.Predicts && video is { Features: { } fused, Predictions: { } predictions })
             {
@@ -115,7 +117,7 @@ internal sealed class WriterStage(AnalyzeOptions options, RunOutputs outputs, Fu
         }
     }
 
-    private async Task<(long Rows, IReadOnlyList<ModalityAttention> Attention)> WritePredictionsAsync(VideoJob job, VideoFeatures features, VideoPredictions predictions, CancellationToken cancellationToken)
+    private async Task<(long Rows, IReadOnlyList<ModalityAttention> Attention)> WritePredictionsAsync(VideoJob job, SubjectFeatures features, VideoPredictions predictions, CancellationToken cancellationToken)
     {
         var model = fusion!;
         var frames = FrameLabels.Hold(predictions.TickFrames, predictions.Ticks, features.FrameCount, wholeVideo: options.Subject != SubjectChoice.All);

@@ -39,7 +39,7 @@ public sealed class ReidentificationOnRealFacesTests(ModelFixture models)
     private static async Task<Dictionary<int, string>> SegmentsOfEachSubjectAsync(string clip, FrameAnalyzer analyzer)
     {
         var media = await MediaProber.ProbeAsync(clip, CancellationToken.None);
-        var assembler = new FeatureAssembler(SubjectChoice.All);
+        using var assembler = new FeatureAssembler(SubjectChoice.All);
         var batch = new List<VideoFrame>();
         void Flush()
         {

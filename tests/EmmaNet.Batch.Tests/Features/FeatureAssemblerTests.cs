@@ -2,6 +2,7 @@ using EmmaNet.Batch.Audio;
 using EmmaNet.Batch.Faces;
 using EmmaNet.Batch.Features;
 using EmmaNet.Batch.Pipeline;
+using EmmaNet.Batch.Tests.Support;
 
 namespace EmmaNet.Batch.Tests.Features;
 
@@ -20,7 +21,7 @@ public sealed class FeatureAssemblerTests
     [Fact]
     public void Steps_run_over_the_whole_video_with_absent_voice_where_the_audio_did_not_reach()
     {
-        var assembler = new FeatureAssembler(SubjectChoice.Largest);
+        using var assembler = new FeatureAssembler(SubjectChoice.Largest);
         for (var i = 0; i < 60; i++)
         {
             assembler.Add(Frame(i * 5, i / 6.0));   // 10 s of face ticks
@@ -37,7 +38,7 @@ public sealed class FeatureAssemblerTests
     public void A_timeline_stretched_by_a_damaged_header_holds_only_the_steps_near_frames_and_sound()
     {
         // Three frames an hour apart (a time scale gone wrong) and 2 s of sound: 7,201 half-second steps in all.
-        var assembler = new FeatureAssembler(SubjectChoice.Largest);
+        using var assembler = new FeatureAssembler(SubjectChoice.Largest);
         assembler.Add(Frame(0, 0));
         assembler.Add(Frame(1, 1800));
         assembler.Add(Frame(2, 3600));
@@ -51,9 +52,34 @@ public sealed class FeatureAssemblerTests
     [Fact]
     public void Audio_steps_past_the_video_are_left_out()
     {
-        var assembler = new FeatureAssembler(SubjectChoice.Largest);
+        using var assembler = new FeatureAssembler(SubjectChoice.Largest);
         assembler.Add(Frame(0, 0));
         var features = assembler.Build([.. Enumerable.Range(0, 40).Select(Heard)], AudioColumns, 1, 2.0);
         Assert.Equal([0, 1, 2, 3], features.Steps.Select(s => s.Step));
+    }
+
+    [Fact]
+    public void Features_wait_in_a_hidden_temp_file_come_back_as_they_were_and_the_file_goes_with_the_assembler()
+    {
+        using var temp = new TempFolder();
+        var embeddings = new List<float[]>();
+        using (var assembler = new FeatureAssembler(SubjectChoice.Largest, temp.Path, "clip"))
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                var embedding = Enumerable.Range(0, 256).Select(k => (i * 1000f) + k).ToArray();
+                embeddings.Add(embedding);
+                assembler.Add(Frame(i * 5, i / 6.0) with { Expressions = [new ExpressionFeatures(new float[7], embedding)] });
+            }
+            var spill = Assert.Single(Directory.GetFiles(temp.Path));
+            Assert.Matches(@"^\.clip\.features\..*\.tmp$", Path.GetFileName(spill));
+            var features = assembler.Build([], AudioColumns, 60, 2.0);
+            Assert.Equal(12, features.Ticks.Count);
+            for (var i = 0; i < 12; i++)
+            {
+                Assert.Equal(embeddings[i], features.Ticks[i].Features![..256]);
+            }
+        }
+        Assert.Empty(Directory.GetFiles(temp.Path));
     }
 }

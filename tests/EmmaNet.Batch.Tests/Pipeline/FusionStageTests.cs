@@ -31,13 +31,24 @@ public sealed class FusionStageTests(ModelFixture models) : IDisposable
         return new VideoFeatures([0], tickRows, stepRows, 5L * ticks, ["audio_a", "audio_b", "audio_c", "audio_d"]);
     }
 
+    /// <summary>Two subjects in one video of 20 ticks: subject 0 seen at ticks 0-11, subject 1 at ticks 6-19.</summary>
+    private static VideoFeatures TwoSubjects(int seed)
+    {
+        var (zero, one) = (Video(20, seed), Video(20, seed + 1));
+        var ticks = zero.Ticks.Select(t => t.Tick < 12 ? t : t with { Face = null, Features = null })
+            .Concat(one.Ticks.Select(t => (t.Tick >= 6 ? t : t with { Face = null, Features = null }) with { Subject = 1 }))
+            .ToList();
+        var steps = zero.Steps.Concat(one.Steps.Select(s => s with { Subject = 1 })).ToList();
+        return new VideoFeatures([0, 1], ticks, steps, zero.FrameCount, zero.AudioColumns);
+    }
+
     private AssembledVideo Item(string stem, VideoFeatures features)
     {
         var job = new VideoJob(new VideoInput(_temp.File(stem + ".mp4"), stem, stem), _temp.File(stem + ".faces.parquet"))
         {
             Media = new MediaInfo(_temp.File(stem + ".mp4"), TimeSpan.FromSeconds(10), 64, 48, 30, 0, "h264", true, 16000, TimeSpan.FromSeconds(10)),
         };
-        return new AssembledVideo(job, null, features);
+        return new AssembledVideo(job, null, SubjectFeatures.Of(features));
     }
 
     private async Task<(List<VideoOutcome> Outcomes, FusionModel Model, FusionNetwork Network)> RunStage(int windowsPerCall, params AssembledVideo[] items)
@@ -95,6 +106,51 @@ public sealed class FusionStageTests(ModelFixture models) : IDisposable
                 Assert.True(Math.Abs(want - row.Number("attn_audio")) < 1e-4, $"tick {row.Count("tick")} step {row.Count("step_offset")}: {want} vs {row.Number("attn_audio")}");
             }
         }
+    }
+
+    [Fact]
+    public async Task Subject_after_subject_the_network_reads_what_it_reads_from_the_whole_video()
+    {
+        var video = TwoSubjects(5);
+        var (outcomes, model, network) = await RunStage(8, Item("two", video));
+        using (model)
+        {
+            Assert.Equal(VideoStatus.Done, Assert.Single(outcomes).Status);
+            var whole = FeatureSeries.From(video, new Dictionary<string, string>());
+            var expected = FeatureWindows.Build(whole, Config.Steps).ToDictionary(w => (w.Subject, w.Tick), w => network.Predict(w.Window));
+            Assert.Equal(12 + 14, expected.Count);
+            var rows = DuckDb.Query($"SELECT subject, tick, step_offset, attn_face FROM '{PredictionTables.AttentionPath(_temp.Path, "two")}'");
+            Assert.Equal(expected.Count * Config.Steps, rows.Count);
+            foreach (var row in rows)
+            {
+                var want = expected[((int)row.Count("subject"), (int)row.Count("tick"))].Attention[0][(int)row.Count("step_offset")];
+                Assert.True(Math.Abs(want - row.Number("attn_face")) < 1e-4, $"subject {row.Count("subject")} tick {row.Count("tick")}: {want} vs {row.Number("attn_face")}");
+            }
+            // Every frame of the video for each subject (a single-subject choice labels the whole video).
+            var frames = DuckDb.Query($"SELECT subject, count(*) AS n FROM '{PredictionTables.PredictionsPath(_temp.Path, "two")}' GROUP BY subject ORDER BY subject");
+            Assert.Equal([video.FrameCount, video.FrameCount], frames.Select(f => f.Count("n")).ToArray());
+            // The last frames stand for the last ticks, which only subject 1 covers: each subject's ticks reach the frame map.
+            var last = DuckDb.Query($"SELECT subject, max(source_tick) AS t FROM '{PredictionTables.PredictionsPath(_temp.Path, "two")}' GROUP BY subject ORDER BY subject");
+            Assert.Equal([11L, 19L], last.Select(r => r.Count("t")).ToArray());
+        }
+    }
+
+    [Fact]
+    public void Each_builds_a_subject_only_when_it_is_reached()
+    {
+        var built = new List<int>();
+        using var features = new SubjectFeatures([3, 7], 10, [], subject =>
+        {
+            built.Add(subject);
+            return ([], []);
+        });
+        using var each = features.Each().GetEnumerator();
+        Assert.Empty(built);
+        Assert.True(each.MoveNext());
+        Assert.Equal([3], built);
+        Assert.Equal([3], each.Current.Subjects);
+        Assert.True(each.MoveNext());
+        Assert.Equal([3, 7], built);
     }
 
     public void Dispose() => _temp.Dispose();
