@@ -53,6 +53,12 @@ internal sealed class AssemblyStage(AnalyzeOptions options, IReadOnlyList<string
                                 video.Features?.Add(frame.Result);
                             }
                         }
+                        catch (IOException ex)
+                        {
+                            // The features' temp file (a full disk, say): only this video's.
+                            video.Failure = $"{frame.Job.Input.Path}: {ex.Message}";
+                            break;
+                        }
                         catch (Exception ex) when (ex is not OperationCanceledException)
                         {
                             // Whatever this one video's frames did to the tracking, it costs that video, not the batch.
