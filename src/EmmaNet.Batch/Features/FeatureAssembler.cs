@@ -16,8 +16,9 @@ namespace EmmaNet.Batch.Features;
 /// <remarks>
 /// Subjects are chosen from whole tracks, so the tracked faces are held until the video ends; their features (about
 /// 1 KB per face per tick) wait in a <see cref="FeatureSpill"/> on disk instead, and each subject's ticks and steps
-/// are built, reading its features back, only when asked for (<see cref="BySubject"/>). With <see cref="SubjectChoice.All"/> a track's ticks cover only its own span (first to last seen
-/// tick) and its steps that span widened by <see cref="ContextMarginSteps"/> (the context windows reach that far), so
+/// are built, reading its features back, only when asked for (<see cref="BySubject"/>). With
+/// <see cref="SubjectChoice.All"/> a track's ticks cover only its own span (first to last seen tick) and its steps
+/// that span widened by <see cref="ContextMarginSteps"/> (the context windows reach that far), so
 /// a long video with many passing people does not cost people x ticks rows; single subjects get the whole video.
 /// </remarks>
 /// <param name="spillFolder">Where the features wait (a hidden temp file; default: the system's temp folder).</param>

@@ -70,11 +70,6 @@ public sealed class SubjectFeatures(IReadOnlyList<int> subjects, long frameCount
         }
     }
 
-    /// <summary>Features already built (read back, or made by a test), handed out subject by subject.</summary>
-    public static SubjectFeatures Of(VideoFeatures features) =>
-        new(features.Subjects, features.FrameCount, features.AudioColumns,
-            subject => (features.Ticks.Where(t => t.Subject == subject).ToList(), features.Steps.Where(s => s.Subject == subject).ToList()));
-
     public void Dispose() => owner?.Dispose();
 
     /// <summary>Every subject's features in one table, subject after subject.</summary>
