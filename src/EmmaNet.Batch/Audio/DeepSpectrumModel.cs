@@ -24,6 +24,12 @@ public sealed class DeepSpectrumModel : IDisposable
     private readonly int _size;
     private readonly MelSpectrogramImage _renderer = new();
 
+    [ThreadStatic]
+    private static BgrImage? t_picture;
+
+    [ThreadStatic]
+    private static BgrImage? t_resized;
+
     /// <summary>The bundled ImageNet CNN (ResNet18 from ML.NET's NuGet package, given the ImageNet input at setup).</summary>
     public const string BundledId = "deepspectrum-resnet18";
 
@@ -83,8 +89,10 @@ public sealed class DeepSpectrumModel : IDisposable
 
     private void ImageTensorInto(ReadOnlySpan<float> samples, Span<float> tensor)
     {
-        var picture = _renderer.Render(samples);
-        var resized = new BgrImage();
+        // Scratch pictures kept per thread (several videos' audio may run at once): made anew each step, they were
+        // two large-object allocations every half second of audio.
+        var picture = _renderer.Render(samples, t_picture ??= new BgrImage());
+        var resized = t_resized ??= new BgrImage();
         ImageOps.Current.ResizeLinear(picture, resized, _size, _size);
         NormaliseInto(resized, _size, _channelsFirst, tensor);
     }

@@ -63,13 +63,16 @@ public sealed class MelSpectrogramImage
     }
 
     /// <summary>The 227 x 227 BGR picture.</summary>
-    public BgrImage Render(ReadOnlySpan<float> samples)
+    public BgrImage Render(ReadOnlySpan<float> samples) => Render(samples, new BgrImage());
+
+    /// <summary>The 227 x 227 BGR picture, drawn into <paramref name="image"/> (reshaped, its buffer kept when big enough).</summary>
+    public BgrImage Render(ReadOnlySpan<float> samples, BgrImage image)
     {
         var db = DecibelsRelativeToMax(samples);
         var min = db.Min(m => m.Min());
         var max = db.Max(m => m.Max());
         var range = max - min;
-        var image = new BgrImage(ImageSize, ImageSize);
+        image.Reshape(ImageSize, ImageSize);
         for (var y = 0; y < ImageSize; y++)
         {
             // Row 0 is the top of the picture: the highest band.

@@ -30,6 +30,9 @@ public sealed class ExpressionModel : IDisposable
 
     private readonly OnnxModel _onnx;
 
+    /// <summary>The input, grown to the largest call and kept: a new one each call (150 KB a face) was large-object garbage that brought on full collections.</summary>
+    private float[] _input = [];
+
     public ExpressionModel(ModelStore models, SessionFactory sessions) => _onnx = OnnxModel.FromStore(models, ModelId, sessions);
 
     public ModelIdentity Model => _onnx.Identity;
@@ -42,7 +45,11 @@ public sealed class ExpressionModel : IDisposable
             return [];
         }
         const int pixels = InputSize * InputSize * 3;
-        var input = new float[crops.Count * pixels];
+        if (_input.Length < crops.Count * pixels)
+        {
+            _input = new float[crops.Count * pixels];
+        }
+        var input = _input.AsMemory(0, crops.Count * pixels);
         for (var i = 0; i < crops.Count; i++)
         {
             if (crops[i].Width != InputSize || crops[i].Height != InputSize)
@@ -50,13 +57,13 @@ public sealed class ExpressionModel : IDisposable
                 throw new ArgumentException($"face-api expression input must be a {InputSize}x{InputSize} BGR crop");
             }
             var bgr = crops[i].Pixels;
-            var rgb = input.AsSpan(i * pixels, pixels);
+            var rgb = input.Span.Slice(i * pixels, pixels);
             for (var p = 0; p < pixels; p += 3)
             {
                 (rgb[p], rgb[p + 1], rgb[p + 2]) = (bgr[p + 2], bgr[p + 1], bgr[p]);
             }
         }
-        using var value = OrtValue.CreateTensorValueFromMemory(input, [crops.Count, InputSize, InputSize, 3]);
+        using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input, [crops.Count, InputSize, InputSize, 3]);
         using var outputs = _onnx.Run([_onnx.InputNames[0]], [value], ["probabilities", "embedding"]);
         var probabilities = outputs[0].GetTensorDataAsSpan<float>();
         var embedding = outputs[1].GetTensorDataAsSpan<float>();

@@ -22,21 +22,29 @@ public sealed class AttentionDiagnostics(int steps)
     private readonly int[] _last = new int[3];
     private readonly int[][] _argmax = [new int[steps], new int[steps], new int[steps]];
 
-    public void Add(bool[][] present, IReadOnlyList<float[]> attention)
+    public void Add(bool[][] present, IReadOnlyList<float[]> attention) => Add((t, m) => present[t][m], (m, t) => attention[m][t]);
+
+    /// <summary>One tick's window as the fusion stage keeps it.</summary>
+    public void Add(TickResult tick) => Add(tick.IsPresent, tick.Attention);
+
+    /// <param name="present">Whether step t holds modality m: (t, m).</param>
+    /// <param name="attention">Modality m's weight at step t: (m, t).</param>
+    private void Add(Func<int, int, bool> present, Func<int, int, float> attention)
     {
         for (var m = 0; m < 3; m++)
         {
-            var seen = Enumerable.Range(0, steps).Where(t => present[t][m]).ToList();
+            var at = m;
+            var seen = Enumerable.Range(0, steps).Where(t => present(t, at)).ToList();
             if (seen.Count < 2)
             {
                 continue;
             }
-            var alpha = attention[m];
-            var best = seen.MaxBy(t => alpha[t]);
+            var best = seen.MaxBy(t => attention(at, t));
             double entropy = 0;
             foreach (var t in seen)
             {
-                entropy -= alpha[t] > 0 ? alpha[t] * Math.Log(alpha[t]) : 0;
+                var alpha = attention(m, t);
+                entropy -= alpha > 0 ? alpha * Math.Log(alpha) : 0;
             }
             _windows[m]++;
             _entropy[m] += entropy / Math.Log(seen.Count);

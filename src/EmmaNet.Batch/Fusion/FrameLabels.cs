@@ -1,7 +1,55 @@
 namespace EmmaNet.Batch.Fusion;
 
-/// <summary>The fusion network's reading at one tick of one subject, with the window's layout (its first step and which modalities were present).</summary>
-public sealed record TickResult(int Subject, int Tick, long FrameIndex, double Time, int FirstStep, bool[][] Present, FusionPrediction Prediction);
+/// <summary>
+/// The fusion network's reading at one tick of one subject, with the window's layout (its first step and which
+/// modalities were present). Held for every tick of a video until its tables are written, so it is stored flat: one
+/// byte of presence bits per step and one array of the probabilities and the attention (about 300 bytes at T = 12,
+/// against some 900 for the window's and the network's own arrays).
+/// </summary>
+public sealed class TickResult
+{
+    private readonly byte[] _present;   // per step, bit m: modality m present
+    private readonly float[] _values;   // the class probabilities, then each modality's attention over the steps
+    private readonly int _classes;
+
+    public TickResult(int subject, int tick, long frameIndex, double time, int firstStep, bool[][] present, FusionPrediction prediction)
+    {
+        (Subject, Tick, FrameIndex, Time, FirstStep, Label) = (subject, tick, frameIndex, time, firstStep, prediction.Label);
+        _present = new byte[present.Length];
+        for (var s = 0; s < present.Length; s++)
+        {
+            for (var m = 0; m < present[s].Length; m++)
+            {
+                _present[s] |= (byte)(present[s][m] ? 1 << m : 0);
+            }
+        }
+        _classes = prediction.Probabilities.Length;
+        _values = [.. prediction.Probabilities, .. prediction.Attention.SelectMany(a => a)];
+    }
+
+    public int Subject { get; }
+
+    public int Tick { get; }
+
+    public long FrameIndex { get; }
+
+    public double Time { get; }
+
+    public int FirstStep { get; }
+
+    /// <summary>The most probable class.</summary>
+    public int Label { get; }
+
+    /// <summary>The window's length T.</summary>
+    public int Steps => _present.Length;
+
+    public float Probability(int classIndex) => _values[classIndex];
+
+    /// <summary>Modality <paramref name="modality"/>'s attention weight at window step <paramref name="step"/>.</summary>
+    public float Attention(int modality, int step) => _values[_classes + (modality * Steps) + step];
+
+    public bool IsPresent(int step, int modality) => (_present[step] & (1 << modality)) != 0;
+}
 
 /// <summary>One original video frame's prediction for one subject, and the tick it comes from.</summary>
 /// <param name="Filled">The frame's own tick had no face of the subject: the prediction is the nearest tick's that had one.</param>

@@ -60,14 +60,14 @@ public static class PredictionTables
     /// </summary>
     public static async Task<long> WriteAsync(string folder, string stem, string videoId, IReadOnlyList<string> classes, IReadOnlyList<TickResult> ticks, IEnumerable<FramePrediction> frames, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
-        var steps = ticks.SelectMany(t => Enumerable.Range(0, t.Present.Length).Select(s => (Tick: t, Offset: s)));
+        var steps = ticks.SelectMany(t => Enumerable.Range(0, t.Steps).Select(s => (Tick: t, Offset: s)));
         var attention = new ColumnTable<(TickResult Tick, int Offset)>(steps);
         attention.String(Column.VideoId, _ => videoId);
         attention.Int(Column.Subject, r => r.Tick.Subject);
         attention.Int(Column.Tick, r => r.Tick.Tick);
         attention.Double(Column.Time, r => r.Tick.Time);
         attention.Long(Column.FrameIndex, r => r.Tick.FrameIndex);
-        attention.String(Column.Label, r => classes[r.Tick.Prediction.Label]);
+        attention.String(Column.Label, r => classes[r.Tick.Label]);
         attention.Int(Column.StepOffset, r => r.Offset);
         attention.Int(Column.Step, r => r.Tick.FirstStep + r.Offset);
         attention.Double(Column.StepTime, r => (r.Tick.FirstStep + r.Offset) * AudioTimeline.StepSeconds);
@@ -75,24 +75,24 @@ public static class PredictionTables
         for (var m = 0; m < 3; m++)
         {
             var at = m;
-            attention.Float(Column.Attention(modalities[m]), r => r.Tick.Prediction.Attention[at][r.Offset]);
+            attention.Float(Column.Attention(modalities[m]), r => r.Tick.Attention(at, r.Offset));
         }
         for (var m = 0; m < 3; m++)
         {
             var at = m;
-            attention.Bool(Column.Present(modalities[m]), r => r.Tick.Present[r.Offset][at]);
+            attention.Bool(Column.Present(modalities[m]), r => r.Tick.IsPresent(r.Offset, at));
         }
 
         var predictions = new ColumnTable<FramePrediction>(frames);
         predictions.String(Column.VideoId, _ => videoId);
         predictions.Int(Column.Subject, f => f.Subject);
         predictions.Long(Column.FrameIndex, f => f.FrameIndex);
-        predictions.String(Column.Label, f => classes[f.Source.Prediction.Label]);
-        predictions.Int(Column.LabelIndex, f => f.Source.Prediction.Label);
+        predictions.String(Column.Label, f => classes[f.Source.Label]);
+        predictions.Int(Column.LabelIndex, f => f.Source.Label);
         for (var c = 0; c < classes.Count; c++)
         {
             var at = c;
-            predictions.Float(Column.Probability(classes[c]), f => f.Source.Prediction.Probabilities[at]);
+            predictions.Float(Column.Probability(classes[c]), f => f.Source.Probability(at));
         }
         predictions.Int(Column.SourceTick, f => f.Source.Tick);
         predictions.Long(Column.SourceFrameIndex, f => f.Source.FrameIndex);

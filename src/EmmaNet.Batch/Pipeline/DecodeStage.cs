@@ -30,6 +30,7 @@ internal sealed class DecodeStage(IVideoSource source, int videosInFlight, Frame
                     }
                     await output.WriteAsync(new EndOfVideo(job, error), ct);
                 });
+            FrameBufferPool.Drain();
             output.TryComplete();
         }
         catch (Exception ex)

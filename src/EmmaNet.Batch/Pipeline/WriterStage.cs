@@ -125,7 +125,7 @@ internal sealed class WriterStage(AnalyzeOptions options, RunOutputs outputs, Fu
         var diagnostics = new AttentionDiagnostics(model.Steps);
         foreach (var tick in predictions.Ticks)
         {
-            diagnostics.Add(tick.Present, tick.Prediction.Attention);
+            diagnostics.Add(tick);
         }
         return (rows, diagnostics.Result());
     }

@@ -13,6 +13,25 @@ public sealed class FrameLabelsTests
     }
 
     [Fact]
+    public void A_tick_result_gives_back_the_presence_attention_and_probabilities_it_was_made_from()
+    {
+        const int steps = 12;
+        var probs = Enumerable.Range(0, 8).Select(c => (c + 1) / 36f).ToArray();
+        float[][] attention = [.. Enumerable.Range(0, 3).Select(m => Enumerable.Range(0, steps).Select(t => (m * 100) + t + 0.5f).ToArray())];
+        bool[][] present = [.. Enumerable.Range(0, steps).Select(t => new[] { t % 2 == 0, t % 3 == 0, t > 7 })];
+
+        var tick = new TickResult(4, 30, 150, 5.0, 4, present, new FusionPrediction(probs, attention));
+
+        Assert.Equal((4, 30, 150L, 5.0, 4, steps, 7), (tick.Subject, tick.Tick, tick.FrameIndex, tick.Time, tick.FirstStep, tick.Steps, tick.Label));
+        Assert.Equal(probs, Enumerable.Range(0, 8).Select(tick.Probability));
+        for (var m = 0; m < 3; m++)
+        {
+            Assert.Equal(attention[m], Enumerable.Range(0, steps).Select(t => tick.Attention(m, t)));
+            Assert.Equal(present.Select(p => p[m]), Enumerable.Range(0, steps).Select(t => tick.IsPresent(t, m)));
+        }
+    }
+
+    [Fact]
     public void Frames_take_their_own_tick_and_face_less_ticks_the_nearest_predicted_one()
     {
         // 30 fps, ticks every 5 frames: tick k at frame 5k; 23 frames, so tick 4 (frame 20) covers frames 20-22.
@@ -31,7 +50,7 @@ public sealed class FrameLabelsTests
             6, 6, 6, 6, 6,   // tick 3: 1 tick from tick 4, 2 from tick 1
             6, 6, 6,         // tick 4: its own prediction
         ];
-        Assert.Equal(expected, frames.Select(f => f.Source.Prediction.Label));
+        Assert.Equal(expected, frames.Select(f => f.Source.Label));
         Assert.Equal(Enumerable.Range(0, 23).Select(i => (long)i), frames.Select(f => f.FrameIndex));
         Assert.Equal(Enumerable.Range(0, 23).Select(i => i is < 5 or >= 10 and < 20), frames.Select(f => f.Filled));
     }
@@ -46,7 +65,7 @@ public sealed class FrameLabelsTests
 
         Assert.All(frames, f => Assert.Equal(0, f.Subject));
         // Tick 1 is one tick from both: the earlier wins.
-        Assert.Equal(Enumerable.Repeat(1, 10).Concat(Enumerable.Repeat(2, 5)), frames.Select(f => f.Source.Prediction.Label));
+        Assert.Equal(Enumerable.Repeat(1, 10).Concat(Enumerable.Repeat(2, 5)), frames.Select(f => f.Source.Label));
     }
 
     [Fact]
