@@ -31,6 +31,7 @@ public static class BenchReport
         text.AppendLine("stages alone (per second): " + string.Join(", ", r.StagePerSecond.Select(kv => string.Create(inv, $"{kv.Key} {kv.Value:F0} {r.StageUnits[kv.Key]}"))));
         text.AppendLine(string.Create(inv, $"full analyze / busiest stage   {r.AnalyzeOverBusiestStage:F2}  (busiest: {r.StageSeconds.MaxBy(kv => kv.Value).Key})"));
         text.AppendLine(string.Create(inv, $"full analyze / (sum of stages alone / {r.Cores} cores)  {r.AnalyzeOverStagesSharingTheCores:F2}  (1.0: every stage's work spread over all cores with nothing lost)"));
+        text.AppendLine(string.Create(inv, $"full analyze / (stages' CPU work alone / {r.Cores} cores)  {r.AnalyzeOverStageWork:F2}  (decode and audio at the CPU seconds they use alone with their ffmpeg: {r.DecodeOnlyCpuSeconds:F2} and {r.AudioOnlyCpuSeconds:F2} s)"));
         text.AppendLine(string.Create(inv, $"CPU use during full analyze   {100 * r.AnalyzeCpuUtilisation:F0}% of {r.Cores} cores by emmanet, {100 * r.AnalyzeFfmpegCpuUtilisation:F0}% by its ffmpeg processes"));
         text.AppendLine("CPU s in full analyze (emmanet): " + string.Join(", ", r.AnalyzeCpuSeconds.Select(kv => string.Create(inv, $"{kv.Key} {kv.Value:F2}"))));
         text.AppendLine(string.Create(inv, $"managed allocations in full analyze {r.AnalyzeAllocatedMiB:F0} MiB ({r.AnalyzeAllocatedMiB / r.ProcessedFrames:F2} MiB per 6 Hz frame), {r.AnalyzeGen2Collections} gen-2 collections, {r.AnalyzeGcPauseSeconds:F2} s paused by the collector"));

@@ -73,6 +73,7 @@ public sealed class AnalyzePipeline(IVideoSource source, PipelineNetworks networ
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var trim = MallocArenas.TrimEvery(TimeSpan.FromSeconds(5));
+        using var compact = ManagedHeap.CompactEvery(TimeSpan.FromSeconds(20));
         void Finished(VideoOutcome outcome)
         {
             lock (outcomes)
