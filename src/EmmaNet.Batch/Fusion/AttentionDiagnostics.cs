@@ -43,7 +43,7 @@ public sealed class AttentionDiagnostics(int steps)
             double entropy = 0;
             foreach (var t in seen)
             {
-                var alpha = attention(m, t);
+                var alpha = attention(at, t);
                 entropy -= alpha > 0 ? alpha * Math.Log(alpha) : 0;
             }
             _windows[m]++;
