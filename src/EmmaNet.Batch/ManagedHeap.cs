@@ -7,7 +7,7 @@ namespace EmmaNet.Batch;
 /// leaves the large-object heap (frames, network inputs) fragmented: through a 10-minute many-face video resident
 /// memory climbed 397 -> 437-449 MiB while native memory stayed flat. A full collection that also compacts the
 /// large-object heap every 20 s took the 30-minute peak from 535 to 504 MiB and the 10-minute one from 461-462 to
-/// 440-463, no slower (docs/benchmarks.md).
+/// 440-464 (mean of five 450), no slower (docs/benchmarks.md).
 /// </summary>
 public static class ManagedHeap
 {
