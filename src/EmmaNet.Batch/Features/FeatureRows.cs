@@ -75,13 +75,7 @@ public sealed class SubjectFeatures(IReadOnlyList<int> subjects, long frameCount
     /// <summary>Every subject's features in one table, subject after subject.</summary>
     public VideoFeatures All()
     {
-        var (ticks, steps) = (new List<FaceTick>(), new List<FeatureStep>());
-        foreach (var subject in Subjects)
-        {
-            var (t, s) = build(subject);
-            ticks.AddRange(t);
-            steps.AddRange(s);
-        }
-        return new VideoFeatures(Subjects, ticks, steps, FrameCount, audioColumns);
+        var each = Each().ToList();
+        return new VideoFeatures(Subjects, [.. each.SelectMany(f => f.Ticks)], [.. each.SelectMany(f => f.Steps)], FrameCount, audioColumns);
     }
 }

@@ -140,7 +140,7 @@ public sealed class AnalyzePipeline(IVideoSource source, PipelineNetworks networ
             }
             if (budget.LetPast > 0)
             {
-                logger.LogWarning("{Frames} frame(s) went past the budget of {Budget} after 10 s without a frame given back: some frame's pixels were never released (a bug; the run was slowed, not stopped)", budget.LetPast, budget.Frames);
+                logger.LogWarning("{Frames} frame(s) went past the budget of {Budget} after {Patience} s without a frame given back: some frame's pixels were never released (a bug; the run was slowed, not stopped)", budget.LetPast, budget.Frames, budget.Patience.TotalSeconds);
             }
         }
         return outcomes;

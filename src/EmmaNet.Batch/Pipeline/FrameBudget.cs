@@ -9,7 +9,6 @@ namespace EmmaNet.Batch.Pipeline;
 public sealed class FrameBudget : IDisposable
 {
     private readonly SemaphoreSlim _free;
-    private readonly TimeSpan _patience;
     private int _overdrawn;
     private int _letPast;
 
@@ -21,11 +20,14 @@ public sealed class FrameBudget : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(frames, 1);
         Frames = frames;
-        _patience = patience ?? TimeSpan.FromSeconds(10);
+        Patience = patience ?? TimeSpan.FromSeconds(10);
         _free = new SemaphoreSlim(frames, frames);
     }
 
     public int Frames { get; }
+
+    /// <summary>How long a frame waits for a place before it is let in beyond the budget.</summary>
+    public TimeSpan Patience { get; }
 
     /// <summary>Frames let in beyond the budget and not yet given back.</summary>
     public int Overdrawn => Volatile.Read(ref _overdrawn);
@@ -36,7 +38,7 @@ public sealed class FrameBudget : IDisposable
     /// <summary>Waits until a frame may go in, or the patience runs out.</summary>
     public async Task TakeAsync(CancellationToken cancellationToken)
     {
-        if (!await _free.WaitAsync(_patience, cancellationToken))
+        if (!await _free.WaitAsync(Patience, cancellationToken))
         {
             Interlocked.Increment(ref _overdrawn);
             Interlocked.Increment(ref _letPast);
