@@ -81,7 +81,7 @@ public sealed class FaceParquetWriter : IAsyncDisposable
 #pragma warning restore CA2000
         try
         {
-            var writer = await ParquetWriter.CreateAsync(ParquetSchema, file.Stream, cancellationToken: cancellationToken);
+            var writer = await ParquetWriter.CreateAsync(ParquetSchema, file.Stream, ParquetPools.Options, cancellationToken: cancellationToken);
             writer.CustomMetadata = metadata;
             return new FaceParquetWriter(file, writer, videoId);
         }

@@ -11,11 +11,24 @@ public readonly record struct TrackedFace(int TrackId, int Tick, double Time, Fa
 public sealed class FaceTracker(float minIou = 0.3f, int maxMissedTicks = 6)
 {
     private readonly List<(int Id, FaceDetection Last, int LastTick)> _live = new();
+    private readonly List<int> _ended = new();
     private int _nextId;
+
+    /// <summary>The tracks the last <see cref="Update"/> ended (unmatched too long): their ids never come back.</summary>
+    public IReadOnlyList<int> Ended => _ended;
 
     public IReadOnlyList<TrackedFace> Update(int tick, double time, IReadOnlyList<FaceDetection> faces)
     {
-        _live.RemoveAll(t => tick - t.LastTick > maxMissedTicks + 1);
+        _ended.Clear();
+        _live.RemoveAll(t =>
+        {
+            var over = tick - t.LastTick > maxMissedTicks + 1;
+            if (over)
+            {
+                _ended.Add(t.Id);
+            }
+            return over;
+        });
         var pairs = new List<(float Iou, int Track, int Face)>();
         for (var t = 0; t < _live.Count; t++)
         {

@@ -1,3 +1,5 @@
+using EmmaNet.Batch.Files;
+
 namespace EmmaNet.Batch.Faces;
 
 /// <summary>
@@ -8,10 +10,12 @@ namespace EmmaNet.Batch.Faces;
 /// sides of a cut). "Alike" is a cosine similarity of at least <see cref="Threshold"/> to the mean descriptor.
 /// </summary>
 /// <remarks>
-/// Memory: one 1024-value sum per piece, not a descriptor per face, so a long video costs what its cuts cost.
+/// Memory: one 1024-value sum per piece, not a descriptor per face; with a <c>spill</c>, the pieces of a track that
+/// ended (<see cref="Retire"/>) wait there until <see cref="Assign"/> reads each once, so what stays in memory is the
+/// live tracks' sums, not the sums of everyone a long video showed.
 /// Tracks with no descriptor (every face was seen between the 2 Hz steps) stay people of their own.
 /// </remarks>
-public sealed class Reidentification(float threshold = Reidentification.DefaultThreshold)
+public sealed class Reidentification(float threshold = Reidentification.DefaultThreshold, VectorSpill? spill = null)
 {
     /// <summary>Between the same person's shots (0.85 and more) and different people's (0.68 at most) on the samples: docs/benchmarks.md.</summary>
     public const float DefaultThreshold = 0.77f;
@@ -25,6 +29,23 @@ public sealed class Reidentification(float threshold = Reidentification.DefaultT
 
     /// <summary>The pieces cut so far, over all tracks.</summary>
     public int Cuts => _tracks.Values.Sum(t => t.Pieces.Count - 1);
+
+    /// <summary>
+    /// A track that will not be observed again: its pieces' sums go to the spill (when there is one). Its pending
+    /// descriptors are dropped, as they would have stayed pending: only a later alike descriptor adds them.
+    /// </summary>
+    public void Retire(int track)
+    {
+        if (spill is null || !_tracks.TryGetValue(track, out var pieces))
+        {
+            return;
+        }
+        pieces.Pending.Clear();
+        foreach (var piece in pieces.Pieces)
+        {
+            piece.Retire(spill);
+        }
+    }
 
     /// <summary>One face's descriptor, in tick order within its track.</summary>
     public void Observe(int track, int tick, float[] descriptor)
@@ -75,19 +96,22 @@ public sealed class Reidentification(float threshold = Reidentification.DefaultT
             }
             pieceOf[i].Cover(face.Tick);
         }
-        var people = new List<List<Piece>>();
+        var people = new List<Person>();
         var personOf = new Dictionary<Piece, int>();
         foreach (var piece in pieceOf.Distinct().OrderBy(p => p.FirstTick).ThenBy(p => p.Track))
         {
+            // Each piece's sum is read once (from the spill when its track was retired).
+            var sum = piece.Count > 0 ? piece.Sum() : null;
+            var mean = sum is null ? null : FaceIdentityModel.Normalised(sum);
             var best = -1;
             var bestSimilarity = Threshold;
-            for (var person = 0; piece.Count > 0 && person < people.Count; person++)
+            for (var person = 0; mean is not null && person < people.Count; person++)
             {
-                if (people[person].Any(p => p.Overlaps(piece)) || people[person].Sum(p => p.Count) == 0)
+                if (people[person].Mean is not { } personMean || people[person].Pieces.Any(p => p.Overlaps(piece)))
                 {
                     continue;
                 }
-                var similarity = FaceIdentityModel.Similarity(MeanOf(people[person]), piece.Mean());
+                var similarity = FaceIdentityModel.Similarity(personMean, mean);
                 if (similarity >= bestSimilarity)
                 {
                     (best, bestSimilarity) = (person, similarity);
@@ -96,22 +120,34 @@ public sealed class Reidentification(float threshold = Reidentification.DefaultT
             if (best < 0)
             {
                 best = people.Count;
-                people.Add([]);
+                people.Add(new Person());
             }
-            people[best].Add(piece);
+            people[best].Add(piece, sum);
             personOf[piece] = best;
         }
         return faces.Select((f, i) => f with { TrackId = personOf[pieceOf[i]] }).ToList();
     }
 
-    private static float[] MeanOf(List<Piece> pieces)
+    /// <summary>A person's pieces and the running sum of their descriptors (added in the pieces' order).</summary>
+    private sealed class Person
     {
-        var sum = new float[pieces.First(p => p.Count > 0).Sum.Length];
-        foreach (var piece in pieces.Where(p => p.Count > 0))
+        private float[]? _sum;
+
+        public List<Piece> Pieces { get; } = new();
+
+        /// <summary>The normalised sum, or null while no piece holds a descriptor.</summary>
+        public float[]? Mean { get; private set; }
+
+        public void Add(Piece piece, float[]? sum)
         {
-            System.Numerics.Tensors.TensorPrimitives.Add(sum, piece.Sum, sum);
+            Pieces.Add(piece);
+            if (sum is not null)
+            {
+                _sum ??= new float[sum.Length];
+                System.Numerics.Tensors.TensorPrimitives.Add(_sum, sum, _sum);
+                Mean = FaceIdentityModel.Normalised(_sum);
+            }
         }
-        return FaceIdentityModel.Normalised(sum);
     }
 
     private sealed class TrackPieces
@@ -128,7 +164,9 @@ public sealed class Reidentification(float threshold = Reidentification.DefaultT
 
         public int StartTick { get; } = startTick;
 
-        public float[] Sum { get; } = new float[size];
+        private float[]? _sum = new float[size];
+        private VectorSpill? _spill;
+        private VectorSpill.Place _spilled;
 
         public int Count { get; private set; }
 
@@ -136,13 +174,25 @@ public sealed class Reidentification(float threshold = Reidentification.DefaultT
 
         public int LastTick { get; private set; } = int.MinValue;
 
+        /// <summary>The sum of the piece's descriptors (read back from the spill once retired).</summary>
+        public float[] Sum() => _sum ?? _spill!.Read(_spilled);
+
         public void Add(float[] descriptor)
         {
-            System.Numerics.Tensors.TensorPrimitives.Add(Sum, descriptor, Sum);
+            System.Numerics.Tensors.TensorPrimitives.Add(_sum!, descriptor, _sum);
             Count++;
         }
 
-        public float[] Mean() => FaceIdentityModel.Normalised(Sum);
+        public float[] Mean() => FaceIdentityModel.Normalised(Sum());
+
+        /// <summary>No descriptor comes any more: the sum leaves memory for the spill.</summary>
+        public void Retire(VectorSpill spill)
+        {
+            if (_sum is not null)
+            {
+                (_spill, _spilled, _sum) = (spill, spill.Write(_sum), null);
+            }
+        }
 
         public void Cover(int tick) => (FirstTick, LastTick) = (Math.Min(FirstTick, tick), Math.Max(LastTick, tick));
 

@@ -1,6 +1,7 @@
 using EmmaNet.Batch.Audio;
 using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Faces;
+using EmmaNet.Batch.Files;
 using EmmaNet.Batch.Pose;
 
 namespace EmmaNet.Batch.Features;
@@ -14,27 +15,45 @@ namespace EmmaNet.Batch.Features;
 /// of the step's window, and the body whose head lies in the subject's face, each with a present flag.
 /// </summary>
 /// <remarks>
-/// Subjects are chosen from whole tracks, so the tracked faces are held until the video ends; their features (about
-/// 1 KB per face per tick) wait in a <see cref="FeatureSpill"/> on disk instead, and each subject's ticks and steps
-/// are built, reading its features back, only when asked for (<see cref="BySubject"/>). With
+/// Subjects are chosen from whole tracks, so the tracked faces are held until the video ends: in memory only what
+/// choosing and joining them reads (track, tick and box: 40 bytes a face a tick; the identity sums of live tracks);
+/// their keypoints and features (about 1 KB), the skeletons and the identity sums of tracks that ended wait in a
+/// <see cref="VectorSpill"/> on disk, and each subject's ticks and steps are built, reading its faces back, only when
+/// asked for (<see cref="BySubject"/>). With
 /// <see cref="SubjectChoice.All"/> a track's ticks cover only its own span (first to last seen tick) and its steps
 /// that span widened by <see cref="ContextMarginSteps"/> (the context windows reach that far), so
 /// a long video with many passing people does not cost people x ticks rows; single subjects get the whole video.
 /// </remarks>
 /// <param name="spillFolder">Where the features wait (a hidden temp file; default: the system's temp folder).</param>
 /// <param name="stem">The video's output stem, in the temp file's name.</param>
-public sealed class FeatureAssembler(SubjectChoice choice, string? spillFolder = null, string stem = "video") : IDisposable
+public sealed class FeatureAssembler : IDisposable
 {
     /// <summary>Steps kept on each side of an <c>all</c> track's span: 5 s, more than half of the longest context the paper sweeps (T = 18).</summary>
     public const int ContextMarginSteps = 10;
 
+    private readonly SubjectChoice _choice;
     private readonly FaceTracker _tracker = new();
-    private readonly Reidentification _reidentification = new();
-    private readonly FeatureSpill _spill = new(spillFolder ?? Path.GetTempPath(), stem);
-    private readonly List<(TrackedFace Face, long FrameIndex, FeatureSpill.Place Features)> _tracked = new();
-    private readonly Dictionary<int, List<Skeleton>> _people = new();
-    private readonly SortedDictionary<int, long> _frameOfTick = new();
-    private int _lastTick = int.MinValue;
+    private readonly VectorSpill _spill;
+    private readonly Reidentification _reidentification;
+    private readonly List<KeptFace> _faces = new();
+    private readonly Dictionary<int, VectorSpill.Place> _people = new();
+    private readonly List<TickFrame> _ticks = new();   // in increasing tick order
+
+    /// <summary>A tracked face as kept until the video ends; its score, keypoints and features wait in the spill at <paramref name="Rest"/>.</summary>
+    private readonly record struct KeptFace(int TrackId, int Tick, float X1, float Y1, float X2, float Y2, VectorSpill.Place Rest);
+
+    /// <summary>The frame a tick was read from, and its time.</summary>
+    private readonly record struct TickFrame(int Tick, long FrameIndex, double Time);
+
+    /// <summary>A subject's face at one tick, read back.</summary>
+    private readonly record struct SubjectFace(FaceDetection Face, long FrameIndex, double Time, float[] Features);
+
+    public FeatureAssembler(SubjectChoice choice, string? spillFolder = null, string stem = "video")
+    {
+        _choice = choice;
+        _spill = new VectorSpill(spillFolder ?? Path.GetTempPath(), stem + ".features");
+        _reidentification = new Reidentification(spill: _spill);
+    }
 
     /// <summary>Frames left out because their tick was not after the last one (repeated or backward timestamps of a damaged file).</summary>
     public int OutOfOrderFrames { get; private set; }
@@ -44,26 +63,91 @@ public sealed class FeatureAssembler(SubjectChoice choice, string? spillFolder =
         var tick = frame.Tick;
         // Every map below is keyed by tick: a damaged file's timestamps can repeat or go back, and only a frame that
         // moves time forward is a new tick (tracking, bins and windows all assume increasing ticks).
-        if (tick <= _lastTick)
+        if (_ticks.Count > 0 && tick <= _ticks[^1].Tick)
         {
             OutOfOrderFrames++;
             return;
         }
-        _lastTick = tick;
-        _frameOfTick[tick] = frame.FrameIndex;
+        _ticks.Add(new TickFrame(tick, frame.FrameIndex, frame.Timestamp));
         var tracked = _tracker.Update(tick, frame.Timestamp, frame.Faces);
+        foreach (var ended in _tracker.Ended)
+        {
+            _reidentification.Retire(ended);
+        }
         for (var i = 0; i < tracked.Count; i++)
         {
-            _tracked.Add((tracked[i], frame.FrameIndex, _spill.Write(FaceFeature.From(frame.Expressions![i], frame.Meshes?[i]))));
+            var face = tracked[i].Face;
+            var rest = _spill.Write(FaceRecord(face, FaceFeature.From(frame.Expressions![i], frame.Meshes?[i])));
+            _faces.Add(new KeptFace(tracked[i].TrackId, tick, face.X1, face.Y1, face.X2, face.Y2, rest));
             if (frame.Descriptors is { } descriptors)
             {
                 _reidentification.Observe(tracked[i].TrackId, tick, descriptors[i]);
             }
         }
-        if (frame.People is not null)
+        if (frame.People is { } people)
         {
-            _people[tick] = frame.People;
+            _people[tick] = _spill.Write(SkeletonRecord(people));
         }
+    }
+
+    /// <summary>A face's score, keypoint count, keypoints and features, as one spilled vector.</summary>
+    private static float[] FaceRecord(FaceDetection face, float[] features) =>
+        [face.Score, face.Keypoints.Length, .. face.Keypoints, .. features];
+
+    private SubjectFace ReadFace(KeptFace kept)
+    {
+        var record = _spill.Read(kept.Rest);
+        var keypoints = (int)record[1];
+        var at = _ticks[IndexOfTick(kept.Tick)];
+        var face = new FaceDetection(kept.X1, kept.Y1, kept.X2, kept.Y2, record[0], record[2..(2 + keypoints)]);
+        return new SubjectFace(face, at.FrameIndex, at.Time, record[(2 + keypoints)..]);
+    }
+
+    /// <summary>A tick's skeletons as one vector: their count, then each one's score, keypoint count and (x, y, score) triples.</summary>
+    private static float[] SkeletonRecord(List<Skeleton> people)
+    {
+        var record = new List<float>(1 + (people.Count * 53)) { people.Count };
+        foreach (var body in people)
+        {
+            record.Add(body.Score);
+            record.Add(body.Keypoints.Length);
+            foreach (var k in body.Keypoints)
+            {
+                record.AddRange([k.X, k.Y, k.Score]);
+            }
+        }
+        return [.. record];
+    }
+
+    private List<Skeleton> ReadPeople(VectorSpill.Place place)
+    {
+        var record = _spill.Read(place);
+        var people = new List<Skeleton>((int)record[0]);
+        for (var (i, n) = (1, 0); n < (int)record[0]; n++)
+        {
+            var (score, count) = (record[i], (int)record[i + 1]);
+            var keypoints = new Keypoint[count];
+            for (var k = 0; k < count; k++)
+            {
+                var at = i + 2 + (k * 3);
+                keypoints[k] = new Keypoint(record[at], record[at + 1], record[at + 2]);
+            }
+            people.Add(new Skeleton(keypoints, score));
+            i += 2 + (count * 3);
+        }
+        return people;
+    }
+
+    /// <summary>The index in <see cref="_ticks"/> of the first tick at or after <paramref name="tick"/>.</summary>
+    private int IndexOfTick(int tick)
+    {
+        var (low, high) = (0, _ticks.Count);
+        while (low < high)
+        {
+            var middle = (low + high) / 2;
+            (low, high) = _ticks[middle].Tick < tick ? (middle + 1, high) : (low, middle);
+        }
+        return low;
     }
 
     /// <param name="audio">The audio steps the stream held (any count; the timeline is not taken from it).</param>
@@ -81,40 +165,41 @@ public sealed class FeatureAssembler(SubjectChoice choice, string? spillFolder =
     /// </summary>
     public SubjectFeatures BySubject(IReadOnlyList<AudioStep> audio, IReadOnlyList<string> audioColumns, long frameCount, double videoSeconds, bool handOver = false)
     {
-        var persons = _reidentification.Assign(_tracked.Select(t => t.Face).ToList());
-        var subjects = SubjectSelection.Select(persons, choice);
+        // Faces with their box only (what joining and choosing read), made for this moment and let go after it.
+        var persons = _reidentification.Assign(_faces.Select(f => new TrackedFace(f.TrackId, f.Tick, _ticks[IndexOfTick(f.Tick)].Time, new FaceDetection(f.X1, f.Y1, f.X2, f.Y2, 0, []))).ToList());
+        var subjects = SubjectSelection.Select(persons, _choice);
         var timeline = Timeline(audio, videoSeconds, audioColumns.Count);
-        var byTrack = _tracked.Select((t, i) => (Face: persons[i], t.FrameIndex, t.Features))
-            .GroupBy(t => t.Face.TrackId).ToDictionary(g => g.Key, g => g.ToDictionary(t => t.Face.Tick));
-        return new SubjectFeatures(subjects, frameCount, audioColumns, subject => BuildSubject(subject, byTrack[subject], timeline), handOver ? this : null);
+        var facesOf = persons.Select((p, i) => (Person: p.TrackId, Index: i)).GroupBy(p => p.Person).ToDictionary(g => g.Key, g => g.Select(p => p.Index).ToArray());
+        return new SubjectFeatures(subjects, frameCount, audioColumns, subject => BuildSubject(subject, facesOf[subject], timeline), handOver ? this : null);
     }
 
-    private (List<FaceTick> Ticks, List<FeatureStep> Steps) BuildSubject(int subject, Dictionary<int, (TrackedFace Face, long FrameIndex, FeatureSpill.Place Features)> spilled, List<AudioStep> timeline)
+    private (List<FaceTick> Ticks, List<FeatureStep> Steps) BuildSubject(int subject, int[] faces, List<AudioStep> timeline)
     {
-        var mine = spilled.ToDictionary(p => p.Key, p => (p.Value.Face, p.Value.FrameIndex, Features: _spill.Read(p.Value.Features)));
+        var mine = faces.ToDictionary(i => _faces[i].Tick, i => ReadFace(_faces[i]));
         var ticks = new List<FaceTick>();
         var steps = new List<FeatureStep>();
-        var bins = mine.Values.GroupBy(t => StepOf(t.Face.Time)).ToDictionary(g => g.Key, g => g.ToList());
-        var (firstTick, lastTick) = choice == SubjectChoice.All ? (mine.Keys.Min(), mine.Keys.Max()) : (int.MinValue, int.MaxValue);
-        var (firstStep, lastStep) = choice == SubjectChoice.All
-            ? (StepOf(mine[firstTick].Face.Time) - ContextMarginSteps, StepOf(mine[lastTick].Face.Time) + ContextMarginSteps)
+        var bins = mine.Values.GroupBy(t => StepOf(t.Time)).ToDictionary(g => g.Key, g => g.ToList());
+        var (firstTick, lastTick) = _choice == SubjectChoice.All ? (mine.Keys.Min(), mine.Keys.Max()) : (int.MinValue, int.MaxValue);
+        var (firstStep, lastStep) = _choice == SubjectChoice.All
+            ? (StepOf(mine[firstTick].Time) - ContextMarginSteps, StepOf(mine[lastTick].Time) + ContextMarginSteps)
             : (int.MinValue, int.MaxValue);
-        foreach (var (tick, frameIndex) in _frameOfTick.Where(t => t.Key >= firstTick && t.Key <= lastTick))
+        for (var i = IndexOfTick(firstTick); i < _ticks.Count && _ticks[i].Tick <= lastTick; i++)
         {
+            var (tick, frameIndex, _) = _ticks[i];
             ticks.Add(mine.TryGetValue(tick, out var f)
-                ? new FaceTick(subject, tick, f.Face.Time, f.FrameIndex, f.Face.Face, f.Features)
+                ? new FaceTick(subject, tick, f.Time, f.FrameIndex, f.Face, f.Features)
                 : new FaceTick(subject, tick, tick / FrameSampling.FaceStream.RateHz, frameIndex, null, null));
         }
         foreach (var a in timeline.Where(a => a.Step >= firstStep && a.Step <= lastStep))
         {
             // The step's 0.5 s bin: the subject's face ticks within a quarter second of the step.
-            var present = bins.TryGetValue(a.Step, out var near) ? near.Where(t => Math.Abs(t.Face.Time - a.Time) < AudioTimeline.StepSeconds / 2).ToList() : [];
+            var present = bins.TryGetValue(a.Step, out var near) ? near.Where(t => Math.Abs(t.Time - a.Time) < AudioTimeline.StepSeconds / 2).ToList() : [];
             var face = present.Count == 0 ? null : Mean(present.Select(p => p.Features));
             float[]? pose = null;
-            if (present.Count > 0 && _people.TryGetValue(a.Step * FaceTicks.PerStep, out var people))
+            if (present.Count > 0 && _people.TryGetValue(a.Step * FaceTicks.PerStep, out var place))
             {
-                var anchor = present.MinBy(p => Math.Abs(p.Face.Time - a.Time)).Face.Face;
-                var body = PoseFeatures.MatchToFace(people, anchor);
+                var anchor = present.MinBy(p => Math.Abs(p.Time - a.Time)).Face;
+                var body = PoseFeatures.MatchToFace(ReadPeople(place), anchor);
                 pose = body is null ? null : PoseFeatures.Normalise(body);
             }
             steps.Add(new FeatureStep(subject, a.Step, a.Time, face, a, pose));
@@ -138,7 +223,7 @@ public sealed class FeatureAssembler(SubjectChoice choice, string? spillFolder =
         }
         var wanted = new HashSet<int>(heard.Keys);
         var covered = -1L;   // ticks come in order: each step near them is added once
-        foreach (var tick in _frameOfTick.Keys)
+        foreach (var (tick, _, _) in _ticks)
         {
             var at = StepOf(tick / FrameSampling.FaceStream.RateHz);
             var last = Math.Min(count - 1, (long)at + ContextMarginSteps);

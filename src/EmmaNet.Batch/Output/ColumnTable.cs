@@ -65,7 +65,7 @@ public sealed class ColumnTable<TRow>(IEnumerable<TRow> rows)
     public async Task WriteAsync(string path, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
     {
         await using var file = new AtomicFile(path);
-        await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(_fields), file.Stream, cancellationToken: cancellationToken))
+        await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(_fields), file.Stream, ParquetPools.Options, cancellationToken: cancellationToken))
         {
             writer.CustomMetadata = metadata;
             using var source = rows.GetEnumerator();

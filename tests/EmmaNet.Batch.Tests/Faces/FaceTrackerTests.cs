@@ -24,11 +24,15 @@ public sealed class FaceTrackerTests
     {
         var tracker = new FaceTracker(maxMissedTicks: 2);
         var first = tracker.Update(0, 0, [Box(100, 100)]);
-        for (var t = 1; t <= 4; t++)
+        for (var t = 1; t <= 3; t++)
         {
             tracker.Update(t, t / 6.0, []);
+            Assert.Empty(tracker.Ended);
         }
+        tracker.Update(4, 4 / 6.0, []);
+        Assert.Equal([first[0].TrackId], tracker.Ended);
         var later = tracker.Update(5, 5 / 6.0, [Box(100, 100)]);
+        Assert.Empty(tracker.Ended);
         Assert.NotEqual(first[0].TrackId, later[0].TrackId);
     }
 

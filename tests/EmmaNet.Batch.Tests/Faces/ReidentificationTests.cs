@@ -1,4 +1,6 @@
 using EmmaNet.Batch.Faces;
+using EmmaNet.Batch.Files;
+using EmmaNet.Batch.Tests.Support;
 
 namespace EmmaNet.Batch.Tests.Faces;
 
@@ -94,5 +96,32 @@ public sealed class ReidentificationTests
         var faces = Enumerable.Range(0, 10).Select(t => new TrackedFace(0, t, t / 6.0, Box(0)))
             .Concat(Enumerable.Range(20, 10).Select(t => new TrackedFace(1, t, t / 6.0, Box(100)))).ToList();
         Assert.Equal(faces.Select(f => f.TrackId), reid.Assign(faces).Select(f => f.TrackId));
+    }
+
+    [Fact]
+    public void Tracks_retired_to_a_spill_are_joined_as_if_kept_in_memory()
+    {
+        // Track 0 (person 4) ends and is retired; track 2 brings person 4 back, track 3 cuts from person 5 to 6; track 1
+        // is retired while a descriptor of it is still pending (it stays left out, as in memory).
+        IEnumerable<TrackedFace> Scene(Reidentification reid, Action<int> ended) =>
+            Track(reid, 0, 0, 30, _ => 4).Concat(Track(reid, 1, 0, 33, t => t == 33 ? 8 : 5)).Concat(End(ended, 0)).Concat(End(ended, 1))
+                .Concat(Track(reid, 2, 45, 80, _ => 4)).Concat(Track(reid, 3, 40, 90, t => t < 60 ? 5 : 6)).Concat(End(ended, 2));
+        static IEnumerable<TrackedFace> End(Action<int> ended, int track)
+        {
+            ended(track);
+            yield break;
+        }
+        using var temp = new TempFolder();
+        using var spill = new VectorSpill(temp.Path, "reid");
+        var retiring = new Reidentification(spill: spill);
+        var inMemory = new Reidentification();
+        var faces = Scene(inMemory, _ => { }).ToList();
+        var retired = Scene(retiring, retiring.Retire).ToList();
+        Assert.Equal(faces.Select(f => (f.TrackId, f.Tick)), retired.Select(f => (f.TrackId, f.Tick)));
+        Assert.Single(Directory.GetFiles(temp.Path));   // the sums went to the spill
+        var expected = inMemory.Assign(faces).Select(f => f.TrackId).ToList();
+        Assert.Equal(expected, retiring.Assign(retired).Select(f => f.TrackId));
+        Assert.Equal([0, 1, 2], expected.Distinct().Order());   // person 4 came back; track 3 was cut from person 5 to 6
+        Assert.Equal(inMemory.Cuts, retiring.Cuts);
     }
 }

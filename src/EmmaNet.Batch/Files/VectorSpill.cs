@@ -1,19 +1,19 @@
 using System.Runtime.InteropServices;
-using EmmaNet.Batch.Files;
 using Microsoft.Win32.SafeHandles;
 
-namespace EmmaNet.Batch.Features;
+namespace EmmaNet.Batch.Files;
 
 /// <summary>
-/// A video's face feature vectors (about 1 KB a face a tick), written to a hidden temp file as they are made and read
-/// back when their subject is built at the video's end: what a long many-face video keeps in memory until then is the
-/// tracked faces, not their features. The file is made at the first vector and deleted when closed; one a killed run
-/// left behind carries the temp files' name (<see cref="AtomicFile.TempName"/>), so the next run's leftover sweep
-/// removes it. Unbuffered (one positioned write a vector), so a full disk fails the write that hit it, never the close.
+/// Float vectors written to a hidden temp file as they are made and read back later: what a long video would
+/// otherwise keep in memory until its end (its tracked faces' keypoints and features, its skeletons, the identity
+/// sums of people who left). The file is made at the first vector and deleted when closed; one a killed run left
+/// behind carries the temp files' name (<see cref="AtomicFile.TempName"/>), so the next run's leftover sweep removes
+/// it. Unbuffered (one positioned write a vector), so a full disk fails the write that hit it, never the close.
 /// </summary>
-public sealed class FeatureSpill(string folder, string stem) : IDisposable
+/// <param name="name">What the vectors are, in the temp file's name (e.g. <c>clip.features</c>).</param>
+public sealed class VectorSpill(string folder, string name) : IDisposable
 {
-    private readonly string _path = Path.Combine(folder, AtomicFile.TempName(stem + ".features", Environment.ProcessId, Guid.NewGuid()));
+    private readonly string _path = Path.Combine(folder, AtomicFile.TempName(name, Environment.ProcessId, Guid.NewGuid()));
     private SafeFileHandle? _file;
     private long _length;
 
@@ -21,13 +21,13 @@ public sealed class FeatureSpill(string folder, string stem) : IDisposable
     public readonly record struct Place(long Offset, int Count);
 
     /// <exception cref="IOException">The file cannot be made or written (naming it and why).</exception>
-    public Place Write(float[] vector)
+    public Place Write(ReadOnlySpan<float> vector)
     {
         var place = new Place(_length, vector.Length);
         try
         {
             _file ??= File.OpenHandle(_path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose);
-            RandomAccess.Write(_file, MemoryMarshal.AsBytes(vector.AsSpan()), _length);
+            RandomAccess.Write(_file, MemoryMarshal.AsBytes(vector), _length);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -46,7 +46,7 @@ public sealed class FeatureSpill(string folder, string stem) : IDisposable
             var read = RandomAccess.Read(_file ?? throw new InvalidOperationException("nothing was written"), bytes[done..], place.Offset + done);
             if (read == 0)
             {
-                throw new IOException($"{_path}: ended at byte {place.Offset + done} inside a feature vector");
+                throw new IOException($"{_path}: ended at byte {place.Offset + done} inside a vector");
             }
             done += read;
         }
