@@ -106,17 +106,20 @@ public sealed class FeatureAssembler : IDisposable
     /// <summary>A tick's skeletons as one vector: their count, then each one's score, keypoint count and (x, y, score) triples.</summary>
     private static float[] SkeletonRecord(List<Skeleton> people)
     {
-        var record = new List<float>(1 + (people.Count * 53)) { people.Count };
+        var record = new float[1 + people.Sum(p => 2 + (p.Keypoints.Length * 3))];
+        record[0] = people.Count;
+        var i = 1;
         foreach (var body in people)
         {
-            record.Add(body.Score);
-            record.Add(body.Keypoints.Length);
+            (record[i], record[i + 1]) = (body.Score, body.Keypoints.Length);
+            i += 2;
             foreach (var k in body.Keypoints)
             {
-                record.AddRange([k.X, k.Y, k.Score]);
+                (record[i], record[i + 1], record[i + 2]) = (k.X, k.Y, k.Score);
+                i += 3;
             }
         }
-        return [.. record];
+        return record;
     }
 
     private List<Skeleton> ReadPeople(VectorSpill.Place place)
