@@ -242,13 +242,13 @@ public static class AnalyzeBenchmark
         }
     }
 
+    /// <summary>CPU seconds of this process and its finished children so far.</summary>
+    private static double CpuSeconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds + ChildrenCpuSeconds();
+
     /// <summary>
     /// CPU seconds of this process's finished children (the ffmpeg decoders, once waited for): /proc/self/stat's
     /// cutime + cstime, in clock ticks of 1/100 s (Linux's USER_HZ). 0 where /proc is missing.
     /// </summary>
-    /// <summary>CPU seconds of this process and its finished children so far.</summary>
-    private static double CpuSeconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds + ChildrenCpuSeconds();
-
     private static double ChildrenCpuSeconds()
     {
         try

@@ -38,6 +38,7 @@ public sealed class FeatureAssembler : IDisposable
     private readonly List<KeptFace> _faces = new();
     private readonly Dictionary<int, VectorSpill.Place> _people = new();
     private readonly List<TickFrame> _ticks = new();   // in increasing tick order
+    private float[] _scratch = [];
 
     /// <summary>A tracked face as kept until the video ends; its score, keypoints and features wait in the spill at <paramref name="Rest"/>.</summary>
     private readonly record struct KeptFace(int TrackId, int Tick, float X1, float Y1, float X2, float Y2, VectorSpill.Place Rest);
@@ -91,8 +92,24 @@ public sealed class FeatureAssembler : IDisposable
     }
 
     /// <summary>A face's score, keypoint count, keypoints and features, as one spilled vector.</summary>
-    private static float[] FaceRecord(FaceDetection face, float[] features) =>
-        [face.Score, face.Keypoints.Length, .. face.Keypoints, .. features];
+    private Span<float> FaceRecord(FaceDetection face, float[] features)
+    {
+        var record = Scratch(2 + face.Keypoints.Length + features.Length);
+        (record[0], record[1]) = (face.Score, face.Keypoints.Length);
+        face.Keypoints.CopyTo(record[2..]);
+        features.CopyTo(record[(2 + face.Keypoints.Length)..]);
+        return record;
+    }
+
+    /// <summary>The record about to be spilled, in one array reused for every face and tick (written, then let go).</summary>
+    private Span<float> Scratch(int length)
+    {
+        if (_scratch.Length < length)
+        {
+            _scratch = new float[length];
+        }
+        return _scratch.AsSpan(0, length);
+    }
 
     private SubjectFace ReadFace(KeptFace kept)
     {
@@ -104,9 +121,9 @@ public sealed class FeatureAssembler : IDisposable
     }
 
     /// <summary>A tick's skeletons as one vector: their count, then each one's score, keypoint count and (x, y, score) triples.</summary>
-    private static float[] SkeletonRecord(List<Skeleton> people)
+    private Span<float> SkeletonRecord(List<Skeleton> people)
     {
-        var record = new float[1 + people.Sum(p => 2 + (p.Keypoints.Length * 3))];
+        var record = Scratch(1 + people.Sum(p => 2 + (p.Keypoints.Length * 3)));
         record[0] = people.Count;
         var i = 1;
         foreach (var body in people)
