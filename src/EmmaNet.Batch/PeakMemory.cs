@@ -21,4 +21,21 @@ public static class PeakMemory
     }
 
     public static long MiB() => Bytes() / (1024 * 1024);
+
+    /// <summary>
+    /// Starts the peak again from the memory resident now (Linux: "5" into /proc/self/clear_refs), so a later
+    /// <see cref="Bytes"/> measures only what follows. False where that is not possible (then the peak goes on).
+    /// </summary>
+    public static bool Reset()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 }

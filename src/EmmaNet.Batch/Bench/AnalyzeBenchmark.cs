@@ -18,13 +18,13 @@ public sealed record BenchNetworks(
     FusionModel Fusion, AudioFeatureExtractor Audio, AudioFeatureExtractor LogMel, FaceIdentityModel? Identity, FaceMeshModel? Mesh);
 
 /// <summary>
-/// What <c>emmanet bench</c> measures on one video, all in one process so the ratios hold on a noisy machine:
-/// decode-only time (ffmpeg at the face-stream sampling, frames dropped), the detection pipeline (<c>analyze
+/// What <c>emmanet bench</c> measures on one video, all in one process so the ratios hold on a noisy machine, after
+/// a warm-up on the video's first 10 s: decode-only time (ffmpeg at the face-stream sampling, frames dropped), the detection pipeline (<c>analyze
 /// --no-fusion</c>), the full <c>analyze</c> (features and fusion), then each stage alone over the whole video (the
 /// detector and PoseNet also on the square inputs they had before; the fusion network per window at several batch
 /// sizes); with <paramref name="baseline"/> the full analyze also runs as it did before the speed work and the stage
-/// line (square inputs, every frame network in one stage, one after the other on one thread). Peak memory is read after the detection pipeline, before the stages that
-/// hold frames on purpose.
+/// line (square inputs, every frame network in one stage, one after the other on one thread). Peak memory is counted from
+/// the end of the warm-up and read after the detection pipeline, before the stages that hold frames on purpose.
 /// </summary>
 public static class AnalyzeBenchmark
 {
@@ -50,48 +50,58 @@ public static class AnalyzeBenchmark
     public static async Task<(BenchResult? Result, string? Failure)> RunAsync(MediaInfo media, string path, BenchNetworks networks, bool baseline, ILogger logger, CancellationToken ct)
     {
         var (detector, squareDetector, expression, pose, squarePose, fusion, audio, logMel, identity, mesh) = networks;
-        var cpuBeforeDecode = CpuSeconds();
-        var clock = Stopwatch.StartNew();
-        var reader = new VideoFrameReader(media, FrameSampling.FaceStream);
-        var frames = 0;
-        await foreach (var frame in reader.ReadAsync(ct))
-        {
-            frame.Dispose();
-            frames++;
-        }
-        var decodeSeconds = clock.Elapsed.TotalSeconds;
-        var decodeCpu = CpuSeconds() - cpuBeforeDecode;
-
         var output = Directory.CreateTempSubdirectory("emmanet-bench-");
         try
         {
             var input = new VideoInput(path, Path.GetFileNameWithoutExtension(path), InputScanner.SafeStem(path));
+            var fullAnalyzer = new FrameAnalyzer(detector, expression, pose, identity: identity, mesh: mesh);
             var pipeline = new AnalyzePipeline(new FfmpegVideoSource(), detector, logger);
+            var full = new AnalyzePipeline(new FfmpegVideoSource(), new PipelineNetworks(fullAnalyzer, audio, fusion), logger);
+            var fullOptions = new AnalyzeOptions(output.FullName, RunMode.Predictions, SubjectChoice.All, Force: true);
+            var warmUp = await WarmUpAsync(path, output.FullName, pipeline, full, fullOptions, logger, ct);
+            fullAnalyzer.Cpu.Reset();
+            full.Cpu.Reset();
+            // The peak read after the detection pipeline is that pipeline's, not the warm-up's full analyze.
+            PeakMemory.Reset();
+
+            var cpuBeforeDecode = CpuSeconds();
+            var clock = Stopwatch.StartNew();
+            var reader = new VideoFrameReader(media, FrameSampling.FaceStream);
+            var frames = 0;
+            await foreach (var frame in reader.ReadAsync(ct))
+            {
+                frame.Dispose();
+                frames++;
+            }
+            var decodeSeconds = clock.Elapsed.TotalSeconds;
+            var decodeCpu = CpuSeconds() - cpuBeforeDecode;
+
             clock.Restart();
             var outcomes = await pipeline.RunAsync([input], new AnalyzeOptions(output.FullName, Force: true), null, ct);
             var pipelineSeconds = clock.Elapsed.TotalSeconds;
             // Read before the other stages, which hold frames and windows in memory on purpose.
             var pipelinePeak = PeakMemory.MiB();
 
-            var fullAnalyzer = new FrameAnalyzer(detector, expression, pose, identity: identity, mesh: mesh);
-            var full = new AnalyzePipeline(new FfmpegVideoSource(), new PipelineNetworks(fullAnalyzer, audio, fusion), logger);
             audio.Cpu.Reset();
-            var fullOptions = new AnalyzeOptions(output.FullName, RunMode.Predictions, SubjectChoice.All, Force: true);
+            var windowsBefore = fusion.Windows;
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var childrenBefore = ChildrenCpuSeconds();
             var (allocatedBefore, gen2Before, pauseBefore) = (GC.GetTotalAllocatedBytes(), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+            var (jitBefore, jitMethodsBefore) = (System.Runtime.JitInfo.GetCompilationTime(), System.Runtime.JitInfo.GetCompiledMethodCount());
             clock.Restart();
             var fullOutcomes = await full.RunAsync([input], fullOptions, null, ct);
             var analyzeSeconds = clock.Elapsed.TotalSeconds;
             var allocatedMiB = (GC.GetTotalAllocatedBytes() - allocatedBefore) / (1024.0 * 1024.0);
             var gen2 = GC.CollectionCount(2) - gen2Before;
             var gcPause = (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds;
+            var jitSeconds = (System.Runtime.JitInfo.GetCompilationTime() - jitBefore).TotalSeconds;
+            var jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethodsBefore;
             var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
             var cpuUse = cpuSeconds / analyzeSeconds / Environment.ProcessorCount;
             var ffmpegUse = (ChildrenCpuSeconds() - childrenBefore) / analyzeSeconds / Environment.ProcessorCount;
             var analyzeCpu = WhereTheCpuWent(cpuSeconds, fullAnalyzer.Cpu, audio.Cpu, full.Cpu);
             outcomes = [.. outcomes, .. fullOutcomes];
-            var fusedWindows = fusion.Windows;
+            var fusedWindows = fusion.Windows - windowsBefore;
             var faces = fullOutcomes.Sum(o => o.Faces);
 
             double? baselineSeconds = null;
@@ -180,7 +190,10 @@ public static class AnalyzeBenchmark
                 squarePoseSeconds,
                 baselineSeconds,
                 analyzeSeconds / baselineSeconds,
-                analyzeCpu), null);
+                analyzeCpu,
+                warmUp,
+                jitMethods,
+                jitSeconds), null);
         }
         finally
         {
@@ -199,6 +212,54 @@ public static class AnalyzeBenchmark
         pieces["other"] = processSeconds - pieces.Values.Sum();
         pieces["total"] = processSeconds;
         return pieces;
+    }
+
+    /// <summary>Seconds of the video's start that the warm-up runs on.</summary>
+    private const int WarmUpSeconds = 10;
+
+    /// <summary>
+    /// Runs decoding, the detection pipeline and the full analyze once on the video's first seconds (copied, not
+    /// re-encoded, into the bench's folder; timestamps made where the container has none, as in AVI) before anything
+    /// is timed: the runtime compiles and re-compiles hot code through a run's first seconds, which the stages alone,
+    /// each timed after a warm-up call, do not pay (what is still compiled in the timed run is reported beside it).
+    /// Returns what was warmed up, or why nothing was.
+    /// </summary>
+    private static async Task<string> WarmUpAsync(string path, string folder, AnalyzePipeline pipeline, AnalyzePipeline full, AnalyzeOptions fullOptions, ILogger logger, CancellationToken ct)
+    {
+        var clip = Path.Combine(folder, "warm-up.mkv");
+        try
+        {
+            var cut = await Processes.ExternalProgram.RunAsync(
+                "ffmpeg",
+                ["-hide_banner", "-nostdin", "-v", "error", "-fflags", "+genpts", "-t", WarmUpSeconds.ToString(CultureInfo.InvariantCulture), "-i", "file:" + Path.GetFullPath(path),
+                 "-map", "0:v:0", "-map", "0:a:0?", "-c", "copy", "-y", clip],
+                TimeSpan.FromSeconds(60), cancellationToken: ct);
+            if (cut.ExitCode != 0)
+            {
+                return Skipped($"ffmpeg could not copy its first {WarmUpSeconds} s: {cut.Stderr.Trim()}");
+            }
+            var media = await MediaProber.ProbeAsync(clip, ct);
+            await foreach (var frame in new VideoFrameReader(media, FrameSampling.FaceStream).ReadAsync(ct))
+            {
+                frame.Dispose();
+            }
+            var input = new VideoInput(clip, "warm-up", "warm-up");
+            var outcomes = (await pipeline.RunAsync([input], new AnalyzeOptions(folder, Force: true), null, ct))
+                .Concat(await full.RunAsync([input], fullOptions, null, ct));
+            return outcomes.FirstOrDefault(o => o.Status == VideoStatus.Failed) is { } failed
+                ? Skipped(failed.Message ?? "the warm-up clip failed")
+                : string.Create(CultureInfo.InvariantCulture, $"the first {media.Duration.TotalSeconds:F0} s, once");
+        }
+        catch (Exception ex) when (ex is Processes.ProgramException or MediaException)
+        {
+            return Skipped(ex.Message);
+        }
+
+        string Skipped(string reason)
+        {
+            logger.LogWarning("bench: no warm-up ({Reason}); the timings include the runtime's compiling", reason);
+            return "none (" + reason + ")";
+        }
     }
 
     private static async Task<double> TimeAudioAsync(AudioFeatureExtractor audio, MediaInfo media, CancellationToken ct)
@@ -356,4 +417,4 @@ public static class AnalyzeBenchmark
         Dictionary<string, double> StageSeconds, Dictionary<string, double> StagePerSecond, Dictionary<string, string> StageUnits,
         double AnalyzeOverBusiestStage, double AnalyzeOverStagesSharingTheCores, double DecodeOnlyCpuSeconds, double AudioOnlyCpuSeconds, double AnalyzeOverStageWork, double AnalyzeCpuUtilisation, double AnalyzeFfmpegCpuUtilisation,
         double AnalyzeAllocatedMiB, int AnalyzeGen2Collections, double AnalyzeGcPauseSeconds, double DetectorSquareInputSeconds, double PoseSquareInputSeconds, double? BaselineAnalyzeSeconds, double? AnalyzeOverBaseline,
-        Dictionary<string, double> AnalyzeCpuSeconds);
+        Dictionary<string, double> AnalyzeCpuSeconds, string WarmUp, long AnalyzeJitMethods, double AnalyzeJitSeconds);

@@ -18,6 +18,7 @@ public static class BenchReport
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
         text.AppendLine(string.Create(inv, $"video            {r.Video} ({r.Width}x{r.Height}, {r.VideoSeconds:F1} s, {r.VideoFrames} frames, {r.ProcessedFrames} at 6 Hz)"));
+        text.AppendLine($"warm-up          {r.WarmUp} (decode, detection pipeline, full analyze; then timed)");
         text.AppendLine(string.Create(inv, $"decode only      {r.DecodeOnlySeconds,8:F2} s"));
         text.AppendLine(string.Create(inv, $"detector only    {r.DetectorOnlySeconds,8:F2} s  ({r.DetectorFramesPerSecond:F1} frames/s on {r.ExecutionProvider}, estimated for all frames)"));
         text.AppendLine(string.Create(inv, $"detection pipeline {r.PipelineSeconds,6:F2} s  (analyze --no-fusion)"));
@@ -35,6 +36,7 @@ public static class BenchReport
         text.AppendLine(string.Create(inv, $"CPU use during full analyze   {100 * r.AnalyzeCpuUtilisation:F0}% of {r.Cores} cores by emmanet, {100 * r.AnalyzeFfmpegCpuUtilisation:F0}% by its ffmpeg processes"));
         text.AppendLine("CPU s in full analyze (emmanet): " + string.Join(", ", r.AnalyzeCpuSeconds.Select(kv => string.Create(inv, $"{kv.Key} {kv.Value:F2}"))));
         text.AppendLine(string.Create(inv, $"managed allocations in full analyze {r.AnalyzeAllocatedMiB:F0} MiB ({r.AnalyzeAllocatedMiB / r.ProcessedFrames:F2} MiB per 6 Hz frame), {r.AnalyzeGen2Collections} gen-2 collections, {r.AnalyzeGcPauseSeconds:F2} s paused by the collector"));
+        text.AppendLine(string.Create(inv, $"the runtime's compiler in full analyze {r.AnalyzeJitMethods} methods compiled or re-compiled in {r.AnalyzeJitSeconds:F2} s"));
         text.AppendLine(string.Create(inv, $"detector alone, fitted / square input {r.DetectorOnlySeconds / r.DetectorSquareInputSeconds:F2}  ({r.DetectorOnlySeconds:F2} s / {r.DetectorSquareInputSeconds:F2} s)"));
         text.AppendLine(string.Create(inv, $"pose alone, fitted / square input     {r.StageSeconds["pose"] / r.PoseSquareInputSeconds:F2}  ({r.StageSeconds["pose"]:F2} s / {r.PoseSquareInputSeconds:F2} s)"));
         if (r.BaselineAnalyzeSeconds is { } before)

@@ -28,8 +28,18 @@ public sealed class VideoFrameReader
 
     public int OutputWidth { get; }
 
-    /// <summary>ffmpeg's input options: the hardware decoder when one is asked for.</summary>
-    public IReadOnlyList<string> InputArguments => _hardwareDecoder is null ? [] : ["-hwaccel", _hardwareDecoder];
+    /// <summary>
+    /// Threads ffmpeg decodes with: the half of the cores the networks leave (SessionFactory gives each ONNX Runtime
+    /// session the other half). ffmpeg's default takes every core, and in a pipeline whose networks keep all cores busy
+    /// those threads only add switching and copying (docs/decisions.md).
+    /// </summary>
+    public static int DecoderThreads => Math.Max(1, Environment.ProcessorCount - Environment.ProcessorCount / 2);
+
+    /// <summary>ffmpeg's input options: the decoder's threads, and the hardware decoder when one is asked for.</summary>
+    public IReadOnlyList<string> InputArguments =>
+        _hardwareDecoder is null
+            ? ["-threads", DecoderThreads.ToString(CultureInfo.InvariantCulture)]
+            : ["-threads", DecoderThreads.ToString(CultureInfo.InvariantCulture), "-hwaccel", _hardwareDecoder];
 
     public int OutputHeight { get; }
 

@@ -36,6 +36,10 @@ public sealed class BenchCliTests
         Assert.InRange(Get("analyze_cpu_utilisation"), 0.01, 1.0);
         Assert.Equal("CPUExecutionProvider", r.GetProperty("execution_provider").GetString());
         Assert.Equal(4, r.GetProperty("fusion_ms_per_window_by_batch").EnumerateObject().Count());
+        // Warmed up on the sample's first 10 s (a copy), so the windows counted are the timed run's alone.
+        Assert.StartsWith("the first 10 s", r.GetProperty("warm_up").GetString(), StringComparison.Ordinal);
+        Assert.True(Get("analyze_jit_seconds") >= 0 && r.GetProperty("analyze_jit_methods").GetInt64() >= 0);
+        Assert.InRange(Get("fused_windows"), 1, 4 * Get("video_seconds") * 6);
     }
 }
 

@@ -28,7 +28,21 @@ public sealed class FfmpegCommandTests
         var media = new MediaInfo("/v/a.mp4", TimeSpan.FromSeconds(10), 1280, 720, 30, 0, "h264", true, 48000, TimeSpan.FromSeconds(10));
         var reader = new VideoFrameReader(media, FrameSampling.FaceStream, "cuda");
         var args = FfmpegProcess.Arguments(media.Path, reader.OutputArguments, reader.InputArguments);
-        Assert.Equal(["-hide_banner", "-nostdin", "-nostats", "-hwaccel", "cuda", "-i", "file:/v/a.mp4"], args.Take(7));
+        var threads = VideoFrameReader.DecoderThreads.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(["-hide_banner", "-nostdin", "-nostats", "-threads", threads, "-hwaccel", "cuda", "-i", "file:/v/a.mp4"], args.Take(9));
+    }
+
+    [Fact]
+    public void The_decoder_takes_the_half_of_the_cores_the_networks_leave()
+    {
+        var media = new MediaInfo("/v/a.mp4", TimeSpan.FromSeconds(10), 1280, 720, 30, 0, "h264", true, 48000, TimeSpan.FromSeconds(10));
+        var reader = new VideoFrameReader(media, FrameSampling.FaceStream);
+        Assert.Equal(["-threads", VideoFrameReader.DecoderThreads.ToString(System.Globalization.CultureInfo.InvariantCulture)], reader.InputArguments);
+        Assert.InRange(VideoFrameReader.DecoderThreads, 1, Environment.ProcessorCount);
+        if (Environment.ProcessorCount >= 2)
+        {
+            Assert.Equal(Environment.ProcessorCount, VideoFrameReader.DecoderThreads + EmmaNet.Batch.Models.SessionFactory.DefaultCpuThreads);
+        }
     }
 
     [Fact]
