@@ -37,9 +37,7 @@ public sealed class VideoFrameReader
 
     /// <summary>ffmpeg's input options: the decoder's threads, and the hardware decoder when one is asked for.</summary>
     public IReadOnlyList<string> InputArguments =>
-        _hardwareDecoder is null
-            ? ["-threads", DecoderThreads.ToString(CultureInfo.InvariantCulture)]
-            : ["-threads", DecoderThreads.ToString(CultureInfo.InvariantCulture), "-hwaccel", _hardwareDecoder];
+        ["-threads", DecoderThreads.ToString(CultureInfo.InvariantCulture), .. _hardwareDecoder is null ? [] : new[] { "-hwaccel", _hardwareDecoder }];
 
     public int OutputHeight { get; }
 
