@@ -18,10 +18,10 @@ public sealed class FaceParquetWriter : IAsyncDisposable
     public const string Suffix = ".faces.parquet";
     private const int RowGroupRows = 4096;
 
-    // A row with its mesh holds about 5.7 KB until its group is flushed, and the flush writes the points column from
-    // arrays of every point of the group: 512 meshed rows keep each at about 3 MB. At 4,096 such rows a flush made
-    // about 250 MB of large-object garbage (a 23 MB column, its levels, their growing lists), which kept a many-face
-    // video's resident memory growing.
+    // A row with its mesh adds 1,404 points (5.6 KB) and as many definition and repetition levels to the group's points
+    // column: 512 meshed rows keep each array at about 3 MB. At 4,096 such rows a flush made about 250 MB of
+    // large-object garbage (a 23 MB column, its levels, their growing lists), which kept a many-face video's resident
+    // memory growing.
     private const int MeshRowGroupRows = 512;
 
     private int _meshRows;
@@ -57,7 +57,7 @@ public sealed class FaceParquetWriter : IAsyncDisposable
     private readonly List<float?>[] _keypoints = Enumerable.Range(0, FaceDetection.KeypointCount * 2).Select(_ => new List<float?>()).ToArray();
     private readonly List<float?> _meshScore = new();
     private readonly List<float?>[] _measures = Enumerable.Range(0, Measures.Length).Select(_ => new List<float?>()).ToArray();
-    private readonly List<float[]?> _mesh = new();
+    private readonly MeshColumn _mesh = new(MeshPoint.MaxDefinitionLevel);
 
     private bool _completed;
 
@@ -126,7 +126,7 @@ public sealed class FaceParquetWriter : IAsyncDisposable
             _keypoints[k].Add(f?.Keypoints[k] * (k % 2 == 0 ? scaleX : scaleY));
         }
         // Measured on the displayed picture's pixels (depth scaled as x), so a stretched video reads its true angles.
-        var shown = mesh is null ? null : Displayed(mesh, scaleX, scaleY);
+        var shown = mesh is null ? null : Displayed(mesh, scaleX, scaleY, _mesh.Scratch(mesh.Points.Length));
         var measures = shown is null ? null : FaceMeasures.From(shown);
         _meshScore.Add(shown?.Score);
         var (right, left) = (shown?.IrisCentre(leftEye: false), shown?.IrisCentre(leftEye: true));
@@ -171,19 +171,19 @@ public sealed class FaceParquetWriter : IAsyncDisposable
             }
             await WriteMeshAsync(group, cancellationToken);
         }
-        foreach (var list in new System.Collections.IList[] { _frameIndex, _timestamp, _faceCount, _faceIndex, _score, _meshScore, _mesh }.Concat(_box).Concat(_keypoints).Concat(_measures))
+        foreach (var list in new System.Collections.IList[] { _frameIndex, _timestamp, _faceCount, _faceIndex, _score, _meshScore }.Concat(_box).Concat(_keypoints).Concat(_measures))
         {
             list.Clear();
         }
+        _mesh.Clear();
         _meshRows = 0;
     }
 
     private static float? NullIfNaN(float value) => float.IsNaN(value) ? null : value;
 
-    /// <summary>The mesh in displayed-video pixels: x and depth scaled by <paramref name="scaleX"/>, y by <paramref name="scaleY"/>.</summary>
-    private static FaceMesh Displayed(FaceMesh mesh, float scaleX, float scaleY)
+    /// <summary>The mesh in displayed-video pixels (its points written into <paramref name="points"/>): x and depth scaled by <paramref name="scaleX"/>, y by <paramref name="scaleY"/>.</summary>
+    private static FaceMesh Displayed(FaceMesh mesh, float scaleX, float scaleY, float[] points)
     {
-        var points = new float[mesh.Points.Length];
         for (var p = 0; p < points.Length; p += 3)
         {
             (points[p], points[p + 1], points[p + 2]) = (mesh.Points[p] * scaleX, mesh.Points[p + 1] * scaleY, mesh.Points[p + 2] * scaleX);
@@ -192,31 +192,8 @@ public sealed class FaceParquetWriter : IAsyncDisposable
         return mesh with { Points = points, Irises = irises };
     }
 
-    /// <summary>The list column: each row's points (repetition level 0 for a row's first value, 1 after), or one null entry (definition level 0).</summary>
-    private async Task WriteMeshAsync(ParquetRowGroupWriter group, CancellationToken cancellationToken)
-    {
-        var count = _mesh.Sum(points => points is null ? 1 : points.Length);
-        var values = new float[_mesh.Sum(points => points?.Length ?? 0)];
-        var definition = new int[count];
-        var repetition = new int[count];
-        var (value, level) = (0, 0);
-        foreach (var points in _mesh)
-        {
-            if (points is null)
-            {
-                level++;   // definition 0, repetition 0: a null list
-                continue;
-            }
-            points.CopyTo(values, value);
-            value += points.Length;
-            for (var i = 0; i < points.Length; i++, level++)
-            {
-                definition[level] = MeshPoint.MaxDefinitionLevel;
-                repetition[level] = i == 0 ? 0 : 1;
-            }
-        }
-        await group.WriteAllPartsAsync<float>(MeshPoint, values, definition, repetition, cancellationToken);
-    }
+    private Task WriteMeshAsync(ParquetRowGroupWriter group, CancellationToken cancellationToken) =>
+        group.WriteAllPartsAsync<float>(MeshPoint, _mesh.Values, _mesh.Definition, _mesh.Repetition, cancellationToken);
 
     /// <summary>Writes the remaining rows and the footer, then publishes the file under its final name.</summary>
     /// <param name="finalMetadata">Metadata only known at the end (e.g. the video's frame count), added to the footer.</param>

@@ -24,6 +24,7 @@ public sealed class FusionModel : IDisposable
     private static readonly string[] Outputs = ["probs", "attn_face", "attn_audio", "attn_pose"];
 
     private readonly OnnxModel _onnx;
+    private InputBuffers? _spare;
     private int _calls;
     private long _windows;
 
@@ -107,11 +108,15 @@ public sealed class FusionModel : IDisposable
             return [];
         }
         var t = Steps;
-        var face = new float[n * t * FaceSize];
-        var audio = new float[n * t * AudioSize];
-        var pose = new float[n * t * PoseSize];
-        var now = new float[n * FaceSize];
-        var mask = new float[n * t * 3];
+        // Kept between calls (a caller running at the same time makes its own): made per call, a video's windows were
+        // about 40 KB each of large-object garbage, 50 MB for a minute of the many-face sample.
+        var buffers = Interlocked.Exchange(ref _spare, null) ?? new InputBuffers();
+        var face = buffers.Face.Take(n * t * FaceSize);
+        var audio = buffers.Audio.Take(n * t * AudioSize);
+        var pose = buffers.Pose.Take(n * t * PoseSize);
+        var now = buffers.Now.Take(n * FaceSize);
+        var mask = buffers.Mask.Take(n * t * 3);
+        Span<float> faceIn = face.Span, audioIn = audio.Span, poseIn = pose.Span, nowIn = now.Span, maskIn = mask.Span;
         for (var w = 0; w < n; w++)
         {
             var window = windows[w];
@@ -119,25 +124,27 @@ public sealed class FusionModel : IDisposable
             {
                 throw new ArgumentException($"window {w} has {window.Present.Length} steps and sizes {window.FaceNow.Length}/{window.Audio[0].Length}/{window.Pose[0].Length}; the model wants {t} steps and {FaceSize}/{AudioSize}/{PoseSize}");
             }
-            Copy(window.FaceNow, now.AsSpan(w * FaceSize, FaceSize));
+            Copy(window.FaceNow, nowIn.Slice(w * FaceSize, FaceSize));
             for (var s = 0; s < t; s++)
             {
                 var at = (w * t) + s;
-                Copy(window.Face[s], face.AsSpan(at * FaceSize, FaceSize));
-                Copy(window.Audio[s], audio.AsSpan(at * AudioSize, AudioSize));
-                Copy(window.Pose[s], pose.AsSpan(at * PoseSize, PoseSize));
+                Copy(window.Face[s], faceIn.Slice(at * FaceSize, FaceSize));
+                Copy(window.Audio[s], audioIn.Slice(at * AudioSize, AudioSize));
+                Copy(window.Pose[s], poseIn.Slice(at * PoseSize, PoseSize));
                 for (var m = 0; m < 3; m++)
                 {
-                    mask[(at * 3) + m] = window.Present[s][m] ? 1 : 0;
+                    maskIn[(at * 3) + m] = window.Present[s][m] ? 1 : 0;
                 }
             }
         }
-        using var faceValue = OrtValue.CreateTensorValueFromMemory(face, [n, t, FaceSize]);
-        using var audioValue = OrtValue.CreateTensorValueFromMemory(audio, [n, t, AudioSize]);
-        using var poseValue = OrtValue.CreateTensorValueFromMemory(pose, [n, t, PoseSize]);
-        using var nowValue = OrtValue.CreateTensorValueFromMemory(now, [n, FaceSize]);
-        using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, [n, t, 3]);
+        var memory = OrtMemoryInfo.DefaultInstance;
+        using var faceValue = OrtValue.CreateTensorValueFromMemory(memory, face, [n, t, FaceSize]);
+        using var audioValue = OrtValue.CreateTensorValueFromMemory(memory, audio, [n, t, AudioSize]);
+        using var poseValue = OrtValue.CreateTensorValueFromMemory(memory, pose, [n, t, PoseSize]);
+        using var nowValue = OrtValue.CreateTensorValueFromMemory(memory, now, [n, FaceSize]);
+        using var maskValue = OrtValue.CreateTensorValueFromMemory(memory, mask, [n, t, 3]);
         using var outputs = _onnx.Run(Inputs, [faceValue, audioValue, poseValue, nowValue, maskValue], Outputs);
+        _spare = buffers;
         Interlocked.Increment(ref _calls);
         Interlocked.Add(ref _windows, n);
         var probs = outputs[0].GetTensorDataAsSpan<float>();
@@ -149,6 +156,34 @@ public sealed class FusionModel : IDisposable
             result[w] = new FusionPrediction(probs.Slice(w * classes, classes).ToArray(), attention.Select(a => a.AsSpan(w * t, t).ToArray()).ToArray());
         }
         return result;
+    }
+
+    /// <summary>One call's inputs, each grown to the largest call seen.</summary>
+    private sealed class InputBuffers
+    {
+        public Buffer Face { get; } = new();
+
+        public Buffer Audio { get; } = new();
+
+        public Buffer Pose { get; } = new();
+
+        public Buffer Now { get; } = new();
+
+        public Buffer Mask { get; } = new();
+
+        public sealed class Buffer
+        {
+            private float[] _values = [];
+
+            public Memory<float> Take(int length)
+            {
+                if (_values.Length < length)
+                {
+                    _values = new float[length];
+                }
+                return _values.AsMemory(0, length);
+            }
+        }
     }
 
     private static void Copy(double[] source, Span<float> destination)
