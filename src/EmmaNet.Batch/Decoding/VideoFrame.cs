@@ -7,10 +7,13 @@ namespace EmmaNet.Batch.Decoding;
 public sealed class VideoFrame : IDisposable
 {
     private byte[]? _buffer;
+    private readonly IFrameRoom? _room;
 
-    internal VideoFrame(byte[] buffer, int width, int height, long frameIndex, double timestamp)
+    /// <param name="room">Where the frame's place was taken: given back when the pixels are disposed.</param>
+    internal VideoFrame(byte[] buffer, int width, int height, long frameIndex, double timestamp, IFrameRoom? room = null)
     {
         _buffer = buffer;
+        _room = room;
         Width = width;
         Height = height;
         FrameIndex = frameIndex;
@@ -40,12 +43,12 @@ public sealed class VideoFrame : IDisposable
     /// <summary>Returns a buffer from <see cref="RentBuffer"/> that never became a frame.</summary>
     internal static void ReturnBuffer(byte[] buffer) => FrameBufferPool.Return(buffer);
 
-    /// <summary>For tests and in-memory sources: a frame over a copy of the given pixels.</summary>
-    public static VideoFrame FromPixels(ReadOnlySpan<byte> bgr, int width, int height, long frameIndex, double timestamp)
+    /// <summary>For tests and in-memory sources: a frame over a copy of the given pixels (holding a place of <paramref name="room"/>, already taken, when given).</summary>
+    public static VideoFrame FromPixels(ReadOnlySpan<byte> bgr, int width, int height, long frameIndex, double timestamp, IFrameRoom? room = null)
     {
         var buffer = RentBuffer(width, height);
         bgr[..(width * height * 3)].CopyTo(buffer);
-        return new VideoFrame(buffer, width, height, frameIndex, timestamp);
+        return new VideoFrame(buffer, width, height, frameIndex, timestamp, room);
     }
 
     public void Dispose()
@@ -54,6 +57,7 @@ public sealed class VideoFrame : IDisposable
         if (buffer is not null)
         {
             FrameBufferPool.Return(buffer);
+            _room?.Give();
         }
     }
 }

@@ -62,11 +62,14 @@ public sealed class VideoFrameReader
     public IReadOnlyList<string> OutputArguments =>
         ["-an", "-sn", "-dn", "-vf", FilterGraph, "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "bgr24"];
 
-    public async IAsyncEnumerable<VideoFrame> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<VideoFrame> ReadAsync(CancellationToken cancellationToken = default) => ReadAsync(null, cancellationToken);
+
+    /// <param name="room">When given, a place is taken before each frame's buffer is rented, and the frame gives it back when disposed.</param>
+    public async IAsyncEnumerable<VideoFrame> ReadAsync(IFrameRoom? room, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var frames = Channel.CreateBounded<VideoFrame>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
-        var decode = RunDecoderAsync(frames.Writer, stop.Token);
+        var decode = RunDecoderAsync(frames.Writer, room, stop.Token);
         try
         {
             await foreach (var frame in frames.Reader.ReadAllAsync(cancellationToken))
@@ -93,11 +96,11 @@ public sealed class VideoFrameReader
         await decode;
     }
 
-    private async Task RunDecoderAsync(ChannelWriter<VideoFrame> writer, CancellationToken cancellationToken)
+    private async Task RunDecoderAsync(ChannelWriter<VideoFrame> writer, IFrameRoom? room, CancellationToken cancellationToken)
     {
         try
         {
-            await FfmpegProcess.RunAsync(_media.Path, OutputArguments, (stream, ct) => PumpFramesAsync(stream, writer, ct), _tracker.OnLine, cancellationToken, InputArguments, _tracker.Complete);
+            await FfmpegProcess.RunAsync(_media.Path, OutputArguments, (stream, ct) => PumpFramesAsync(stream, writer, room, ct), _tracker.OnLine, cancellationToken, InputArguments, _tracker.Complete);
             writer.TryComplete();
         }
         catch (Exception ex)
@@ -107,11 +110,15 @@ public sealed class VideoFrameReader
         }
     }
 
-    private async Task PumpFramesAsync(Stream stream, ChannelWriter<VideoFrame> writer, CancellationToken cancellationToken)
+    private async Task PumpFramesAsync(Stream stream, ChannelWriter<VideoFrame> writer, IFrameRoom? room, CancellationToken cancellationToken)
     {
         var frameBytes = OutputWidth * OutputHeight * 3;
         while (true)
         {
+            if (room is not null)
+            {
+                await room.TakeAsync(cancellationToken);
+            }
             var buffer = VideoFrame.RentBuffer(OutputWidth, OutputHeight);
             VideoFrame? frame = null;
             try
@@ -120,6 +127,7 @@ public sealed class VideoFrameReader
                 if (read == 0)
                 {
                     VideoFrame.ReturnBuffer(buffer);
+                    room?.Give();
                     return;
                 }
                 if (read < frameBytes)
@@ -129,7 +137,7 @@ public sealed class VideoFrameReader
                 var (index, time) = await NextTimestampAsync(cancellationToken);
                 // Ownership passes to the channel's reader (disposed below if the write fails): CA2000 cannot follow that.
 #pragma warning disable CA2000
-                frame = new VideoFrame(buffer, OutputWidth, OutputHeight, index, time);
+                frame = new VideoFrame(buffer, OutputWidth, OutputHeight, index, time, room);
 #pragma warning restore CA2000
                 await writer.WriteAsync(frame, cancellationToken);
             }
@@ -138,6 +146,7 @@ public sealed class VideoFrameReader
                 if (frame is null)
                 {
                     VideoFrame.ReturnBuffer(buffer);
+                    room?.Give();
                 }
                 else
                 {

@@ -5,8 +5,8 @@ namespace EmmaNet.Batch.Pipeline;
 
 /// <summary>
 /// The pipeline's first stage: several videos decoded at once into one channel, each probed, then a start marker, its
-/// face-stream frames and an end marker carrying its decode error if it had one (the other videos go on). A frame goes
-/// on only when the run's <see cref="FrameBudget"/> has room for it.
+/// face-stream frames and an end marker carrying its decode error if it had one (the other videos go on). A frame is
+/// decoded only when the run's <see cref="FrameBudget"/> has room for it.
 /// </summary>
 internal sealed class DecodeStage(IVideoSource source, int videosInFlight, FrameBudget budget, IAnalyzeProgress? progress)
 {
@@ -50,18 +50,9 @@ internal sealed class DecodeStage(IVideoSource source, int videosInFlight, Frame
         }
         await output.WriteAsync(new StartOfVideo(job), cancellationToken);
         var count = 0L;
-        await foreach (var frame in source.ReadFramesAsync(media, FrameSampling.FaceStream, e => (job.DecodedFrames, job.LastBytePosition) = (e.Frames, e.LastBytePosition), cancellationToken))
+        await foreach (var frame in source.ReadFramesAsync(media, FrameSampling.FaceStream, e => (job.DecodedFrames, job.LastBytePosition) = (e.Frames, e.LastBytePosition), budget, cancellationToken))
         {
-            var work = new FrameWork(frame, budget.Give);
-            try
-            {
-                await budget.TakeAsync(cancellationToken);
-            }
-            catch
-            {
-                frame.Dispose();   // not taken: nothing to give back
-                throw;
-            }
+            var work = new FrameWork(frame);
             try
             {
                 job.LastFrameTime = frame.Timestamp;

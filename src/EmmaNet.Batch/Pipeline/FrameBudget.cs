@@ -1,12 +1,14 @@
+using EmmaNet.Batch.Decoding;
+
 namespace EmmaNet.Batch.Pipeline;
 
 /// <summary>
-/// How many decoded frames hold their pixels at once in one run, from the decode stage's hand-off to the last network
-/// that reads them: the decode stage takes one before it hands a frame on and the frame gives it back when its pixels
-/// are released. Without it the frames in flight were bounded only by the queues and the batches of every stage
+/// How many decoded frames hold their pixels at once in one run, from before the decoder rents a frame's buffer to the
+/// last network that reads them: the decoder takes a place before it reads a frame and the frame gives it back when
+/// its pixels are released. Without it the frames in flight were bounded only by the queues and the batches of every stage
 /// (up to about 60 at 720p, 2.6 MB each), and the frame pool kept as many as ever were out at once.
 /// </summary>
-public sealed class FrameBudget : IDisposable
+public sealed class FrameBudget : IFrameRoom, IDisposable
 {
     private readonly SemaphoreSlim _free;
     private int _overdrawn;

@@ -9,8 +9,7 @@ namespace EmmaNet.Batch.Pipeline;
 /// One decoded frame on its way through the frame networks: each stage reads the pixels and what the stages before it
 /// found, and adds its own finding. The last network stage that reads the pixels releases them; what was found stays.
 /// </summary>
-/// <param name="released">Told once when the pixels are released (the run's <see cref="FrameBudget"/>).</param>
-public sealed class FrameWork(VideoFrame frame, Action? released = null)
+public sealed class FrameWork(VideoFrame frame)
 {
     /// <summary>The pixels, until <see cref="ReleaseFrame"/>.</summary>
     public VideoFrame Frame => _frame ?? throw new InvalidOperationException("the frame's pixels were already released");
@@ -39,8 +38,7 @@ public sealed class FrameWork(VideoFrame frame, Action? released = null)
     {
         if (Interlocked.Exchange(ref _frame, null) is { } frame)
         {
-            frame.Dispose();
-            released?.Invoke();
+            frame.Dispose();   // gives its place in the run's FrameBudget back
         }
     }
 

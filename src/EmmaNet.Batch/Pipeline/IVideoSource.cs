@@ -7,8 +7,12 @@ public interface IVideoSource
 {
     Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken);
 
-    /// <summary>Frames at the sampling's tick rate; <paramref name="ended"/> is told, at the end, how far decoding got.</summary>
-    IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameSampling sampling, Action<DecodeEnd> ended, CancellationToken cancellationToken);
+    /// <summary>
+    /// Frames at the sampling's tick rate; <paramref name="ended"/> is told, at the end, how far decoding got. Each
+    /// frame holds a place of <paramref name="room"/>, taken before its pixels are made and given back when they are
+    /// disposed.
+    /// </summary>
+    IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameSampling sampling, Action<DecodeEnd> ended, IFrameRoom room, CancellationToken cancellationToken);
 }
 
 /// <summary>How far a video's decoding got: every frame decoded (kept or not), and the furthest byte of the file they came from (-1: unknown).</summary>
@@ -25,10 +29,10 @@ public sealed class FfmpegVideoSource(string? hardwareDecoder = null) : IVideoSo
 
     public Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken) => MediaProber.ProbeAsync(path, cancellationToken);
 
-    public async IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameSampling sampling, Action<DecodeEnd> ended, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameSampling sampling, Action<DecodeEnd> ended, IFrameRoom room, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var reader = new VideoFrameReader(media, sampling, hardwareDecoder);
-        await foreach (var frame in reader.ReadAsync(cancellationToken))
+        await foreach (var frame in reader.ReadAsync(room, cancellationToken))
         {
             yield return frame;
         }

@@ -33,6 +33,63 @@ public sealed class VideoFrameReaderTests(GeneratedClips clips)
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));
     }
 
+    /// <summary>Three places; counts what is taken, the most ever out, and complains if one is given back twice.</summary>
+    private sealed class CountingRoom : IFrameRoom
+    {
+        private readonly SemaphoreSlim _free = new(3, 3);
+        private int _out;
+
+        public int MostOut { get; private set; }
+
+        public int Out => Volatile.Read(ref _out);
+
+        public async Task TakeAsync(CancellationToken cancellationToken)
+        {
+            await _free.WaitAsync(cancellationToken);
+            MostOut = Math.Max(MostOut, Interlocked.Increment(ref _out));
+        }
+
+        public void Give()
+        {
+            Interlocked.Decrement(ref _out);
+            _free.Release();   // throws SemaphoreFullException on a second give
+        }
+    }
+
+    [Fact]
+    public async Task The_reader_takes_a_place_before_each_frame_and_the_frame_gives_it_back()
+    {
+        var media = await MediaProber.ProbeAsync(clips.Cfr30, CancellationToken.None);
+        var room = new CountingRoom();
+        var held = new List<VideoFrame>();
+        var frames = 0;
+        await foreach (var frame in new VideoFrameReader(media, FrameSampling.FaceStream).ReadAsync(room))
+        {
+            frames++;
+            held.Add(frame);
+            await Task.Delay(20);   // the decoder runs ahead as far as the room lets it
+            Assert.True(room.Out <= 3);
+            if (held.Count == 2)
+            {
+                held[0].Dispose();
+                held.RemoveAt(0);
+            }
+        }
+        held.ForEach(f => f.Dispose());
+        Assert.Equal(18, frames);
+        Assert.Equal(3, room.MostOut);
+        Assert.Equal(0, room.Out);
+
+        // A consumer that stops early: the frames decoded ahead are disposed, their places given back.
+        await foreach (var frame in new VideoFrameReader(media, FrameSampling.FaceStream).ReadAsync(room))
+        {
+            frame.Dispose();
+            await Task.Delay(50);
+            break;
+        }
+        Assert.Equal(0, room.Out);
+    }
+
     [Fact]
     public async Task Constant_rate_keeps_every_fifth_frame_at_6_hz()
     {

@@ -22,7 +22,7 @@ public sealed class SyntheticVideoSource(int framesPerVideo) : IVideoSource
     public Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken) =>
         Task.FromResult(new MediaInfo(path, TimeSpan.FromSeconds(FramesPerVideo / 6.0), 64, 48, 30, 0, "synthetic", true, 16000, TimeSpan.FromSeconds(FramesPerVideo / 6.0)));
 
-    public async IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameSampling sampling, Action<DecodeEnd> ended, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameSampling sampling, Action<DecodeEnd> ended, IFrameRoom room, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var pixels = Enumerable.Repeat(Shade.GetValueOrDefault(Path.GetFileName(media.Path), (byte)128), 64 * 48 * 3).ToArray();
         for (var i = 0; i < FramesPerVideo; i++)
@@ -34,7 +34,8 @@ public sealed class SyntheticVideoSource(int framesPerVideo) : IVideoSource
             }
             OnFrame?.Invoke(media.Path, i);
             await Task.Yield();
-            yield return VideoFrame.FromPixels(pixels, 64, 48, i * 5, i / 6.0);
+            await room.TakeAsync(cancellationToken);
+            yield return VideoFrame.FromPixels(pixels, 64, 48, i * 5, i / 6.0, room);
         }
         ended(new DecodeEnd(FramesPerVideo * 5, -1));
     }
