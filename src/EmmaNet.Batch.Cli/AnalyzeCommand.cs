@@ -19,7 +19,7 @@ internal static class AnalyzeCommand
         var fusion = new Option<string?>("--fusion") { Description = $"Fusion model (ONNX from `emmanet train`; default: <models>/{FusionModel.DefaultFileName})" };
         var noFusion = new Option<bool>("--no-fusion") { Description = "Face detections only: no features, no predictions" };
         var subject = new Option<SubjectChoice>("--subject") { Description = "Whose emotions: all (every tracked face), largest, left or right", DefaultValueFactory = _ => SubjectChoice.All };
-        var fusionBatch = (new Option<int>("--fusion-batch") { Description = "Windows per fusion call at most (windows of several videos share calls)", DefaultValueFactory = _ => 64 }).AtLeast(1);
+        var fusionBatch = (new Option<int>("--fusion-batch") { Description = "Windows per fusion call at most (windows of several videos share calls)", DefaultValueFactory = _ => AnalyzeOptions.DefaultWindowsPerCall }).AtLeast(1);
         var command = new Command("analyze", "Analyse videos: face detections, per-frame emotions and attention weights, as Parquet") { batch, fusion, noFusion, subject, fusionBatch };
         batchInputs.AddTo(command);
         command.SetAction((parse, cancellationToken) =>

@@ -29,7 +29,7 @@ public enum RunMode
 /// <param name="FrameQueue">Decoded frames waiting for the detector at most.</param>
 /// <param name="FramesInFlight">Decoded frames holding their pixels at once at most, queued or in a network stage (bounds memory: 2.6 MB a 720p frame; 12 measured as fast as no bound, docs/benchmarks.md).</param>
 /// <param name="Force">Redo videos whose output already exists.</param>
-/// <param name="WindowsPerCall">Fusion windows in one ONNX Runtime call at most (with predictions).</param>
+/// <param name="WindowsPerCall">Fusion windows in one ONNX Runtime call at most (with predictions; <see cref="DefaultWindowsPerCall"/>).</param>
 public sealed record AnalyzeOptions(
     string OutputFolder,
     RunMode Mode = RunMode.Faces,
@@ -39,8 +39,15 @@ public sealed record AnalyzeOptions(
     int FrameQueue = 8,
     int FramesInFlight = 12,
     bool Force = false,
-    int WindowsPerCall = 64)
+    int WindowsPerCall = AnalyzeOptions.DefaultWindowsPerCall)
 {
+    /// <summary>
+    /// 16 fusion windows a call: on the CPU a window costs the same from 16 a call up (0.13 ms), while the activations
+    /// of larger calls stay in ONNX Runtime's arena for the rest of the run: 64 a call peaked 35-45 MiB higher on 10
+    /// minutes of the many-face sample (docs/benchmarks.md).
+    /// </summary>
+    public const int DefaultWindowsPerCall = 16;
+
     public bool WritesFaces => Mode != RunMode.Features;
 
     public bool MakesFeatures => Mode != RunMode.Faces;
