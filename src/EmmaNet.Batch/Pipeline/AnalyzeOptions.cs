@@ -43,8 +43,8 @@ public sealed record AnalyzeOptions(
 {
     /// <summary>
     /// 16 fusion windows a call: on the CPU a window costs the same from 16 a call up (0.13 ms), while the activations
-    /// of larger calls stay in ONNX Runtime's arena for the rest of the run: 64 a call peaked 35-45 MiB higher on 10
-    /// minutes of the many-face sample (docs/benchmarks.md).
+    /// of larger calls stay in ONNX Runtime's arena for the rest of the run: on 10 minutes of the many-face sample 64 a
+    /// call peaked at 444-472 MiB (seven runs), 16 at 421 and 435 (docs/benchmarks.md).
     /// </summary>
     public const int DefaultWindowsPerCall = 16;
 
