@@ -58,6 +58,7 @@ public sealed class FaceParquetWriter : IAsyncDisposable
     private readonly List<float?> _meshScore = new();
     private readonly List<float?>[] _measures = Enumerable.Range(0, Measures.Length).Select(_ => new List<float?>()).ToArray();
     private readonly MeshColumn _mesh = new(MeshPoint.MaxDefinitionLevel);
+    private float[] _shownPoints = [];   // a row's mesh in displayed pixels, rewritten per row (copied into _mesh)
 
     private bool _completed;
 
@@ -126,7 +127,11 @@ public sealed class FaceParquetWriter : IAsyncDisposable
             _keypoints[k].Add(f?.Keypoints[k] * (k % 2 == 0 ? scaleX : scaleY));
         }
         // Measured on the displayed picture's pixels (depth scaled as x), so a stretched video reads its true angles.
-        var shown = mesh is null ? null : Displayed(mesh, scaleX, scaleY, _mesh.Scratch(mesh.Points.Length));
+        if (mesh is not null && _shownPoints.Length != mesh.Points.Length)
+        {
+            _shownPoints = new float[mesh.Points.Length];
+        }
+        var shown = mesh is null ? null : Displayed(mesh, scaleX, scaleY, _shownPoints);
         var measures = shown is null ? null : FaceMeasures.From(shown);
         _meshScore.Add(shown?.Score);
         var (right, left) = (shown?.IrisCentre(leftEye: false), shown?.IrisCentre(leftEye: true));

@@ -12,7 +12,6 @@ internal sealed class MeshColumn(int maxDefinitionLevel)
     private float[] _values = [];
     private int[] _definition = [];
     private int[] _repetition = [];
-    private float[] _scratch = [];
     private int _valueCount;
     private int _levelCount;
 
@@ -21,16 +20,6 @@ internal sealed class MeshColumn(int maxDefinitionLevel)
     public ReadOnlyMemory<int> Definition => _definition.AsMemory(0, _levelCount);
 
     public ReadOnlyMemory<int> Repetition => _repetition.AsMemory(0, _levelCount);
-
-    /// <summary>An array of <paramref name="length"/> to build the next row's points in before <see cref="Add"/> (reused: valid until the next call).</summary>
-    public float[] Scratch(int length)
-    {
-        if (_scratch.Length != length)
-        {
-            _scratch = new float[length];
-        }
-        return _scratch;
-    }
 
     /// <summary>Appends a row: its points, or null for a row without a mesh.</summary>
     public void Add(float[]? points)

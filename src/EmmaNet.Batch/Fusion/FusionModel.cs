@@ -24,7 +24,7 @@ public sealed class FusionModel : IDisposable
     private static readonly string[] Outputs = ["probs", "attn_face", "attn_audio", "attn_pose"];
 
     private readonly OnnxModel _onnx;
-    private InputBuffers? _spare;
+    private float[][]? _spare;   // the five inputs of the last call, each as large as the largest call seen
     private int _calls;
     private long _windows;
 
@@ -110,12 +110,16 @@ public sealed class FusionModel : IDisposable
         var t = Steps;
         // Kept between calls (a caller running at the same time makes its own): made per call, a video's windows were
         // about 40 KB each of large-object garbage, 50 MB for a minute of the many-face sample.
-        var buffers = Interlocked.Exchange(ref _spare, null) ?? new InputBuffers();
-        var face = buffers.Face.Take(n * t * FaceSize);
-        var audio = buffers.Audio.Take(n * t * AudioSize);
-        var pose = buffers.Pose.Take(n * t * PoseSize);
-        var now = buffers.Now.Take(n * FaceSize);
-        var mask = buffers.Mask.Take(n * t * 3);
+        var buffers = Interlocked.Exchange(ref _spare, null) ?? [[], [], [], [], []];
+        Memory<float> Take(int input, int length)
+        {
+            if (buffers[input].Length < length)
+            {
+                buffers[input] = new float[length];
+            }
+            return buffers[input].AsMemory(0, length);
+        }
+        var (face, audio, pose, now, mask) = (Take(0, n * t * FaceSize), Take(1, n * t * AudioSize), Take(2, n * t * PoseSize), Take(3, n * FaceSize), Take(4, n * t * 3));
         Span<float> faceIn = face.Span, audioIn = audio.Span, poseIn = pose.Span, nowIn = now.Span, maskIn = mask.Span;
         for (var w = 0; w < n; w++)
         {
@@ -156,34 +160,6 @@ public sealed class FusionModel : IDisposable
             result[w] = new FusionPrediction(probs.Slice(w * classes, classes).ToArray(), attention.Select(a => a.AsSpan(w * t, t).ToArray()).ToArray());
         }
         return result;
-    }
-
-    /// <summary>One call's inputs, each grown to the largest call seen.</summary>
-    private sealed class InputBuffers
-    {
-        public Buffer Face { get; } = new();
-
-        public Buffer Audio { get; } = new();
-
-        public Buffer Pose { get; } = new();
-
-        public Buffer Now { get; } = new();
-
-        public Buffer Mask { get; } = new();
-
-        public sealed class Buffer
-        {
-            private float[] _values = [];
-
-            public Memory<float> Take(int length)
-            {
-                if (_values.Length < length)
-                {
-                    _values = new float[length];
-                }
-                return _values.AsMemory(0, length);
-            }
-        }
     }
 
     private static void Copy(double[] source, Span<float> destination)
