@@ -24,7 +24,8 @@ public sealed class ColumnTable<TRow>(IEnumerable<TRow> rows)
     {
         var field = new DataField<string>(name);
         _fields.Add(field);
-        _writers.Add((g, _) => g.WriteAsync(field, Column(get)));
+        var values = Column(get);
+        _writers.Add((g, _) => g.WriteAsync(field, (ArraySegment<string>)values()));
     }
 
     public void Int(string name, Func<TRow, int> get) => Add(new DataField<int>(name), get);
@@ -41,25 +42,38 @@ public sealed class ColumnTable<TRow>(IEnumerable<TRow> rows)
     {
         var field = new DataField<float?>(name);
         _fields.Add(field);
-        _writers.Add((g, ct) => g.WriteAsync<float>(field, Column(get), cancellationToken: ct));
+        var values = Column(get);
+        _writers.Add((g, ct) => g.WriteAsync<float>(field, (ReadOnlyMemory<float?>)values(), cancellationToken: ct));
     }
 
     private void Add<T>(DataField<T> field, Func<TRow, T> get)
         where T : struct
     {
         _fields.Add(field);
-        _writers.Add((g, ct) => g.WriteAsync<T>(field, Column(get), cancellationToken: ct));
+        var values = Column(get);
+        _writers.Add((g, ct) => g.WriteAsync<T>(field, (ReadOnlyMemory<T>)values(), cancellationToken: ct));
     }
 
-    /// <summary>The column's values over the current row group.</summary>
-    private T[] Column<T>(Func<TRow, T> get)
+    /// <summary>
+    /// The column's values over the current row group, in one array per column made at the first row group and
+    /// rewritten for each one after: a 16,384-row column is a large object, and a long video's predictions made
+    /// hundreds of them (fresh arrays per row group were most of what the end of a 10-minute video allocated).
+    /// </summary>
+    private Func<ArraySegment<T>> Column<T>(Func<TRow, T> get)
     {
-        var values = new T[_group.Count];
-        for (var i = 0; i < values.Length; i++)
+        T[] values = [];
+        return () =>
         {
-            values[i] = get(_group[i]);
-        }
-        return values;
+            if (values.Length < _group.Count)
+            {
+                values = new T[_group.Count];
+            }
+            for (var i = 0; i < _group.Count; i++)
+            {
+                values[i] = get(_group[i]);
+            }
+            return new ArraySegment<T>(values, 0, _group.Count);
+        };
     }
 
     public async Task WriteAsync(string path, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
