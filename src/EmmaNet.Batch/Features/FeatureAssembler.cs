@@ -180,7 +180,8 @@ public sealed class FeatureAssembler : IDisposable
 
     /// <summary>
     /// Chooses the subjects from whole tracks now; each subject's ticks and steps are built when
-    /// <see cref="SubjectFeatures.Each"/> reaches it, so a long video's features need not all be in memory at once.
+    /// <see cref="SubjectFeatures.Each"/> or <see cref="SubjectFeatures.Parts"/> reaches them, so a long video's
+    /// features need not all be in memory at once.
     /// With <paramref name="handOver"/> the result owns this assembler (disposing it disposes the assembler).
     /// </summary>
     public SubjectFeatures BySubject(IReadOnlyList<AudioStep> audio, IReadOnlyList<string> audioColumns, long frameCount, double videoSeconds, bool handOver = false)
@@ -190,19 +191,63 @@ public sealed class FeatureAssembler : IDisposable
         var subjects = SubjectSelection.Select(persons, _choice);
         var timeline = Timeline(audio, videoSeconds, audioColumns.Count);
         var facesOf = persons.Select((p, i) => (Person: p.TrackId, Index: i)).GroupBy(p => p.Person).ToDictionary(g => g.Key, g => g.Select(p => p.Index).ToArray());
-        return new SubjectFeatures(subjects, frameCount, audioColumns, subject => BuildSubject(subject, facesOf[subject], timeline), handOver ? this : null);
+        return new SubjectFeatures(
+            subjects,
+            frameCount,
+            audioColumns,
+            subject => BuildSubject(subject, facesOf[subject], timeline, null),
+            (subject, ticksPerPart, marginSteps) => Parts(subject, facesOf[subject], timeline, ticksPerPart, marginSteps),
+            handOver ? this : null);
     }
 
-    private (List<FaceTick> Ticks, List<FeatureStep> Steps) BuildSubject(int subject, int[] faces, List<AudioStep> timeline)
+    /// <summary>
+    /// What a subject covers: with <see cref="SubjectChoice.All"/> its ticks from the first to the last it is seen
+    /// at and its steps that span widened by <see cref="ContextMarginSteps"/>; otherwise the whole video.
+    /// </summary>
+    private (int FirstTick, int LastTick, int FirstStep, int LastStep) Span(int[] faces)
     {
-        var mine = faces.ToDictionary(i => _faces[i].Tick, i => ReadFace(_faces[i]));
+        if (_choice != SubjectChoice.All)
+        {
+            return (int.MinValue, int.MaxValue, int.MinValue, int.MaxValue);
+        }
+        var (first, last) = (faces.Min(i => _faces[i].Tick), faces.Max(i => _faces[i].Tick));
+        return (first, last, StepOf(_ticks[IndexOfTick(first)].Time) - ContextMarginSteps, StepOf(_ticks[IndexOfTick(last)].Time) + ContextMarginSteps);
+    }
+
+    /// <summary>A subject's features a part at a time: each part's own ticks, <paramref name="ticksPerPart"/> of the video's at most, with the steps within <paramref name="marginSteps"/> of them.</summary>
+    private IEnumerable<(List<FaceTick> Ticks, List<FeatureStep> Steps)> Parts(int subject, int[] faces, List<AudioStep> timeline, int ticksPerPart, int marginSteps)
+    {
+        var (firstTick, lastTick, _, _) = Span(faces);
+        var from = IndexOfTick(firstTick);
+        while (from < _ticks.Count && _ticks[from].Tick <= lastTick)
+        {
+            var to = Math.Min(from + ticksPerPart, _ticks.Count) - 1;
+            yield return BuildSubject(subject, faces, timeline, new Part(_ticks[from].Tick, _ticks[to].Tick, marginSteps));
+            from = to + 1;
+        }
+    }
+
+    /// <summary>Ticks <paramref name="From"/> to <paramref name="To"/> of a subject, and its steps within <paramref name="MarginSteps"/> of them.</summary>
+    private readonly record struct Part(int From, int To, int MarginSteps);
+
+    /// <summary>The subject's ticks and steps: all of them, or those of one <paramref name="part"/> (the faces read back only around it).</summary>
+    private (List<FaceTick> Ticks, List<FeatureStep> Steps) BuildSubject(int subject, int[] faces, List<AudioStep> timeline, Part? part)
+    {
+        var (firstTick, lastTick, firstStep, lastStep) = Span(faces);
+        var (readFrom, readTo) = (int.MinValue, int.MaxValue);
+        if (part is { } p)
+        {
+            // A step's face is the mean of the ticks within a quarter second of it (about 3k - 1 .. 3k + 1 for step
+            // k); a tick's timestamp may stray from tick / 6 by up to half a tick: one step more on each side covers it.
+            (firstTick, lastTick) = (Math.Max(firstTick, p.From), Math.Min(lastTick, p.To));
+            var (fromStep, toStep) = (StepOf(_ticks[IndexOfTick(firstTick)].Time) - p.MarginSteps - 1, StepOf(_ticks[IndexOfTick(lastTick)].Time) + p.MarginSteps + 1);
+            (firstStep, lastStep) = (Math.Max(firstStep, fromStep), Math.Min(lastStep, toStep));
+            (readFrom, readTo) = ((firstStep - 1) * FaceTicks.PerStep, (lastStep + 1) * FaceTicks.PerStep);
+        }
+        var mine = faces.Where(i => _faces[i].Tick >= readFrom && _faces[i].Tick <= readTo).ToDictionary(i => _faces[i].Tick, i => ReadFace(_faces[i]));
         var ticks = new List<FaceTick>();
         var steps = new List<FeatureStep>();
         var bins = mine.Values.GroupBy(t => StepOf(t.Time)).ToDictionary(g => g.Key, g => g.ToList());
-        var (firstTick, lastTick) = _choice == SubjectChoice.All ? (mine.Keys.Min(), mine.Keys.Max()) : (int.MinValue, int.MaxValue);
-        var (firstStep, lastStep) = _choice == SubjectChoice.All
-            ? (StepOf(mine[firstTick].Time) - ContextMarginSteps, StepOf(mine[lastTick].Time) + ContextMarginSteps)
-            : (int.MinValue, int.MaxValue);
         for (var i = IndexOfTick(firstTick); i < _ticks.Count && _ticks[i].Tick <= lastTick; i++)
         {
             var (tick, frameIndex, _) = _ticks[i];

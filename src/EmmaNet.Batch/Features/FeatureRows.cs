@@ -48,12 +48,21 @@ public sealed record FeatureStep(int Subject, int Step, double Time, float[]? Fa
 public sealed record VideoFeatures(IReadOnlyList<int> Subjects, IReadOnlyList<FaceTick> Ticks, IReadOnlyList<FeatureStep> Steps, long FrameCount, IReadOnlyList<string> AudioColumns);
 
 /// <summary>
-/// One video's subjects, chosen, with each subject's features built on demand: <see cref="Each"/> builds one subject
-/// at a time (what <c>analyze</c> fuses, so a long video's features are never all in memory), <see cref="All"/> the
-/// whole video at once (what <c>extract</c> writes).
+/// One video's subjects, chosen, with each subject's features built on demand: <see cref="Parts"/> a part of one
+/// subject at a time (what <c>analyze</c> fuses, so what a long video holds at its end does not grow with its
+/// length), <see cref="Each"/> one subject at a time, <see cref="All"/> the whole video at once (what <c>extract</c>
+/// writes).
 /// </summary>
+/// <param name="parts">A subject's features in parts of at most so many of the video's ticks, each part with its
+/// steps within so many steps of its ticks; without it a subject is one part.</param>
 /// <param name="owner">What the features are read from, disposed with them (the video's <see cref="FeatureAssembler"/> and its spill file).</param>
-public sealed class SubjectFeatures(IReadOnlyList<int> subjects, long frameCount, IReadOnlyList<string> audioColumns, Func<int, (List<FaceTick> Ticks, List<FeatureStep> Steps)> build, IDisposable? owner = null) : IDisposable
+public sealed class SubjectFeatures(
+    IReadOnlyList<int> subjects,
+    long frameCount,
+    IReadOnlyList<string> audioColumns,
+    Func<int, (List<FaceTick> Ticks, List<FeatureStep> Steps)> build,
+    Func<int, int, int, IEnumerable<(List<FaceTick> Ticks, List<FeatureStep> Steps)>>? parts = null,
+    IDisposable? owner = null) : IDisposable
 {
     public IReadOnlyList<int> Subjects { get; } = subjects;
 
@@ -68,6 +77,21 @@ public sealed class SubjectFeatures(IReadOnlyList<int> subjects, long frameCount
             var (ticks, steps) = build(subject);
             yield return new VideoFeatures([subject], ticks, steps, FrameCount, audioColumns);
         }
+    }
+
+    /// <summary>
+    /// Each subject's features in parts, in subject then tick order, built as they are reached: a part holds at most
+    /// <paramref name="ticksPerPart"/> of the video's ticks as its own, and the subject's steps within
+    /// <paramref name="marginSteps"/> of them (so a window centred on any of its ticks finds all its steps).
+    /// </summary>
+    public IEnumerable<VideoFeatures> Parts(int ticksPerPart, int marginSteps)
+    {
+        if (parts is null)
+        {
+            return Each();
+        }
+        return Subjects.SelectMany(subject => parts(subject, ticksPerPart, marginSteps)
+            .Select(part => new VideoFeatures([subject], part.Ticks, part.Steps, FrameCount, audioColumns)));
     }
 
     public void Dispose() => owner?.Dispose();

@@ -16,6 +16,9 @@ internal sealed class FusionStage(FusionModel model, int windowsPerCall)
     /// <summary>Items taken at once at most: the videos among them share calls.</summary>
     private const int MaxWaiting = 256;
 
+    /// <summary>The video's ticks a part of a subject's features holds: a minute of the 6 Hz face stream.</summary>
+    private const int TicksPerPart = 360;
+
     public async Task RunAsync(ChannelReader<AssembledItem> input, ChannelWriter<AssembledItem> output, CancellationToken cancellationToken)
     {
         try
@@ -103,13 +106,15 @@ internal sealed class FusionStage(FusionModel model, int windowsPerCall)
     }
 
     /// <summary>
-    /// A video's windows, subject after subject: each subject's features are built when its turn comes and dropped
-    /// after its windows, so a long video's features are never all in memory. The ticks each subject covers are
-    /// gathered into <paramref name="tickFrames"/> (which frame each tick stands for).
+    /// A video's windows, subject after subject and a minute of ticks at a time: each part's features are built when
+    /// its turn comes and dropped after its windows, so what the end of a long video holds does not grow with it
+    /// (a whole subject of 30 minutes was about 15 MB of face features). The ticks each subject covers are gathered
+    /// into <paramref name="tickFrames"/> (which frame each tick stands for).
     /// </summary>
     private IEnumerable<TickWindow> Windows(SubjectFeatures features, SortedDictionary<int, long> tickFrames)
     {
-        foreach (var subject in features.Each())
+        // A window reaches T/2 steps either side of its tick's step; one more for rounding.
+        foreach (var subject in features.Parts(TicksPerPart, (model.Steps / 2) + 1))
         {
             var series = FeatureSeries.From(subject, new Dictionary<string, string>());
             foreach (var t in series.TickFrames)

@@ -1,6 +1,7 @@
 using EmmaNet.Batch.Audio;
 using EmmaNet.Batch.Faces;
 using EmmaNet.Batch.Features;
+using EmmaNet.Batch.Fusion;
 using EmmaNet.Batch.Pipeline;
 using EmmaNet.Batch.Tests.Support;
 
@@ -82,4 +83,44 @@ public sealed class FeatureAssemblerTests
         }
         Assert.Empty(Directory.GetFiles(temp.Path));
     }
+
+    [Fact]
+    public void Windows_built_from_parts_of_a_subject_are_the_windows_built_from_the_whole_subject()
+    {
+        // Two people for 40 s (the second away from 15 s to 21 s), timestamps a little off the 6 Hz grid, features
+        // that change every tick: cut into parts of 20 ticks, each window must still find every step it reads.
+        using var assembler = new FeatureAssembler(SubjectChoice.All);
+        for (var i = 0; i < 240; i++)
+        {
+            var seconds = (i / 6.0) + (((i * 7) % 5) - 2) * 0.02;
+            bool away = i is >= 90 and < 126;
+            FaceDetection[] faces = away ? [Face(100)] : [Face(100), Face(400)];
+            var expressions = faces.Select((_, f) => new ExpressionFeatures(
+                [.. Enumerable.Range(0, 7).Select(k => (float)Math.Sin(i + k + (f * 10)))], [.. Enumerable.Range(0, 8).Select(k => (float)(i * k) + f)])).ToList();
+            assembler.Add(new FrameResult(i * 5, seconds, 640, 480, faces, expressions, null));
+        }
+        using var features = assembler.BySubject([.. Enumerable.Range(0, 70).Select(Heard)], AudioColumns, 1200, 40.0);
+        const int steps = 12;
+        List<TickWindow> Windows(IEnumerable<VideoFeatures> parts) =>
+            [.. parts.SelectMany(part => FeatureWindows.Build(FeatureSeries.From(part, new Dictionary<string, string>()), steps))];
+
+        var whole = Windows(features.Each());
+        Assert.True(features.Parts(20, (steps / 2) + 1).Count() > 2 * features.Subjects.Count);
+        var parts = Windows(features.Parts(20, (steps / 2) + 1));
+
+        Assert.Equal(3, features.Subjects.Count);   // without identity descriptors the one who came back is someone new
+        Assert.Equal(240 + 204, whole.Count);
+        Assert.Equal(whole.Select(w => (w.Subject, w.Tick, w.FrameIndex, w.FirstStep)), parts.Select(w => (w.Subject, w.Tick, w.FrameIndex, w.FirstStep)));
+        for (var i = 0; i < whole.Count; i++)
+        {
+            var (a, b) = (whole[i].Window, parts[i].Window);
+            Assert.Equal(a.FaceNow, b.FaceNow);
+            Assert.Equal(a.Face, b.Face);
+            Assert.Equal(a.Audio, b.Audio);
+            Assert.Equal(a.Pose, b.Pose);
+            Assert.Equal(a.Present, b.Present);
+        }
+    }
+
+    private static FaceDetection Face(float x) => new(x, 100, x + 100, 200, 0.9f, new float[12]);
 }
