@@ -27,7 +27,7 @@ public enum RunMode
 /// <param name="VideosInFlight">Videos decoded at once; their frames share the detector's batches.</param>
 /// <param name="DetectorBatch">Frames per detector call at most.</param>
 /// <param name="FrameQueue">Decoded frames waiting for the detector at most.</param>
-/// <param name="FramesInFlight">Decoded frames holding their pixels at once at most, queued or in a network stage (bounds memory: 2.6 MB a 720p frame; 12 measured as fast as no bound, docs/benchmarks.md).</param>
+/// <param name="FramesInFlight">Decoded frames holding their pixels at once at most, queued or in a network stage (bounds memory: 2.6 MB a 720p frame; one detector batch, measured as fast as 12 or no bound, docs/benchmarks.md).</param>
 /// <param name="Force">Redo videos whose output already exists.</param>
 /// <param name="WindowsPerCall">Fusion windows in one ONNX Runtime call at most (with predictions; <see cref="DefaultWindowsPerCall"/>).</param>
 public sealed record AnalyzeOptions(
@@ -37,7 +37,7 @@ public sealed record AnalyzeOptions(
     int VideosInFlight = 2,
     int DetectorBatch = 8,
     int FrameQueue = 8,
-    int FramesInFlight = 12,
+    int FramesInFlight = 8,
     bool Force = false,
     int WindowsPerCall = AnalyzeOptions.DefaultWindowsPerCall)
 {
