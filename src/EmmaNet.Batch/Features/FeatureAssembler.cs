@@ -159,13 +159,16 @@ public sealed class FeatureAssembler : IDisposable
     }
 
     /// <summary>The index in <see cref="_ticks"/> of the first tick at or after <paramref name="tick"/>.</summary>
-    private int IndexOfTick(int tick)
+    private int IndexOfTick(int tick) => FirstAtOrAfter(_ticks.Count, i => _ticks[i].Tick, tick);
+
+    /// <summary>In a sequence of <paramref name="count"/> keys in increasing order, the index of the first at or after <paramref name="key"/>.</summary>
+    private static int FirstAtOrAfter(int count, Func<int, int> keyAt, int key)
     {
-        var (low, high) = (0, _ticks.Count);
+        var (low, high) = (0, count);
         while (low < high)
         {
             var middle = (low + high) / 2;
-            (low, high) = _ticks[middle].Tick < tick ? (middle + 1, high) : (low, middle);
+            (low, high) = keyAt(middle) < key ? (middle + 1, high) : (low, middle);
         }
         return low;
     }
@@ -203,6 +206,7 @@ public sealed class FeatureAssembler : IDisposable
     /// <summary>
     /// What a subject covers: with <see cref="SubjectChoice.All"/> its ticks from the first to the last it is seen
     /// at and its steps that span widened by <see cref="ContextMarginSteps"/>; otherwise the whole video.
+    /// <paramref name="faces"/> (indices into <see cref="_faces"/>) are in tick order, as faces are added.
     /// </summary>
     private (int FirstTick, int LastTick, int FirstStep, int LastStep) Span(int[] faces)
     {
@@ -210,7 +214,7 @@ public sealed class FeatureAssembler : IDisposable
         {
             return (int.MinValue, int.MaxValue, int.MinValue, int.MaxValue);
         }
-        var (first, last) = (faces.Min(i => _faces[i].Tick), faces.Max(i => _faces[i].Tick));
+        var (first, last) = (_faces[faces[0]].Tick, _faces[faces[^1]].Tick);
         return (first, last, StepOf(_ticks[IndexOfTick(first)].Time) - ContextMarginSteps, StepOf(_ticks[IndexOfTick(last)].Time) + ContextMarginSteps);
     }
 
@@ -244,7 +248,9 @@ public sealed class FeatureAssembler : IDisposable
             (firstStep, lastStep) = (Math.Max(firstStep, fromStep), Math.Min(lastStep, toStep));
             (readFrom, readTo) = ((firstStep - 1) * FaceTicks.PerStep, (lastStep + 1) * FaceTicks.PerStep);
         }
-        var mine = faces.Where(i => _faces[i].Tick >= readFrom && _faces[i].Tick <= readTo).ToDictionary(i => _faces[i].Tick, i => ReadFace(_faces[i]));
+        // Faces and steps are in order: a part looks up where its own begin, so it costs its size, not the subject's.
+        var mine = faces.Skip(FirstAtOrAfter(faces.Length, k => _faces[faces[k]].Tick, readFrom)).TakeWhile(i => _faces[i].Tick <= readTo)
+            .ToDictionary(i => _faces[i].Tick, i => ReadFace(_faces[i]));
         var ticks = new List<FaceTick>();
         var steps = new List<FeatureStep>();
         var bins = mine.Values.GroupBy(t => StepOf(t.Time)).ToDictionary(g => g.Key, g => g.ToList());
@@ -255,7 +261,7 @@ public sealed class FeatureAssembler : IDisposable
                 ? new FaceTick(subject, tick, f.Time, f.FrameIndex, f.Face, f.Features)
                 : new FaceTick(subject, tick, tick / FrameSampling.FaceStream.RateHz, frameIndex, null, null));
         }
-        foreach (var a in timeline.Where(a => a.Step >= firstStep && a.Step <= lastStep))
+        foreach (var a in timeline.Skip(FirstAtOrAfter(timeline.Count, k => timeline[k].Step, firstStep)).TakeWhile(a => a.Step <= lastStep))
         {
             // The step's 0.5 s bin: the subject's face ticks within a quarter second of the step.
             var present = bins.TryGetValue(a.Step, out var near) ? near.Where(t => Math.Abs(t.Time - a.Time) < AudioTimeline.StepSeconds / 2).ToList() : [];

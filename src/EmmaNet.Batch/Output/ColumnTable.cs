@@ -25,7 +25,7 @@ public sealed class ColumnTable<TRow>(IEnumerable<TRow> rows)
         var field = new DataField<string>(name);
         _fields.Add(field);
         var values = Column(get);
-        _writers.Add((g, _) => g.WriteAsync(field, (ArraySegment<string>)values()));
+        _writers.Add((g, _) => g.WriteAsync(field, values()));
     }
 
     public void Int(string name, Func<TRow, int> get) => Add(new DataField<int>(name), get);
