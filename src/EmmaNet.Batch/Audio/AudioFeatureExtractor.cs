@@ -27,7 +27,7 @@ public sealed class AudioFeatureExtractor(SileroVad vad, DeepSpectrumModel? deep
     /// <summary>Names of the feature values, for output columns: log-mel statistics by band, or DeepSpectrum's neurons.</summary>
     public IReadOnlyList<string> ColumnNames => _columns ??= deepSpectrum is null
         ? Enumerable.Range(0, LogMelStatistics.FeatureCount).Select(i => $"audio_{Parts[i / LogMelStatistics.Bands]}_{i % LogMelStatistics.Bands:00}").ToArray()
-        : Enumerable.Range(0, deepSpectrum.Features(new float[AudioTimeline.WindowSamples(Rate)]).Length).Select(i => $"audio_ds_{i:0000}").ToArray();
+        : Enumerable.Range(0, deepSpectrum.FeatureCount).Select(i => $"audio_ds_{i:0000}").ToArray();
 
     private static readonly string[] Parts = ["mel_mean", "mel_std", "dmel_mean", "dmel_std"];
 
@@ -47,6 +47,8 @@ public sealed class AudioFeatureExtractor(SileroVad vad, DeepSpectrumModel? deep
             yield break;
         }
 
+        // The CNN stays loaded while this video's audio is read, and no longer than any video's audio.
+        using var cnnHeld = deepSpectrum?.Hold();
         var stream = vad.CreateStream();
         var logMel = new LogMelStatistics();
         var window = AudioTimeline.WindowSamples(Rate);

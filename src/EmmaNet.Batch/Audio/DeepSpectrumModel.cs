@@ -17,12 +17,17 @@ public sealed class DeepSpectrumModel : IDisposable
 {
     public const string DefaultOutput = "avg_pool";
 
-    private readonly OnnxModel _onnx;
+    private readonly Func<OnnxModel> _open;
     private readonly string _input;
     private readonly string _output;
     private readonly bool _channelsFirst;
     private readonly int _size;
     private readonly MelSpectrogramImage _renderer = new();
+    private readonly Lock _gate = new();
+    private OnnxModel? _loaded;
+    private int _holders;
+    private bool _heldSinceLoad;
+    private bool _disposed;
 
     [ThreadStatic]
     private static BgrImage? t_picture;
@@ -33,12 +38,14 @@ public sealed class DeepSpectrumModel : IDisposable
     /// <summary>The bundled ImageNet CNN (ResNet18 from ML.NET's NuGet package, given the ImageNet input at setup).</summary>
     public const string BundledId = "deepspectrum-resnet18";
 
-    private DeepSpectrumModel(OnnxModel onnx, string path, string output)
+    private DeepSpectrumModel(Func<OnnxModel> open, string path, string output)
     {
-        _onnx = onnx;
+        _open = open;
+        var onnx = _loaded = open();
+        _holders = 1;
         try
         {
-            var input = _onnx.InputMetadata.Single();
+            var input = onnx.InputMetadata.Single();
             _input = input.Key;
             var dims = input.Value.Dimensions;
             _channelsFirst = dims.Length == 4 && dims[1] == 3;
@@ -48,24 +55,29 @@ public sealed class DeepSpectrumModel : IDisposable
             }
             _size = _channelsFirst ? dims[2] : dims[1];
             _size = _size > 0 ? _size : 224;
-            if (!_onnx.OutputMetadata.ContainsKey(output))
+            if (!onnx.OutputMetadata.ContainsKey(output))
             {
-                throw new ModelException($"{path}: has no output '{output}' (outputs: {string.Join(", ", _onnx.OutputNames)}); choose one with --deepspectrum-output");
+                throw new ModelException($"{path}: has no output '{output}' (outputs: {string.Join(", ", onnx.OutputNames)}); choose one with --deepspectrum-output");
             }
             _output = output;
+            Model = onnx.Identity;
+            FeatureCount = Features(new float[AudioTimeline.WindowSamples(LogMelStatistics.SampleRate)]).Length;
         }
         catch
         {
-            _onnx.Dispose();
+            onnx.Dispose();
             throw;
         }
+        // Kept for the first holder (a run's first video): loading it again then, while the frame networks start, made
+        // a second copy for a moment.
+        _heldSinceLoad = true;
     }
 
     /// <summary>The bundled ResNet18 (<see cref="BundledId"/>), its 512 pooled values as features. Both CNNs run with
     /// low memory (<see cref="SessionFactory.Create"/>): ONNX Runtime's optimised copy of the weights would more than
     /// double the resident memory of a run, for a stage that runs at 20-40x real time either way.</summary>
     public static DeepSpectrumModel Bundled(ModelStore models, SessionFactory sessions) =>
-        new(OnnxModel.FromStore(models, BundledId, sessions, lowMemory: true), models.Resolve(BundledId), DefaultOutput);
+        new(() => OnnxModel.FromStore(models, BundledId, sessions, lowMemory: true), models.Resolve(BundledId), DefaultOutput);
 
     /// <summary>A user-supplied ImageNet CNN (e.g. DenseNet-121, the paper's) taking ImageNet-normalised RGB.</summary>
     public static DeepSpectrumModel FromFile(string path, SessionFactory sessions, string output = DefaultOutput)
@@ -74,10 +86,73 @@ public sealed class DeepSpectrumModel : IDisposable
         {
             throw new ModelException($"DeepSpectrum CNN {path} does not exist");
         }
-        return new(OnnxModel.FromFile(path, "deepspectrum:" + Path.GetFileName(path), sessions, lowMemory: true), path, output);
+        return new(() => OnnxModel.FromFile(path, "deepspectrum:" + Path.GetFileName(path), sessions, lowMemory: true), path, output);
     }
 
-    public ModelIdentity Model => _onnx.Identity;
+    public ModelIdentity Model { get; }
+
+    /// <summary>How many values <see cref="Features"/> gives (learnt from one silent window when loaded).</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>Whether the network is in memory now (only while something holds it).</summary>
+    public bool Loaded
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _loaded is not null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Keeps the network loaded until the returned object is disposed (held by each video's audio while it is read;
+    /// holds nest). The weights are the largest of any network here (65 MiB resident of a run's 380) and a video's
+    /// audio is done long before its frames, so the network is loaded when the first holder comes and released when
+    /// the last one goes (docs/decisions.md, "The voice network only while voices are read").
+    /// </summary>
+    public IDisposable Hold()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _loaded ??= _open();
+            _holders++;
+            if (_heldSinceLoad)
+            {
+                (_heldSinceLoad, _holders) = (false, _holders - 1);
+            }
+        }
+        return new Holder(this);
+    }
+
+    private void Release()
+    {
+        OnnxModel? unload = null;
+        lock (_gate)
+        {
+            if (--_holders == 0)
+            {
+                (unload, _loaded) = (_loaded, null);
+            }
+        }
+        unload?.Dispose();
+    }
+
+    private sealed class Holder(DeepSpectrumModel model) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                model.Release();
+            }
+        }
+    }
+
 
     /// <summary>The network input for an audio window: [1, 3, S, S] or [1, S, S, 3] as the model wants.</summary>
     public float[] ImageTensor(ReadOnlySpan<float> samples)
@@ -143,7 +218,8 @@ public sealed class DeepSpectrumModel : IDisposable
     /// <summary>The network's output for one input: its channels averaged over their positions when it is a map.</summary>
     private float[] FeaturesOf(OrtValue value)
     {
-        using var outputs = _onnx.Run([_input], [value], [_output]);
+        using var held = Hold();
+        using var outputs = _loaded!.Run([_input], [value], [_output]);
         var data = outputs[0].GetTensorDataAsSpan<float>();
         var outShape = outputs[0].GetTensorTypeAndShape().Shape;
         if (outShape.Length == 4 && outShape[2] * outShape[3] > 1)
@@ -160,5 +236,13 @@ public sealed class DeepSpectrumModel : IDisposable
         return data.ToArray();
     }
 
-    public void Dispose() => _onnx.Dispose();
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            _loaded?.Dispose();
+            _loaded = null;
+        }
+    }
 }

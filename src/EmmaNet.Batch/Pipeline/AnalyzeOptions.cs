@@ -1,6 +1,7 @@
 using EmmaNet.Batch.Audio;
 using EmmaNet.Batch.Faces;
 using EmmaNet.Batch.Fusion;
+using EmmaNet.Batch.Models;
 
 namespace EmmaNet.Batch.Pipeline;
 
@@ -27,7 +28,7 @@ public enum RunMode
 /// <param name="VideosInFlight">Videos decoded at once; their frames share the detector's batches.</param>
 /// <param name="DetectorBatch">Frames per detector call at most.</param>
 /// <param name="FrameQueue">Decoded frames waiting for the detector at most.</param>
-/// <param name="FramesInFlight">Decoded frames holding their pixels at once at most, queued or in a network stage (bounds memory: 2.6 MB a 720p frame; one detector batch, measured as fast as 12 or no bound, docs/benchmarks.md).</param>
+/// <param name="FramesInFlight">Decoded frames holding their pixels at once at most, queued or in a network stage (bounds memory: 2.6 MB a 720p frame); 0: <see cref="FramesInFlightFor"/>.</param>
 /// <param name="Force">Redo videos whose output already exists.</param>
 /// <param name="WindowsPerCall">Fusion windows in one ONNX Runtime call at most (with predictions; <see cref="DefaultWindowsPerCall"/>).</param>
 public sealed record AnalyzeOptions(
@@ -37,7 +38,7 @@ public sealed record AnalyzeOptions(
     int VideosInFlight = 2,
     int DetectorBatch = 8,
     int FrameQueue = 8,
-    int FramesInFlight = 8,
+    int FramesInFlight = 0,
     bool Force = false,
     int WindowsPerCall = AnalyzeOptions.DefaultWindowsPerCall)
 {
@@ -47,6 +48,17 @@ public sealed record AnalyzeOptions(
     /// call peaked at 444-472 MiB (seven runs), 16 at 421 and 435 (docs/benchmarks.md).
     /// </summary>
     public const int DefaultWindowsPerCall = 16;
+
+    /// <summary>
+    /// Frames in flight on the CPU, where every network takes one picture a call: 4 ran as fast as 8 or 12 and held
+    /// 20 MiB less on the many-face sample (docs/benchmarks.md).
+    /// </summary>
+    public const int CpuFramesInFlight = 4;
+
+    /// <summary>The frames in flight for a run whose detector runs on <paramref name="detectorProvider"/>:
+    /// <see cref="FramesInFlight"/> when set, else <see cref="CpuFramesInFlight"/> on the CPU and one detector batch on a GPU.</summary>
+    public int FramesInFlightFor(string detectorProvider) =>
+        FramesInFlight > 0 ? FramesInFlight : detectorProvider == ProviderPlan.ProviderName(ExecutionDevice.Cpu) ? CpuFramesInFlight : DetectorBatch;
 
     public bool WritesFaces => Mode != RunMode.Features;
 

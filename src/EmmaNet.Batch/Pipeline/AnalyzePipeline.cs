@@ -86,7 +86,7 @@ public sealed class AnalyzePipeline(IVideoSource source, PipelineNetworks networ
         var stages = new List<Task>();
         Task Stage(Func<Task> run) => StopAllOnFailure(Task.Run(run, CancellationToken.None), stop);
         var decoded = Bounded<DecodedItem>(options.FrameQueue, singleWriter: false);
-        using var budget = new FrameBudget(options.FramesInFlight);
+        using var budget = new FrameBudget(options.FramesInFlightFor(networks.Analyzer.DetectorProvider));
         stages.Add(StopAllOnFailure(new DecodeStage(source, options.VideosInFlight, budget, progress).RunAsync(jobs, decoded.Writer, stop.Token), stop));
         var frames = decoded.Reader;
         AudioStage? audio = null;

@@ -30,6 +30,9 @@ public sealed class FrameAnalyzer(IFaceDetector detector, ExpressionModel? expre
 
     public bool WithFeatures => expression is not null && pose is not null;
 
+    /// <summary>Where the face detector runs (an ONNX Runtime execution provider's name).</summary>
+    public string DetectorProvider => detector.Model.ExecutionProvider;
+
     /// <summary>CPU seconds each network took, with its pre- and post-processing, since this analyzer was made.</summary>
     public CpuMeter Cpu { get; } = new();
 

@@ -93,6 +93,36 @@ public sealed class DeepSpectrumTests : IDisposable
     }
 
     [Fact]
+    public void The_network_is_in_memory_only_while_something_holds_it()
+    {
+        using var model = DeepSpectrumModel.FromFile(BuildCnn([1f, -2f, 0.5f, 0f, 1f, 1f], [0.25f, -1f]), new SessionFactory(new ExecutionOptions(ExecutionDevice.Cpu), NullLogger.Instance));
+        Assert.Equal(2, model.FeatureCount);
+        Assert.True(model.Loaded);   // loaded to check it, kept for the first holder
+        var window = Tone(700);
+        float[] held;
+        using (model.Hold())
+        {
+            using (model.Hold())
+            {
+                held = model.Features(window);
+            }
+            Assert.True(model.Loaded);   // one holder left
+        }
+        Assert.False(model.Loaded);
+        // Without a holder a call loads it for itself, reads the same, and lets it go.
+        Assert.Equal(held, model.Features(window));
+        Assert.False(model.Loaded);
+        var hold = model.Hold();
+        hold.Dispose();
+        hold.Dispose();   // a second dispose lets go of nothing more
+        using (model.Hold())
+        {
+            Assert.True(model.Loaded);
+        }
+        Assert.False(model.Loaded);
+    }
+
+    [Fact]
     public void A_missing_output_name_lists_the_outputs()
     {
         var ex = Assert.Throws<ModelException>(() => DeepSpectrumModel.FromFile(BuildCnn(new float[6], new float[2]), new SessionFactory(new ExecutionOptions(ExecutionDevice.Cpu), NullLogger.Instance), "pool5"));
@@ -123,8 +153,10 @@ public sealed class DeepSpectrumExtractionTests(ModelFixture models, GeneratedCl
         var steps = new List<AudioStep>();
         await foreach (var step in extractor.ExtractAsync(media))
         {
+            Assert.True(cnn.Loaded);
             steps.Add(step);
         }
+        Assert.False(cnn.Loaded);   // a video's audio read, nothing holds the network
         Assert.Equal(6, steps.Count);
         // Each step holds the CNN's reading of its own window: [t - 0.5 s, t + 0.5 s), zeros outside the audio.
         var audio = new List<float>();

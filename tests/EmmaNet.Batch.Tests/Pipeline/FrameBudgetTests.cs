@@ -57,4 +57,13 @@ public sealed class FrameBudgetTests
         await budget.TakeAsync(CancellationToken.None);
         Assert.Equal(0, budget.Overdrawn);
     }
+
+    [Fact]
+    public void The_budget_is_a_few_frames_on_the_cpu_one_detector_batch_on_a_gpu_or_what_was_asked()
+    {
+        var options = new AnalyzeOptions("out", DetectorBatch: 16);
+        Assert.Equal(AnalyzeOptions.CpuFramesInFlight, options.FramesInFlightFor("CPUExecutionProvider"));
+        Assert.Equal(16, options.FramesInFlightFor("CUDAExecutionProvider"));
+        Assert.Equal(6, (options with { FramesInFlight = 6 }).FramesInFlightFor("CPUExecutionProvider"));
+    }
 }
