@@ -198,7 +198,7 @@ public sealed class FaceParquetWriter : IAsyncDisposable
     }
 
     private Task WriteMeshAsync(ParquetRowGroupWriter group, CancellationToken cancellationToken) =>
-        ParquetLevelsThread.RunAsync(() => group.WriteAllPartsAsync<float>(MeshPoint, _mesh.Values, _mesh.Definition, _mesh.Repetition, cancellationToken));
+        group.WriteAllPartsAsync<float>(MeshPoint, _mesh.Values, _mesh.Definition, _mesh.Repetition, cancellationToken);
 
     /// <summary>Writes the remaining rows and the footer, then publishes the file under its final name.</summary>
     /// <param name="finalMetadata">Metadata only known at the end (e.g. the video's frame count), added to the footer.</param>
