@@ -26,7 +26,6 @@ public sealed class DeepSpectrumModel : IDisposable
     private readonly Lock _gate = new();
     private OnnxModel? _loaded;
     private int _holders;
-    private bool _heldSinceLoad;
     private bool _disposed;
 
     [ThreadStatic]
@@ -41,8 +40,9 @@ public sealed class DeepSpectrumModel : IDisposable
     private DeepSpectrumModel(Func<OnnxModel> open, string path, string output)
     {
         _open = open;
+        // Loaded now to check it, and kept for the first holder (a run's first video): released and loaded again then,
+        // while the frame networks start, there were two copies for a moment.
         var onnx = _loaded = open();
-        _holders = 1;
         try
         {
             var input = onnx.InputMetadata.Single();
@@ -61,16 +61,13 @@ public sealed class DeepSpectrumModel : IDisposable
             }
             _output = output;
             Model = onnx.Identity;
-            FeatureCount = Features(new float[AudioTimeline.WindowSamples(LogMelStatistics.SampleRate)]).Length;
+            FeatureCount = FeaturesWith(onnx, new float[AudioTimeline.WindowSamples(LogMelStatistics.SampleRate)]).Length;
         }
         catch
         {
             onnx.Dispose();
             throw;
         }
-        // Kept for the first holder (a run's first video): loading it again then, while the frame networks start, made
-        // a second copy for a moment.
-        _heldSinceLoad = true;
     }
 
     /// <summary>The bundled ResNet18 (<see cref="BundledId"/>), its 512 pooled values as features. Both CNNs run with
@@ -108,7 +105,7 @@ public sealed class DeepSpectrumModel : IDisposable
 
     /// <summary>
     /// Keeps the network loaded until the returned object is disposed (held by each video's audio while it is read;
-    /// holds nest). The weights are the largest of any network here (65 MiB resident of a run's 380) and a video's
+    /// holds nest). The weights are the largest of any network here (52 MiB of a run's resident memory) and a video's
     /// audio is done long before its frames, so the network is loaded when the first holder comes and released when
     /// the last one goes (docs/decisions.md, "The voice network only while voices are read").
     /// </summary>
@@ -119,10 +116,6 @@ public sealed class DeepSpectrumModel : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             _loaded ??= _open();
             _holders++;
-            if (_heldSinceLoad)
-            {
-                (_heldSinceLoad, _holders) = (false, _holders - 1);
-            }
         }
         return new Holder(this);
     }
@@ -198,6 +191,12 @@ public sealed class DeepSpectrumModel : IDisposable
 
     public float[] Features(ReadOnlySpan<float> samples)
     {
+        using var held = Hold();
+        return FeaturesWith(_loaded!, samples);
+    }
+
+    private float[] FeaturesWith(OnnxModel onnx, ReadOnlySpan<float> samples)
+    {
         // The 0.6 MB input of every 2 Hz step comes from a pool: made anew each time, it was large-object garbage
         // that brought on full collections (docs/benchmarks.md).
         var length = 3 * _size * _size;
@@ -207,7 +206,7 @@ public sealed class DeepSpectrumModel : IDisposable
             ImageTensorInto(samples, tensor.AsSpan(0, length));
             long[] shape = _channelsFirst ? [1, 3, _size, _size] : [1, _size, _size, 3];
             using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, tensor.AsMemory(0, length), shape);
-            return FeaturesOf(value);
+            return FeaturesOf(onnx, value);
         }
         finally
         {
@@ -216,10 +215,9 @@ public sealed class DeepSpectrumModel : IDisposable
     }
 
     /// <summary>The network's output for one input: its channels averaged over their positions when it is a map.</summary>
-    private float[] FeaturesOf(OrtValue value)
+    private float[] FeaturesOf(OnnxModel onnx, OrtValue value)
     {
-        using var held = Hold();
-        using var outputs = _loaded!.Run([_input], [value], [_output]);
+        using var outputs = onnx.Run([_input], [value], [_output]);
         var data = outputs[0].GetTensorDataAsSpan<float>();
         var outShape = outputs[0].GetTensorTypeAndShape().Shape;
         if (outShape.Length == 4 && outShape[2] * outShape[3] > 1)

@@ -50,8 +50,8 @@ public sealed record AnalyzeOptions(
     public const int DefaultWindowsPerCall = 16;
 
     /// <summary>
-    /// Frames in flight on the CPU, where every network takes one picture a call: 4 ran as fast as 8 or 12 and held
-    /// 20 MiB less on the many-face sample (docs/benchmarks.md).
+    /// Frames in flight on the CPU, where every network takes one picture a call: 4 ran as fast as 8 on moving 720p
+    /// footage (as 8 had as 12) and held 20 MiB less on the many-face sample (docs/benchmarks.md).
     /// </summary>
     public const int CpuFramesInFlight = 4;
 
