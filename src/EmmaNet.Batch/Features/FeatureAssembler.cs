@@ -185,14 +185,15 @@ public sealed class FeatureAssembler : IDisposable
     /// Chooses the subjects from whole tracks now; each subject's ticks and steps are built when
     /// <see cref="SubjectFeatures.Each"/> or <see cref="SubjectFeatures.Parts"/> reaches them, so a long video's
     /// features need not all be in memory at once.
-    /// With <paramref name="handOver"/> the result owns this assembler (disposing it disposes the assembler).
+    /// The result disposes <paramref name="owner"/> with it: what its features are read from, handed on with them
+    /// (this assembler, and the audio when it waits on disk).
     /// </summary>
-    public SubjectFeatures BySubject(IReadOnlyList<AudioStep> audio, IReadOnlyList<string> audioColumns, long frameCount, double videoSeconds, bool handOver = false)
+    public SubjectFeatures BySubject(IReadOnlyList<AudioStep> audio, IReadOnlyList<string> audioColumns, long frameCount, double videoSeconds, IDisposable? owner = null)
     {
         // Faces with their box only (what joining and choosing read), made for this moment and let go after it.
         var persons = _reidentification.Assign(_faces.Select(f => new TrackedFace(f.TrackId, f.Tick, _ticks[IndexOfTick(f.Tick)].Time, new FaceDetection(f.X1, f.Y1, f.X2, f.Y2, 0, []))).ToList());
         var subjects = SubjectSelection.Select(persons, _choice);
-        var timeline = Timeline(audio, videoSeconds, audioColumns.Count);
+        var timeline = Timeline(audio, audioColumns.Count, videoSeconds);
         var facesOf = persons.Select((p, i) => (Person: p.TrackId, Index: i)).GroupBy(p => p.Person).ToDictionary(g => g.Key, g => g.Select(p => p.Index).ToArray());
         return new SubjectFeatures(
             subjects,
@@ -200,7 +201,7 @@ public sealed class FeatureAssembler : IDisposable
             audioColumns,
             subject => BuildSubject(subject, facesOf[subject], timeline, null),
             (subject, ticksPerPart, marginSteps) => Parts(subject, facesOf[subject], timeline, ticksPerPart, marginSteps),
-            handOver ? this : null);
+            owner);
     }
 
     /// <summary>
@@ -219,7 +220,7 @@ public sealed class FeatureAssembler : IDisposable
     }
 
     /// <summary>A subject's features a part at a time: each part's own ticks, <paramref name="ticksPerPart"/> of the video's at most, with the steps within <paramref name="marginSteps"/> of them.</summary>
-    private IEnumerable<(List<FaceTick> Ticks, List<FeatureStep> Steps)> Parts(int subject, int[] faces, List<AudioStep> timeline, int ticksPerPart, int marginSteps)
+    private IEnumerable<(List<FaceTick> Ticks, List<FeatureStep> Steps)> Parts(int subject, int[] faces, VoiceTimeline timeline, int ticksPerPart, int marginSteps)
     {
         var (firstTick, lastTick, _, _) = Span(faces);
         var from = IndexOfTick(firstTick);
@@ -235,7 +236,7 @@ public sealed class FeatureAssembler : IDisposable
     private readonly record struct Part(int From, int To, int MarginSteps);
 
     /// <summary>The subject's ticks and steps: all of them, or those of one <paramref name="part"/> (the faces read back only around it).</summary>
-    private (List<FaceTick> Ticks, List<FeatureStep> Steps) BuildSubject(int subject, int[] faces, List<AudioStep> timeline, Part? part)
+    private (List<FaceTick> Ticks, List<FeatureStep> Steps) BuildSubject(int subject, int[] faces, VoiceTimeline timeline, Part? part)
     {
         var (firstTick, lastTick, firstStep, lastStep) = Span(faces);
         var (readFrom, readTo) = (int.MinValue, int.MaxValue);
@@ -261,7 +262,8 @@ public sealed class FeatureAssembler : IDisposable
                 ? new FaceTick(subject, tick, f.Time, f.FrameIndex, f.Face, f.Features)
                 : new FaceTick(subject, tick, tick / FrameSampling.FaceStream.RateHz, frameIndex, null, null));
         }
-        foreach (var a in timeline.Skip(FirstAtOrAfter(timeline.Count, k => timeline[k].Step, firstStep)).TakeWhile(a => a.Step <= lastStep))
+        var timed = timeline.Steps;
+        foreach (var a in timed.Skip(FirstAtOrAfter(timed.Count, k => timed[k].Step, firstStep)).TakeWhile(t => t.Step <= lastStep).Select(timeline.At))
         {
             // The step's 0.5 s bin: the subject's face ticks within a quarter second of the step.
             var present = bins.TryGetValue(a.Step, out var near) ? near.Where(t => Math.Abs(t.Time - a.Time) < AudioTimeline.StepSeconds / 2).ToList() : [];
@@ -283,14 +285,20 @@ public sealed class FeatureAssembler : IDisposable
     /// of a frame (with absent voice where the audio did not reach). A step far from every frame and past the audio
     /// would be wholly absent, which the fusion windows read the same as no row; leaving it out bounds the timeline by
     /// what the file holds, so a damaged header that spreads a few frames over days costs nothing for the gaps.
+    /// Each step says where in <paramref name="audio"/> it was heard (-1: not heard); its features are read only when
+    /// a subject's part reaches it (<see cref="AudioSteps"/> keeps them on disk).
     /// </summary>
-    private List<AudioStep> Timeline(IReadOnlyList<AudioStep> audio, double videoSeconds, int audioFeatures)
+    private VoiceTimeline Timeline(IReadOnlyList<AudioStep> audio, int audioFeatures, double videoSeconds)
     {
         var count = AudioTimeline.StepCount(videoSeconds);
-        var heard = new Dictionary<int, AudioStep>();
-        foreach (var a in audio.Where(a => a.Step >= 0 && a.Step < count))
+        Func<int, int> stepAt = audio is AudioSteps spilled ? spilled.StepAt : i => audio[i].Step;   // the step alone, not its features from disk
+        var heard = new Dictionary<int, int>();
+        for (var i = 0; i < audio.Count; i++)
         {
-            heard[a.Step] = a;
+            if (stepAt(i) is var step && step >= 0 && step < count)
+            {
+                heard[step] = i;
+            }
         }
         var wanted = new HashSet<int>(heard.Keys);
         var covered = -1L;   // ticks come in order: each step near them is added once
@@ -304,9 +312,19 @@ public sealed class FeatureAssembler : IDisposable
             }
             covered = Math.Max(covered, last);
         }
-        return wanted.Order()
-            .Select(k => heard.TryGetValue(k, out var a) ? a : new AudioStep(k, AudioTimeline.StepTime(k), new float[audioFeatures], 0, Present: false))
-            .ToList();
+        return new VoiceTimeline([.. wanted.Order().Select(k => new TimelineStep(k, heard.GetValueOrDefault(k, -1)))], audio, audioFeatures);
+    }
+
+    /// <summary>A step of the timeline, and where in the audio it was heard (-1: not heard).</summary>
+    private readonly record struct TimelineStep(int Step, int Heard);
+
+    /// <summary>The video's timeline steps in order, and the audio they were heard in.</summary>
+    private sealed record VoiceTimeline(List<TimelineStep> Steps, IReadOnlyList<AudioStep> Audio, int AudioFeatures)
+    {
+        /// <summary>A step's audio: as heard (its features read now), or absent voice.</summary>
+        public AudioStep At(TimelineStep step) => step.Heard >= 0
+            ? Audio[step.Heard]
+            : new AudioStep(step.Step, AudioTimeline.StepTime(step.Step), new float[AudioFeatures], 0, Present: false);
     }
 
     private static int StepOf(double time) => (int)Math.Round(time / AudioTimeline.StepSeconds);

@@ -55,7 +55,7 @@ public sealed record VideoFeatures(IReadOnlyList<int> Subjects, IReadOnlyList<Fa
 /// </summary>
 /// <param name="parts">A subject's features in parts of at most so many of the video's ticks, each part with its
 /// steps within so many steps of its ticks; without it a subject is one part.</param>
-/// <param name="owner">What the features are read from, disposed with them (the video's <see cref="FeatureAssembler"/> and its spill file).</param>
+/// <param name="owner">What the features are read from, disposed with them (the video's <see cref="FeatureAssembler"/> and its spill file, its voice steps).</param>
 public sealed class SubjectFeatures(
     IReadOnlyList<int> subjects,
     long frameCount,

@@ -1,10 +1,14 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace EmmaNet.Batch.Fusion;
 
 /// <summary>
 /// The fusion network's reading at one tick of one subject, with the window's layout (its first step and which
-/// modalities were present). Held for every tick of a video until its tables are written, so it is stored flat: one
-/// byte of presence bits per step and one array of the probabilities and the attention (about 300 bytes at T = 12,
-/// against some 900 for the window's and the network's own arrays).
+/// modalities were present). Stored flat: one byte of presence bits per step and one array of the probabilities and
+/// the attention (about 300 bytes at T = 12, against some 900 for the window's and the network's own arrays); a
+/// video's wait on disk until its tables are written (<see cref="TickResults"/>), as one float vector each
+/// (<see cref="WriteTo"/>, <see cref="ReadFrom"/>).
 /// </summary>
 public sealed class TickResult
 {
@@ -25,6 +29,40 @@ public sealed class TickResult
         }
         _classes = prediction.Probabilities.Length;
         _values = [.. prediction.Probabilities, .. prediction.Attention.SelectMany(a => a)];
+    }
+
+    private TickResult(in RecordHeader header, byte[] present, float[] values)
+    {
+        (Subject, Tick, FrameIndex, Time, FirstStep, Label, _classes) = (header.Subject, header.Tick, header.FrameIndex, header.Time, header.FirstStep, header.Label, header.Classes);
+        (_present, _values) = (present, values);
+    }
+
+    /// <summary>The scalars at the head of a result's record, bit for bit (10 floats' worth).</summary>
+    private readonly record struct RecordHeader(int Subject, int Tick, long FrameIndex, double Time, int FirstStep, int Label, int Classes, int Steps);
+
+    private static readonly int HeaderFloats = Unsafe.SizeOf<RecordHeader>() / sizeof(float);
+
+    /// <summary>How many floats <see cref="WriteTo"/> writes: the header, the presence bytes (four to a float), the values.</summary>
+    public int RecordLength => HeaderFloats + ((_present.Length + 3) / 4) + _values.Length;
+
+    /// <summary>The result as one float vector of <see cref="RecordLength"/> (its integers and doubles bit for bit, not as values).</summary>
+    public void WriteTo(Span<float> record)
+    {
+        record.Clear();
+        var bytes = MemoryMarshal.AsBytes(record);
+        MemoryMarshal.Write(bytes, new RecordHeader(Subject, Tick, FrameIndex, Time, FirstStep, Label, _classes, _present.Length));
+        _present.CopyTo(bytes[(HeaderFloats * sizeof(float))..]);
+        _values.CopyTo(record[(RecordLength - _values.Length)..]);
+    }
+
+    /// <summary>A result from the vector <see cref="WriteTo"/> made.</summary>
+    public static TickResult ReadFrom(ReadOnlySpan<float> record)
+    {
+        var bytes = MemoryMarshal.AsBytes(record);
+        var header = MemoryMarshal.Read<RecordHeader>(bytes);
+        var present = bytes.Slice(HeaderFloats * sizeof(float), header.Steps).ToArray();
+        var valuesFrom = HeaderFloats + ((header.Steps + 3) / 4);
+        return new TickResult(header, present, record[valuesFrom..].ToArray());
     }
 
     public int Subject { get; }
@@ -68,14 +106,26 @@ public static class FrameLabels
     public static IEnumerable<FramePrediction> Hold(IReadOnlyList<TickFrame> ticks, IReadOnlyList<TickResult> results, long frameCount, bool wholeVideo)
     {
         var frames = frameCount > 0 ? frameCount : ticks[^1].FrameIndex + 1;
-        foreach (var subject in results.GroupBy(r => r.Subject).OrderBy(g => g.Key))
+        // Where each subject's results lie (12 bytes a result): a result itself is read when a frame takes it, since
+        // a long video's may wait on disk (TickResults).
+        var index = results.Select((r, i) => (r.Subject, r.Tick, At: i)).ToList();
+        foreach (var subject in index.GroupBy(r => r.Subject).OrderBy(g => g.Key))
         {
             var predicted = subject.OrderBy(r => r.Tick).ToArray();
             var predictedTicks = predicted.Select(r => r.Tick).ToArray();
+            var (heldAt, held) = (-1, (TickResult?)null);
+            TickResult Source(int k)
+            {
+                if (k != heldAt)
+                {
+                    (heldAt, held) = (k, results[predicted[k].At]);   // frames in order take each tick's result in a run
+                }
+                return held!;
+            }
             var (from, to) = (0L, frames);
             if (!wholeVideo)
             {
-                from = predicted[0].FrameIndex;
+                from = Source(0).FrameIndex;
                 var after = ticks.Where(t => t.Tick > predicted[^1].Tick).Select(t => (long?)t.FrameIndex).FirstOrDefault();
                 to = after ?? frames;
             }
@@ -90,14 +140,14 @@ public static class FrameLabels
                 var at = Array.BinarySearch(predictedTicks, tick);
                 if (at >= 0)
                 {
-                    yield return new FramePrediction(subject.Key, f, predicted[at], false);
+                    yield return new FramePrediction(subject.Key, f, Source(at), false);
                     continue;
                 }
                 var later = ~at;
                 var nearest = later == 0 ? 0
                     : later == predicted.Length ? predicted.Length - 1
                     : predictedTicks[later] - tick < tick - predictedTicks[later - 1] ? later : later - 1;
-                yield return new FramePrediction(subject.Key, f, predicted[nearest], true);
+                yield return new FramePrediction(subject.Key, f, Source(nearest), true);
             }
         }
     }

@@ -92,7 +92,7 @@ public sealed class AnalyzePipeline(IVideoSource source, PipelineNetworks networ
         AudioStage? audio = null;
         if (options.MakesFeatures)
         {
-            audio = new AudioStage(networks.Audio!);
+            audio = new AudioStage(networks.Audio!, options.OutputFolder);
             var voiced = Bounded<DecodedItem>(BetweenNetworks);
             stages.Add(StopAllOnFailure(audio.RunAsync(frames, voiced.Writer, stop.Token), stop));
             frames = voiced.Reader;
@@ -114,7 +114,7 @@ public sealed class AnalyzePipeline(IVideoSource source, PipelineNetworks networ
         if (options.Predicts)
         {
             var fused = Bounded<AssembledItem>(options.FrameQueue);
-            var fusion = new FusionStage(networks.Fusion!, options.WindowsPerCall);
+            var fusion = new FusionStage(networks.Fusion!, options.WindowsPerCall, options.OutputFolder);
             var fromAssembly = toWriter;
             stages.Add(Stage(() => fusion.RunAsync(fromAssembly, fused.Writer, stop.Token)));
             toWriter = fused.Reader;

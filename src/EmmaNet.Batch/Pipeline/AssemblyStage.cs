@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.Channels;
+using EmmaNet.Batch.Audio;
 using EmmaNet.Batch.Decoding;
 using EmmaNet.Batch.Features;
 using EmmaNet.Batch.Inputs;
@@ -115,34 +116,34 @@ internal sealed class AssemblyStage(AnalyzeOptions options, IReadOnlyList<string
     private async Task<AssembledVideo> FinishAsync(DetectedEnd end, Assembling? video)
     {
         var job = end.Job;
-        if (end.Error is { } error)
+        var failure = end.Error is { } error ? FailureMessage(job, error)
+            : video is null ? $"{job.Input.Path}: no frames reached the analysis"
+            : video.Failure;
+        if (failure is not null)
         {
-            return new AssembledVideo(job, FailureMessage(job, error), null);
+            AudioStage.Discard(end.Audio);
+            return new AssembledVideo(job, failure, null);
         }
-        if (video is null)
-        {
-            return new AssembledVideo(job, $"{job.Input.Path}: no frames reached the analysis", null);
-        }
-        if (video.Failure is not null)
-        {
-            return new AssembledVideo(job, video.Failure, null);
-        }
+        var handedOver = false;
         try
         {
             // The voice was read beside the frames; its length is known once it is done.
-            var voice = end.Audio is { } steps ? await steps : [];
+            var voice = end.Audio is { } steps ? await steps : null;
             AddDecodingWarnings(job);
             SubjectFeatures? features = null;
-            if (video.Features is { } assembler)
+            if (video!.Features is { } assembler)
             {
                 using (cpu.Measure("features"))
                 {
-                    // Ownership goes with the video to the writer, which disposes it: CA2000 cannot follow that.
+                    // Ownership of the assembler and the voice goes with the video to the writer, which disposes
+                    // them: CA2000 cannot follow that.
 #pragma warning disable CA2000
-                    features = assembler.BySubject(voice, audioColumns, job.DecodedFrames, job.TimelineSeconds, handOver: true);
+                    var owned = new Owned();
+                    owned.Add(assembler);
+                    features = assembler.BySubject(voice is null ? [] : owned.Add(voice), audioColumns, job.DecodedFrames, job.TimelineSeconds, owner: owned);
 #pragma warning restore CA2000
                 }
-                video.Features = null;   // the features own it now, and the writer disposes them
+                (video.Features, handedOver) = (null, true);   // the features own them now, and the writer disposes them
                 if (assembler.OutOfOrderFrames > 0)
                 {
                     job.Warnings.Add($"{assembler.OutOfOrderFrames} frame(s) with repeated or backward timestamps left out of the features (damaged timing)");
@@ -155,6 +156,13 @@ internal sealed class AssemblyStage(AnalyzeOptions options, IReadOnlyList<string
         {
             logger.LogDebug(ex, "{Video}: failed while finishing", job.Input.Path);
             return new AssembledVideo(job, FailureMessage(job, ex), null);
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                AudioStage.Discard(end.Audio);
+            }
         }
     }
 

@@ -7,9 +7,10 @@ namespace EmmaNet.Batch.Pipeline;
 /// The voice features, as the stage right after decoding: a video's start marker starts its audio (its own ffmpeg
 /// reading the sound, the voice activity network, DeepSpectrum or log-mel) beside the frames, and its end marker
 /// leaves carrying the steps to come. Frames pass untouched. The audio reads on past the container's duration until
-/// the end marker says where the video ends; a video whose decoding failed has its audio stopped.
+/// the end marker says where the video ends; a video whose decoding failed has its audio stopped. The steps wait on
+/// disk in <paramref name="spillFolder"/> (<see cref="AudioSteps"/>).
 /// </summary>
-internal sealed class AudioStage(AudioFeatureExtractor extractor)
+internal sealed class AudioStage(AudioFeatureExtractor extractor, string spillFolder)
 {
     /// <summary>One video's audio being read: its steps to come, and its own stop (the reading task disposes it when it ends).</summary>
     private sealed class Running(CancellationToken runStopped)
@@ -19,7 +20,7 @@ internal sealed class AudioStage(AudioFeatureExtractor extractor)
 
         public CancellationToken Token => _stop.Token;
 
-        public Task<IReadOnlyList<AudioStep>> Steps { get; set; } = Task.FromResult<IReadOnlyList<AudioStep>>([]);
+        public Task<AudioSteps>? Steps { get; set; }
 
         /// <summary>Whether the video's frames are all decoded (its length known).</summary>
         public bool Decoded => Volatile.Read(ref _decoded) == 1;
@@ -36,7 +37,11 @@ internal sealed class AudioStage(AudioFeatureExtractor extractor)
             {
                 // It had already finished.
             }
-            await Steps.ContinueWith(_ => { }, TaskScheduler.Default);
+            if (Steps is { } steps)
+            {
+                await steps.ContinueWith(_ => { }, TaskScheduler.Default);
+                Discard(steps);
+            }
         }
 
         /// <summary>Called by the reading task when it ends, whatever the reason: the stop is no longer needed.</summary>
@@ -44,6 +49,10 @@ internal sealed class AudioStage(AudioFeatureExtractor extractor)
     }
 
     private readonly HashSet<Task> _live = new();
+
+    /// <summary>Steps no one will read: disposed (their temp file deleted) once the reading ends, if it ends with them.</summary>
+    public static void Discard(Task<AudioSteps>? steps) =>
+        steps?.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>
     /// Waits for every video's audio still running (when the run ends, however it ends; a stopped run's are cancelled
@@ -110,27 +119,36 @@ internal sealed class AudioStage(AudioFeatureExtractor extractor)
     private Running Start(VideoJob job, CancellationToken cancellationToken)
     {
         var audio = new Running(cancellationToken);
-        audio.Steps = Task.Run(async () =>
+        var reading = Task.Run(async () =>
         {
             try
             {
-                var steps = new List<AudioStep>();
-                await foreach (var step in extractor.ExtractAsync(job.Media!, () => audio.Decoded ? job.TimelineSeconds : null, audioSeconds: s => job.AudioSeconds = s, cancellationToken: audio.Token))
+                var steps = new AudioSteps(spillFolder, job.Input.OutputStem);
+                try
                 {
-                    steps.Add(step);
+                    await foreach (var step in extractor.ExtractAsync(job.Media!, () => audio.Decoded ? job.TimelineSeconds : null, audioSeconds: s => job.AudioSeconds = s, cancellationToken: audio.Token))
+                    {
+                        steps.Add(step);
+                    }
+                    return steps;
                 }
-                return (IReadOnlyList<AudioStep>)steps;
+                catch
+                {
+                    steps.Dispose();
+                    throw;
+                }
             }
             finally
             {
                 audio.ReadingEnded();
             }
         }, CancellationToken.None);
+        audio.Steps = reading;
         lock (_live)
         {
-            _live.Add(audio.Steps);
+            _live.Add(reading);
         }
-        audio.Steps.ContinueWith(
+        reading.ContinueWith(
             t =>
             {
                 lock (_live)

@@ -9,9 +9,10 @@ namespace EmmaNet.Batch.Pipeline;
 /// together get their windows cut into ONNX Runtime calls of up to <paramref name="windowsPerCall"/> windows (a call
 /// may hold the end of one video and the start of the next), and go on with their predictions. Features are built a
 /// subject at a time and windows as calls are filled, so memory holds one subject's features and one call's windows,
-/// not a video's.
+/// not a video's; the predictions wait on disk in <paramref name="spillFolder"/> until the writer takes them
+/// (<see cref="TickResults"/>).
 /// </summary>
-internal sealed class FusionStage(FusionModel model, int windowsPerCall)
+internal sealed class FusionStage(FusionModel model, int windowsPerCall, string spillFolder)
 {
     /// <summary>Items taken at once at most: the videos among them share calls.</summary>
     private const int MaxWaiting = 256;
@@ -47,13 +48,14 @@ internal sealed class FusionStage(FusionModel model, int windowsPerCall)
         }
     }
 
-    /// <summary>Each video with its predictions, or with the reason its windows could not be built.</summary>
+    /// <summary>Each video with its predictions, or with the reason its windows could not be built or kept.</summary>
     private Dictionary<AssembledVideo, AssembledVideo> Fuse(List<AssembledVideo> videos, CancellationToken cancellationToken)
     {
-        // A video whose features break the window building fails alone; the others' calls go on.
+        // A video whose features break the window building, or whose predictions cannot be spilled, fails alone; the
+        // others' calls go on.
         var failed = new Exception?[videos.Count];
         var tickFrames = videos.Select(_ => new SortedDictionary<int, long>()).ToArray();
-        var results = videos.Select(_ => new List<TickResult>()).ToArray();
+        var results = new List<TickResults>(videos.Count);
         var call = new List<(int Video, TickWindow Window)>(windowsPerCall);
         void Flush()
         {
@@ -61,46 +63,72 @@ internal sealed class FusionStage(FusionModel model, int windowsPerCall)
             for (var i = 0; i < call.Count; i++)
             {
                 var (video, w) = call[i];
-                results[video].Add(new TickResult(w.Subject, w.Tick, w.FrameIndex, w.Time, w.FirstStep, w.Window.Present, predictions[i]));
+                try
+                {
+                    if (failed[video] is null)
+                    {
+                        results[video].Add(new TickResult(w.Subject, w.Tick, w.FrameIndex, w.Time, w.FirstStep, w.Window.Present, predictions[i]));
+                    }
+                }
+                catch (IOException ex)
+                {
+                    failed[video] = ex;
+                }
             }
             call.Clear();
         }
-        for (var v = 0; v < videos.Count; v++)
+        try
         {
-            // Only building this video's features and windows is this video's failure; a failing call is the model's, and ends the run.
-            using var windows = Windows(videos[v].Features!, tickFrames[v]).GetEnumerator();
-            while (true)
+            for (var v = 0; v < videos.Count; v++)
             {
-                try
+                results.Add(new TickResults(spillFolder, videos[v].Job.Input.OutputStem));
+                // Only building this video's features and windows is this video's failure; a failing call is the model's, and ends the run.
+                using var windows = Windows(videos[v].Features!, tickFrames[v]).GetEnumerator();
+                while (true)
                 {
-                    if (!windows.MoveNext())
+                    try
                     {
+                        if (!windows.MoveNext())
+                        {
+                            break;
+                        }
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        failed[v] = ex;
                         break;
                     }
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    failed[v] = ex;
-                    break;
-                }
-                call.Add((v, windows.Current));
-                if (call.Count == windowsPerCall)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    Flush();
+                    call.Add((v, windows.Current));
+                    if (call.Count == windowsPerCall)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        Flush();
+                    }
                 }
             }
+            if (call.Count > 0)
+            {
+                Flush();
+            }
         }
-        if (call.Count > 0)
+        catch
         {
-            Flush();
+            results.ForEach(r => r.Dispose());
+            throw;
         }
         var fused = new Dictionary<AssembledVideo, AssembledVideo>(ReferenceEqualityComparer.Instance);
         for (var v = 0; v < videos.Count; v++)
         {
-            fused[videos[v]] = failed[v] is { } error
-                ? videos[v] with { Failure = $"{videos[v].Job.Input.Path}: {error.GetType().Name} while fusing: {error.Message}" }
-                : videos[v] with { Predictions = new VideoPredictions(results[v], [.. tickFrames[v].Select(t => new TickFrame(t.Key, t.Value))]) };
+            if (failed[v] is { } error)
+            {
+                results[v].Dispose();
+                fused[videos[v]] = videos[v] with { Failure = $"{videos[v].Job.Input.Path}: {error.GetType().Name} while fusing: {error.Message}" };
+            }
+            else
+            {
+                // The writer disposes the predictions (and their temp file) once written.
+                fused[videos[v]] = videos[v] with { Predictions = new VideoPredictions(results[v], [.. tickFrames[v].Select(t => new TickFrame(t.Key, t.Value))]) };
+            }
         }
         return fused;
     }

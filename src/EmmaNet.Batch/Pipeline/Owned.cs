@@ -1,6 +1,6 @@
 namespace EmmaNet.Batch.Pipeline;
 
-/// <summary>Models loaded together, disposed together (in reverse order of loading).</summary>
+/// <summary>Things owned together (models loaded together, a video's feature sources), disposed together in reverse order of adding.</summary>
 public sealed class Owned : IDisposable
 {
     private readonly List<IDisposable> _items = new();

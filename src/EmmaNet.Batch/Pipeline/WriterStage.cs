@@ -73,6 +73,7 @@ internal sealed class WriterStage(AnalyzeOptions options, RunOutputs outputs, Fu
         var job = video.Job;
         await using var held = faces;
         using var features = video.Features;   // and the features' spill file, whatever happened to the video
+        using var predictions = video.Predictions;   // and theirs
         if (failure is not null)
         {
             return Failed(job, failure);
@@ -93,7 +94,7 @@ internal sealed class WriterStage(AnalyzeOptions options, RunOutputs outputs, Fu
                 await FeatureTables.WriteAsync(options.OutputFolder, job.Input.OutputStem, job.Input.VideoId, options.Subject, all, outputs.FeaturesMetadata(job), cancellationToken);
                 summaries.Add($"{all.Subjects.Count} subject(s), {all.Steps.Count} steps, {all.Ticks.Count} ticks");
             }
-            if (options.Predicts && video is { Features: { } fused, Predictions: { } predictions })
+            if (options.Predicts && features is { } fused && predictions is not null)
             {
                 path = PredictionTables.PredictionsPath(options.OutputFolder, job.Input.OutputStem);
                 var (rows, diagnostics) = await WritePredictionsAsync(job, fused, predictions, cancellationToken);

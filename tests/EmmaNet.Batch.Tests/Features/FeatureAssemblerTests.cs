@@ -85,6 +85,32 @@ public sealed class FeatureAssemblerTests
     }
 
     [Fact]
+    public void Voice_steps_waiting_on_disk_build_the_steps_kept_in_memory_build_and_their_file_goes_with_them()
+    {
+        using var temp = new TempFolder();
+        var heard = Enumerable.Range(0, 30).Where(k => k % 7 != 3)   // some steps never heard
+            .Select(k => new AudioStep(k, AudioTimeline.StepTime(k), [k, -k * 0.5f], k / 30f, Present: k % 2 == 0)).ToList();
+        using var assembler = new FeatureAssembler(SubjectChoice.Largest);
+        for (var i = 0; i < 60; i++)
+        {
+            assembler.Add(Frame(i * 5, i / 6.0));
+        }
+        using var voice = new AudioSteps(temp.Path, "clip");   // (disposed by the features first: the file must go then)
+        heard.ForEach(voice.Add);
+        Assert.Matches(@"^\.clip\.voice\..*\.tmp$", Path.GetFileName(Assert.Single(Directory.GetFiles(temp.Path))));
+        var fromMemory = assembler.Build(heard, AudioColumns, 300, 15.0).Steps;
+        using (var fromDisk = assembler.BySubject(voice, AudioColumns, 300, 15.0, owner: voice))
+        {
+            var steps = fromDisk.All().Steps;
+            Assert.Equal(30, steps.Count);
+            Assert.Equal(fromMemory.Select(s => (s.Step, s.Time, s.Audio.SpeechProbability, s.Audio.Present)), steps.Select(s => (s.Step, s.Time, s.Audio.SpeechProbability, s.Audio.Present)));
+            Assert.Equal(fromMemory.Select(s => s.Audio.Features), steps.Select(s => s.Audio.Features));
+            Assert.Equal([0f, 0f], steps[3].Audio.Features);
+        }
+        Assert.Empty(Directory.GetFiles(temp.Path));
+    }
+
+    [Fact]
     public void Windows_built_from_parts_of_a_subject_are_the_windows_built_from_the_whole_subject()
     {
         // Two people for 40 s (the second away from 15 s to 21 s), timestamps a little off the 6 Hz grid, features

@@ -32,6 +32,36 @@ public sealed class FrameLabelsTests
     }
 
     [Fact]
+    public void Tick_results_waiting_on_disk_come_back_bit_for_bit_and_their_file_goes_with_them()
+    {
+        using var temp = new Support.TempFolder();
+        var made = Enumerable.Range(0, 5).Select(k =>
+        {
+            var steps = 9 + k;   // presence bytes that do not fill the last float
+            var probs = Enumerable.Range(0, 8).Select(c => MathF.Sin(c + k)).ToArray();
+            float[][] attention = [.. Enumerable.Range(0, 3).Select(m => Enumerable.Range(0, steps).Select(t => (m * 100) + t + (k / 7f)).ToArray())];
+            bool[][] present = [.. Enumerable.Range(0, steps).Select(t => new[] { (t + k) % 2 == 0, t % 3 == 0, t > k })];
+            return new TickResult(k % 2, (1 << 25) + k, 5_000_000_000L + k, (k * 0.1) + 1e-9, k - 3, present, new FusionPrediction(probs, attention));
+        }).ToList();
+        using (var results = new TickResults(temp.Path, "clip"))
+        {
+            made.ForEach(results.Add);
+            Assert.Matches(@"^\.clip\.ticks\..*\.tmp$", Path.GetFileName(Assert.Single(Directory.GetFiles(temp.Path))));
+            Assert.Equal(made.Count, results.Count);
+            foreach (var (a, b) in made.Zip(results))
+            {
+                Assert.Equal((a.Subject, a.Tick, a.FrameIndex, a.Time, a.FirstStep, a.Steps, a.Label), (b.Subject, b.Tick, b.FrameIndex, b.Time, b.FirstStep, b.Steps, b.Label));
+                Assert.Equal(Enumerable.Range(0, 8).Select(a.Probability), Enumerable.Range(0, 8).Select(b.Probability));
+                for (var m = 0; m < 3; m++)
+                {
+                    Assert.Equal(Enumerable.Range(0, a.Steps).Select(t => (a.Attention(m, t), a.IsPresent(t, m))), Enumerable.Range(0, b.Steps).Select(t => (b.Attention(m, t), b.IsPresent(t, m))));
+                }
+            }
+        }
+        Assert.Empty(Directory.GetFiles(temp.Path));
+    }
+
+    [Fact]
     public void Frames_take_their_own_tick_and_face_less_ticks_the_nearest_predicted_one()
     {
         // 30 fps, ticks every 5 frames: tick k at frame 5k; 23 frames, so tick 4 (frame 20) covers frames 20-22.

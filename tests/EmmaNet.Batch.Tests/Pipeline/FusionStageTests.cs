@@ -74,9 +74,10 @@ public sealed class FusionStageTests(ModelFixture models) : IDisposable
         }
         assembled.Writer.Complete();
         var fused = Channel.CreateUnbounded<AssembledItem>();
-        await new FusionStage(model, windowsPerCall).RunAsync(assembled.Reader, fused.Writer, CancellationToken.None);
+        await new FusionStage(model, windowsPerCall, _temp.Path).RunAsync(assembled.Reader, fused.Writer, CancellationToken.None);
         var outcomes = new List<VideoOutcome>();
         await new WriterStage(options, new RunOutputs(options, networks), model).RunAsync(fused.Reader, outcomes.Add, CancellationToken.None);
+        Assert.Empty(Directory.EnumerateFiles(_temp.Path, ".*.tmp"));   // the predictions waited on disk until written, and went then
         return (outcomes, model, network);
     }
 
