@@ -92,6 +92,13 @@ public sealed class HostileInputTests(HostileSet set) : IClassFixture<HostileSet
         Assert.Equal(15, set.Journal.Count);
     }
 
+    [Fact]
+    public void No_temp_file_stays_behind_the_broken_videos_either()
+    {
+        // Outputs, the features, the voice steps and the fusion readings of videos that failed mid-way included.
+        Assert.Empty(Directory.EnumerateFiles(set.Output, ".*.tmp"));
+    }
+
     [Theory]
     [InlineData("empty.mp4", "empty file (0 bytes)")]
     [InlineData("truncated.mp4", "not a readable media file")]
