@@ -113,9 +113,12 @@ public static class AnalyzeBenchmark
                 baselineSeconds = clock.Elapsed.TotalSeconds;
             }
 
-            var detectSeconds = await TimeDetectorAsync(media, detector, ct);
-            var squareDetectSeconds = await TimeDetectorAsync(media, squareDetector, ct);
-            var (expressionSeconds, poseSeconds, squarePoseSeconds, identitySeconds, meshSeconds) = await TimeFaceAndPoseNetworksAsync(media, detector, expression, pose, squarePose, identity, mesh, faces, ct);
+            var framesPerCall = fullOptions.FramesInFlightFor(detector.Model.ExecutionProvider);
+            var (alone, square) = await TimeFrameStagesAsync(media, fullAnalyzer, new FrameAnalyzer(squareDetector, pose: squarePose), framesPerCall, faces, ct);
+            var detectSeconds = alone["face_detector"];
+            var (squareDetectSeconds, squarePoseSeconds) = (square["face_detector"], square["pose"]);
+            var (expressionSeconds, poseSeconds) = (alone["expression"], alone["pose"]);
+            var (identitySeconds, meshSeconds) = (alone.GetValueOrDefault("identity"), alone.GetValueOrDefault("mesh"));
             var cpuBeforeAudio = CpuSeconds();
             var audioSeconds = await TimeAudioAsync(audio, media, ct);
             var audioCpu = CpuSeconds() - cpuBeforeAudio;
@@ -273,36 +276,6 @@ public static class AnalyzeBenchmark
 
     private static readonly int[] FusionBatches = [1, 16, 64, 256];
 
-    /// <summary>The detector stage alone: frames decoded first (up to 32, held in memory), then timed in batches of 8.</summary>
-    private static async Task<double> TimeDetectorAsync(MediaInfo media, BlazeFaceDetector detector, CancellationToken ct)
-    {
-        var frames = new List<VideoFrame>();
-        try
-        {
-            await foreach (var frame in new VideoFrameReader(media, FrameSampling.FaceStream).ReadAsync(ct))
-            {
-                frames.Add(frame);
-                if (frames.Count == 32)
-                {
-                    break;
-                }
-            }
-            detector.Detect(frames.Take(8).ToList()); // warm-up
-            var clock = Stopwatch.StartNew();
-            foreach (var chunk in frames.Chunk(8))
-            {
-                detector.Detect(chunk);
-            }
-            var perFrame = clock.Elapsed.TotalSeconds / frames.Count;
-            var total = media.Duration.TotalSeconds * FrameSampling.FaceStream.RateHz;
-            return perFrame * total;
-        }
-        finally
-        {
-            frames.ForEach(f => f.Dispose());
-        }
-    }
-
     /// <summary>CPU seconds of this process and its finished children so far.</summary>
     private static double CpuSeconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds + ChildrenCpuSeconds();
 
@@ -325,60 +298,60 @@ public static class AnalyzeBenchmark
         }
     }
 
+    /// <summary>Frames the frame stages are timed on alone (held in memory: 32 720p frames are 85 MB).</summary>
+    private const int FramesTimedAlone = 32;
+
     /// <summary>
-    /// The expression CNN, PoseNet, the identity model and the mesh alone on up to 32 decoded frames (held in memory):
-    /// the face networks on every face the detector finds there, one call per frame as in the pipeline; PoseNet on
-    /// each frame. Scaled to the whole video: per face times the faces the full run found (a third of them for
-    /// identities, which are read on the 2 Hz step frames), per frame times the 2 Hz step frames. 0 for a network
-    /// that is off.
+    /// Each frame network's stage alone: the code the pipeline runs (crops, pre- and post-processing included), on the
+    /// video's first decoded frames held in memory, <paramref name="framesPerCall"/> frames a call (the most the
+    /// pipeline hands a stage), every stage after a warm-up call and after the stages it needs. Scaled to the whole
+    /// video by what the stage works on: frames for the detector, faces for the mesh and the expression CNN (the faces
+    /// the full run found), 2 Hz step frames for PoseNet, the step frames' faces for identities. Seconds by stage name,
+    /// for <paramref name="analyzer"/> and for <paramref name="squareAnalyzer"/> (the square-input detector and PoseNet).
     /// </summary>
-    private static async Task<(double Expression, double Pose, double SquarePose, double Identity, double Mesh)> TimeFaceAndPoseNetworksAsync(MediaInfo media, BlazeFaceDetector detector, ExpressionModel expression, IPoseEstimator pose, PoseModel squarePose, FaceIdentityModel? identity, FaceMeshModel? mesh, long faces, CancellationToken ct)
+    private static async Task<(Dictionary<string, double> Alone, Dictionary<string, double> Square)> TimeFrameStagesAsync(MediaInfo media, FrameAnalyzer analyzer, FrameAnalyzer squareAnalyzer, int framesPerCall, long faces, CancellationToken ct)
     {
         var frames = new List<VideoFrame>();
-        var aligner = new FaceAligner(ExpressionModel.InputSize);
         try
         {
             await foreach (var frame in new VideoFrameReader(media, FrameSampling.FaceStream).ReadAsync(ct))
             {
                 frames.Add(frame);
-                if (frames.Count == 32)
+                if (frames.Count == FramesTimedAlone)
                 {
                     break;
                 }
             }
-            var detections = frames.Select(f => detector.Detect([f])[0]).ToList();
-            var crops = frames.Select((f, i) => detections[i].Select(d => aligner.Crop(f.View, d)).ToList()).ToList();
-            expression.Run(crops[0]);   // warm-up
-            var clock = Stopwatch.StartNew();
-            foreach (var frameCrops in crops)
-            {
-                expression.Run(frameCrops);
-            }
-            var perFace = clock.Elapsed.TotalSeconds / Math.Max(1, crops.Sum(c => c.Count));
-            double PoseSeconds(IPoseEstimator model)
-            {
-                model.Detect(frames.Take(1).ToList());   // warm-up
-                var poseClock = Stopwatch.StartNew();
-                foreach (var frame in frames)
-                {
-                    model.Detect([frame]);
-                }
-                return poseClock.Elapsed.TotalSeconds / frames.Count * media.Duration.TotalSeconds * 2;
-            }
-            double PerFaceSeconds(Func<int, int> describe)
-            {
-                describe(0);   // warm-up
-                var faceClock = Stopwatch.StartNew();
-                var described = Enumerable.Range(0, frames.Count).Sum(describe);
-                return faceClock.Elapsed.TotalSeconds / Math.Max(1, described);
-            }
-            var identitySeconds = identity is null ? 0 : PerFaceSeconds(i => identity.Describe(frames[i].View, detections[i]).Count) * faces / FaceTicks.PerStep;
-            var meshSeconds = mesh is null ? 0 : PerFaceSeconds(i => mesh.Describe(frames[i].View, detections[i]).Count) * faces;
-            return (perFace * faces, PoseSeconds(pose), PoseSeconds(squarePose), identitySeconds, meshSeconds);
+            return (TimeStages(analyzer), TimeStages(squareAnalyzer));
         }
         finally
         {
             frames.ForEach(f => f.Dispose());
+        }
+
+        Dictionary<string, double> TimeStages(FrameAnalyzer stages)
+        {
+            var work = frames.Select(f => new FrameWork(f)).ToList();   // the frames stay ours: released above, not by the stages
+            var seconds = new Dictionary<string, double>();
+            foreach (var stage in stages.Stages)
+            {
+                stage.Run(work.Take(framesPerCall).ToList());   // warm-up
+                var clock = Stopwatch.StartNew();
+                foreach (var call in work.Chunk(framesPerCall))
+                {
+                    stage.Run(call);
+                }
+                var elapsed = clock.Elapsed.TotalSeconds;
+                var steps = work.Where(w => w.IsStep).ToList();
+                seconds[stage.Name] = stage.Name switch
+                {
+                    "mesh" or "expression" => elapsed / Math.Max(1, work.Sum(w => w.Faces!.Count)) * faces,
+                    "identity" => elapsed / Math.Max(1, steps.Sum(w => w.Faces!.Count)) * faces / FaceTicks.PerStep,
+                    "pose" => elapsed / Math.Max(1, steps.Count) * media.Duration.TotalSeconds * 2,
+                    _ => elapsed / work.Count * media.Duration.TotalSeconds * FrameSampling.FaceStream.RateHz,
+                };
+            }
+            return seconds;
         }
     }
 
