@@ -78,17 +78,7 @@ internal sealed class BatchInputs
         {
             return (null, null, exit);
         }
-        var method = parse.GetValue(HardwareDecoder)!;
-        var (source, problem) = FfmpegVideoSource.For(method);
-        if (source is null)
-        {
-            logger.LogError("--hwaccel {Method}: hardware decoding is not available here ({Reason}); run without --hwaccel to decode on the CPU", method, problem);
-            return (null, null, ExitCodes.CouldNotRun);
-        }
-        if (method != "none")
-        {
-            logger.LogInformation("Decoding video with ffmpeg -hwaccel {Method}", method);
-        }
-        return (run, source, ExitCodes.Success);
+        var source = FfmpegVideoSource.For(parse.GetValue(HardwareDecoder)!, logger);
+        return source is null ? (null, null, ExitCodes.CouldNotRun) : (run, source, ExitCodes.Success);
     }
 }

@@ -1,4 +1,5 @@
 using EmmaNet.Batch.Decoding;
+using Microsoft.Extensions.Logging;
 
 namespace EmmaNet.Batch.Pipeline;
 
@@ -21,11 +22,24 @@ public readonly record struct DecodeEnd(long Frames, long LastBytePosition);
 /// <summary>ffprobe (through FFMpegCore) and ffmpeg; with <paramref name="hardwareDecoder"/>, ffmpeg decodes with that <c>-hwaccel</c> method (check it first with <see cref="HardwareDecoding.Check"/>).</summary>
 public sealed class FfmpegVideoSource(string? hardwareDecoder = null) : IVideoSource
 {
-    /// <summary>ffmpeg on the CPU (<c>none</c>), or with the hardware decoder named once it is checked to work here; otherwise null and why (never a silent fall back to the CPU).</summary>
-    public static (FfmpegVideoSource? Source, string? Problem) For(string hardwareDecoder) =>
-        hardwareDecoder == "none" ? (new FfmpegVideoSource(), null)
-        : HardwareDecoding.Check(hardwareDecoder) is { } reason ? (null, reason)
-        : (new FfmpegVideoSource(hardwareDecoder), null);
+    /// <summary>
+    /// ffmpeg on the CPU (<c>none</c>), or with the hardware decoder named once it is checked to work here (said in the
+    /// log); otherwise null, with the error logged (never a silent fall back to the CPU).
+    /// </summary>
+    public static FfmpegVideoSource? For(string hardwareDecoder, ILogger logger)
+    {
+        if (hardwareDecoder == "none")
+        {
+            return new FfmpegVideoSource();
+        }
+        if (HardwareDecoding.Check(hardwareDecoder) is { } reason)
+        {
+            logger.LogError("--hwaccel {Method}: hardware decoding is not available here ({Reason}); run without --hwaccel to decode on the CPU", hardwareDecoder, reason);
+            return null;
+        }
+        logger.LogInformation("Decoding video with ffmpeg -hwaccel {Method}", hardwareDecoder);
+        return new FfmpegVideoSource(hardwareDecoder);
+    }
 
     public Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken) => MediaProber.ProbeAsync(path, cancellationToken);
 
