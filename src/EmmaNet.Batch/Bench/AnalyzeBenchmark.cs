@@ -348,7 +348,7 @@ public static class AnalyzeBenchmark
                     "mesh" or "expression" => elapsed / Math.Max(1, work.Sum(w => w.Faces!.Count)) * faces,
                     "identity" => elapsed / Math.Max(1, steps.Sum(w => w.Faces!.Count)) * faces / FaceTicks.PerStep,
                     "pose" => elapsed / Math.Max(1, steps.Count) * media.Duration.TotalSeconds * 2,
-                    _ => elapsed / work.Count * media.Duration.TotalSeconds * FrameSampling.FaceStream.RateHz,
+                    _ => elapsed / Math.Max(1, work.Count) * media.Duration.TotalSeconds * FrameSampling.FaceStream.RateHz,
                 };
             }
             return seconds;
