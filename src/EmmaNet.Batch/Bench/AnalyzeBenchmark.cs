@@ -150,7 +150,7 @@ public static class AnalyzeBenchmark
                 ["decode"] = (frames / decodeSeconds, "frames"),
                 ["face_detector"] = (frames / detectSeconds, "frames"),
                 ["expression"] = (faces / expressionSeconds, "faces"),
-                ["pose"] = (media.Duration.TotalSeconds * 2 / poseSeconds, "frames"),
+                ["pose"] = (media.Duration.TotalSeconds / AudioTimeline.StepSeconds / poseSeconds, "frames"),
                 ["identity"] = (identitySeconds > 0 ? faces / FaceTicks.PerStep / identitySeconds : 0, "faces"),
                 ["mesh"] = (meshSeconds > 0 ? faces / meshSeconds : 0, "faces"),
                 ["audio"] = (media.Duration.TotalSeconds / audioSeconds, "audio s"),
@@ -332,6 +332,7 @@ public static class AnalyzeBenchmark
         Dictionary<string, double> TimeStages(FrameAnalyzer stages)
         {
             var work = frames.Select(f => new FrameWork(f)).ToList();   // the frames stay ours: released above, not by the stages
+            var steps = work.Where(w => w.IsStep).ToList();
             var seconds = new Dictionary<string, double>();
             foreach (var stage in stages.Stages)
             {
@@ -342,12 +343,11 @@ public static class AnalyzeBenchmark
                     stage.Run(call);
                 }
                 var elapsed = clock.Elapsed.TotalSeconds;
-                var steps = work.Where(w => w.IsStep).ToList();
                 seconds[stage.Name] = stage.Name switch
                 {
                     "mesh" or "expression" => elapsed / Math.Max(1, work.Sum(w => w.Faces!.Count)) * faces,
                     "identity" => elapsed / Math.Max(1, steps.Sum(w => w.Faces!.Count)) * faces / FaceTicks.PerStep,
-                    "pose" => elapsed / Math.Max(1, steps.Count) * media.Duration.TotalSeconds * 2,
+                    "pose" => elapsed / Math.Max(1, steps.Count) * media.Duration.TotalSeconds / AudioTimeline.StepSeconds,
                     _ => elapsed / Math.Max(1, work.Count) * media.Duration.TotalSeconds * FrameSampling.FaceStream.RateHz,
                 };
             }
