@@ -85,7 +85,7 @@ public static class MachineCheck
         {
             try
             {
-                store.Resolve(entry.Id);
+                store.Verify(entry.Id);
                 results.Add(new(CheckLevel.Ok, "model " + entry.Id, $"{entry.File} (sha256 and contract ok)"));
             }
             catch (Exception ex) when (ex is ModelException or OnnxRuntimeException)

@@ -26,7 +26,7 @@ public static class ModelReport
             string? problem = null;
             try
             {
-                store.Resolve(m.Id);
+                store.Verify(m.Id);
             }
             catch (ModelException ex)
             {

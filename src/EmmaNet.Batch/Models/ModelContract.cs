@@ -21,6 +21,12 @@ public static class ModelContract
         // Only the inputs and outputs are read: optimising the graph would cost a copy of the weights for nothing.
         using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
         using var session = new InferenceSession(path, options);
+        Check(entry, path, session);
+    }
+
+    /// <summary>Checks a session of the model; a <see cref="ModelException"/> says what differs.</summary>
+    public static void Check(ModelEntry entry, string path, InferenceSession session)
+    {
         var problems = Differences(entry, session);
         if (problems.Count > 0)
         {

@@ -62,8 +62,9 @@ public sealed class ModelStore
     public string PathOf(ModelEntry entry) => Path.Combine(Folder, entry.File);
 
     /// <summary>
-    /// The verified path of a model: present, matching its manifest checksum and keeping its input/output contract,
-    /// or a <see cref="ModelException"/> saying what to run. Checked once per store.
+    /// The verified path of a model: present and matching its manifest checksum, or a <see cref="ModelException"/>
+    /// saying what to run. Checked once per store. Its input/output contract is checked on the session that runs it
+    /// (<see cref="OnnxModel.FromStore"/>), or by <see cref="Verify"/> without one.
     /// </summary>
     public string Resolve(string id)
     {
@@ -82,8 +83,16 @@ public sealed class ModelStore
         {
             throw new ModelException($"model '{id}' is corrupted: {path} has sha256 {actual}, the manifest expects {entry.Sha256}; run `emmanet models fetch --force`");
         }
-        ModelContract.Verify(entry, path);
         _verified[id] = path;
+        return path;
+    }
+
+    /// <summary>As <see cref="Resolve"/>, and the model's input/output contract checked on a session of its own (for
+    /// <c>doctor</c> and <c>models verify</c>, which run nothing).</summary>
+    public string Verify(string id)
+    {
+        var path = Resolve(id);
+        ModelContract.Verify(Manifest.Get(id), path);
         return path;
     }
 

@@ -1,6 +1,7 @@
 using EmmaNet.Batch.Models;
 using EmmaNet.Batch.Onnx;
 using EmmaNet.Batch.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EmmaNet.Batch.Tests.Models;
 
@@ -8,9 +9,12 @@ public sealed class ModelStoreTests : IDisposable
 {
     private readonly TempFolder _temp = new();
 
-    private ModelStore CopyOfStore(bool withModels)
+    private ModelStore CopyOfStore(bool withModels, bool manifestCopied = false)
     {
-        File.Copy(Path.Combine(TestPaths.Models, "manifest.json"), _temp.File("manifest.json"));
+        if (!manifestCopied)
+        {
+            File.Copy(Path.Combine(TestPaths.Models, "manifest.json"), _temp.File("manifest.json"));
+        }
         var store = ModelStore.Open(_temp.Path);
         if (withModels)
         {
@@ -49,6 +53,19 @@ public sealed class ModelStoreTests : IDisposable
         var store = CopyOfStore(withModels: true);
         Assert.True(File.Exists(store.Resolve("blazeface-back-256")));
         Assert.Contains("'nope'", Assert.Throws<ModelException>(() => store.Resolve("nope")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_model_breaking_its_manifest_contract_is_refused_on_the_session_that_would_run_it()
+    {
+        // The file is intact (its checksum holds); the manifest's contract names an input the network does not have.
+        File.WriteAllText(_temp.File("manifest.json"), File.ReadAllText(Path.Combine(TestPaths.Models, "manifest.json")).Replace("\"input:0\"", "\"pixels\"", StringComparison.Ordinal));
+        var store = CopyOfStore(withModels: true, manifestCopied: true);
+        Assert.True(File.Exists(store.Resolve("blazeface-back-256")));
+        var sessions = new SessionFactory(new ExecutionOptions(ExecutionDevice.Cpu), NullLogger.Instance);
+        var loading = Assert.Throws<ModelException>(() => OnnxModel.FromStore(store, "blazeface-back-256", sessions));
+        Assert.Contains("breaks its contract: no input 'pixels' (has input:0)", loading.Message, StringComparison.Ordinal);
+        Assert.Contains("breaks its contract", Assert.Throws<ModelException>(() => store.Verify("blazeface-back-256")).Message, StringComparison.Ordinal);
     }
 
     [Fact]
