@@ -77,8 +77,11 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
                 }
                 lock (gate)
                 {
-                    order!.Remove(device);
-                    runtimeReasons.Add(reason);
+                    // Models load on two threads at once (AnalyzerModels): the device's reason is kept once.
+                    if (order!.Remove(device))
+                    {
+                        runtimeReasons.Add(reason);
+                    }
                 }
             }
             catch (OnnxRuntimeException ex)
