@@ -34,8 +34,9 @@ public sealed record ModelChoice(
 
 /// <summary>
 /// Every network a run uses, loaded once and owned here (disposed together, in reverse order of loading; what was
-/// loaded is disposed if a later one fails): the frame networks as a <see cref="FrameAnalyzer"/>, the voice features
-/// with features, the fusion model with predictions (checked to fit the feature extractors).
+/// loaded is disposed if another one fails): the frame networks as a <see cref="FrameAnalyzer"/>, the voice features
+/// with features (their networks loaded on a task beside the frame networks), the fusion model with predictions
+/// (checked to fit the feature extractors).
 /// </summary>
 public sealed class AnalyzerModels : IDisposable
 {
