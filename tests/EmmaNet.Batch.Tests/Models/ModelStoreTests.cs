@@ -9,12 +9,11 @@ public sealed class ModelStoreTests : IDisposable
 {
     private readonly TempFolder _temp = new();
 
-    private ModelStore CopyOfStore(bool withModels, bool manifestCopied = false)
+    /// <param name="editManifest">Applied to the manifest's text before the store opens it.</param>
+    private ModelStore CopyOfStore(bool withModels, Func<string, string>? editManifest = null)
     {
-        if (!manifestCopied)
-        {
-            File.Copy(Path.Combine(TestPaths.Models, "manifest.json"), _temp.File("manifest.json"));
-        }
+        var manifest = File.ReadAllText(Path.Combine(TestPaths.Models, "manifest.json"));
+        File.WriteAllText(_temp.File("manifest.json"), editManifest is null ? manifest : editManifest(manifest));
         var store = ModelStore.Open(_temp.Path);
         if (withModels)
         {
@@ -59,8 +58,7 @@ public sealed class ModelStoreTests : IDisposable
     public void A_model_breaking_its_manifest_contract_is_refused_on_the_session_that_would_run_it()
     {
         // The file is intact (its checksum holds); the manifest's contract names an input the network does not have.
-        File.WriteAllText(_temp.File("manifest.json"), File.ReadAllText(Path.Combine(TestPaths.Models, "manifest.json")).Replace("\"input:0\"", "\"pixels\"", StringComparison.Ordinal));
-        var store = CopyOfStore(withModels: true, manifestCopied: true);
+        var store = CopyOfStore(withModels: true, m => m.Replace("\"input:0\"", "\"pixels\"", StringComparison.Ordinal));
         Assert.True(File.Exists(store.Resolve("blazeface-back-256")));
         var sessions = new SessionFactory(new ExecutionOptions(ExecutionDevice.Cpu), NullLogger.Instance);
         var loading = Assert.Throws<ModelException>(() => OnnxModel.FromStore(store, "blazeface-back-256", sessions));
