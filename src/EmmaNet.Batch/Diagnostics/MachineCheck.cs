@@ -80,7 +80,13 @@ public static class MachineCheck
         {
             return [new(CheckLevel.Fail, "models", ex.Message)];
         }
-        var results = new List<CheckResult> { new(CheckLevel.Info, "models folder", store.Folder) };
+        var cache = new OptimisedModelCache(OptimisedModelCache.DefaultFolder);
+        var (copies, bytes) = cache.ThisMachinesCopies();
+        var results = new List<CheckResult>
+        {
+            new(CheckLevel.Info, "models folder", store.Folder),
+            new(CheckLevel.Info, "optimised copies", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{cache.Folder}: {copies} for this machine ({bytes / 1e6:F0} MB); each network's is made at its first load on the CPU")),
+        };
         foreach (var entry in store.Manifest.Models)
         {
             try

@@ -75,6 +75,32 @@ public sealed class AtomicFile : IAsyncDisposable
         await file.CommitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// For a writer that takes a path, not a stream (a native library): <paramref name="write"/> writes the temp file,
+    /// which is then flushed to disk and renamed over <paramref name="path"/>, or deleted if <paramref name="write"/> throws.
+    /// </summary>
+    public static void WriteByPath(string path, Action<string> write)
+    {
+        var finalPath = Path.GetFullPath(path);
+        var folder = Path.GetDirectoryName(finalPath)!;
+        Directory.CreateDirectory(folder);
+        var tempPath = Path.Combine(folder, TempName(Path.GetFileName(finalPath), Environment.ProcessId, Guid.NewGuid()));
+        try
+        {
+            write(tempPath);
+            using (var written = new FileStream(tempPath, FileMode.Open, FileAccess.ReadWrite))
+            {
+                written.Flush(flushToDisk: true);
+            }
+            File.Move(tempPath, finalPath, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(tempPath);   // no exception when it was never written
+            throw;
+        }
+    }
+
     /// <summary>Writes a whole text file (UTF-8, no byte-order mark) atomically.</summary>
     public static Task WriteAllTextAsync(string path, string text, CancellationToken cancellationToken) =>
         WriteAllBytesAsync(path, System.Text.Encoding.UTF8.GetBytes(text), cancellationToken);

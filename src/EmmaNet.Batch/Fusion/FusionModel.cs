@@ -39,7 +39,7 @@ public sealed class FusionModel : IDisposable
             throw new ModelException($"{path}: fusion model not found (scripts/setup.sh trains the default one; `emmanet train` makes others)");
         }
         FusionModelRecord.Verify(path, requireRecord, requireRecord ? DefaultRemedy : "train it again or remove the stale record");
-        _onnx = OnnxModel.FromFile(path, "emmanet-fusion", sessions);
+        _onnx = OnnxModel.FromFile(path, "emmanet-fusion", sessions, keepOptimised: false);
         try
         {
             var meta = _onnx.CustomMetadata;

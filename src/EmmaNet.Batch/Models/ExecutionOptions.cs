@@ -14,9 +14,11 @@ public enum ExecutionDevice
 /// <param name="IntraOpThreads">ONNX Runtime threads per session on CPU; 0 means <see cref="SessionFactory.DefaultCpuThreads"/>.</param>
 /// <param name="TensorRtCacheFolder">TensorRT engine cache (building engines takes minutes; the cache makes it once per model and GPU).</param>
 /// <param name="TensorRtFp16">Let TensorRT use FP16 kernels.</param>
+/// <param name="OptimisedModelFolder">Where the CPU's optimised copies of the networks are kept; null means <see cref="OptimisedModelCache.DefaultFolder"/>.</param>
 public sealed record ExecutionOptions(
     ExecutionDevice Device = ExecutionDevice.Auto,
     int DeviceId = 0,
     int IntraOpThreads = 0,
     string? TensorRtCacheFolder = null,
-    bool TensorRtFp16 = false);
+    bool TensorRtFp16 = false,
+    string? OptimisedModelFolder = null);

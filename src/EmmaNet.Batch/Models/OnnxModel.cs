@@ -40,24 +40,27 @@ public sealed class OnnxModel : IDisposable
     /// <summary>A model of the manifest, by id (its sha256 is the manifest's), its contract checked on this session
     /// (a second session only to read the inputs and outputs made each start 0.3 s longer).</summary>
     /// <exception cref="ModelException">The model is missing, corrupted or breaks its contract.</exception>
-    public static OnnxModel FromStore(ModelStore models, string id, SessionFactory sessions, bool lowMemory = false)
+    /// <remarks>On the CPU it runs from its optimised copy (<see cref="SessionFactory.Create"/>).</remarks>
+    public static OnnxModel FromStore(ModelStore models, string id, SessionFactory sessions)
     {
         var path = models.Resolve(id);
         var entry = models.Manifest.Get(id);
-        return Open(path, sessions, lowMemory, provider => new ModelIdentity(id, System.IO.Path.GetFileName(path), entry.Sha256, provider), session => ModelContract.Check(entry, path, session));
+        return Open(path, id, entry.Sha256, sessions, keepOptimised: true, session => ModelContract.Check(entry, path, session));
     }
 
     /// <summary>A model file given by the user, identified by <paramref name="id"/> and its own sha256.</summary>
-    public static OnnxModel FromFile(string path, string id, SessionFactory sessions, bool lowMemory = false) =>
-        Open(path, sessions, lowMemory, provider => new ModelIdentity(id, System.IO.Path.GetFileName(path), ModelStore.Sha256Of(path), provider));
+    /// <param name="keepOptimised">Run it on the CPU from an optimised copy kept for the next start (a user's CNN);
+    /// false for a network trained anew here (the fusion network), whose copies would pile up.</param>
+    public static OnnxModel FromFile(string path, string id, SessionFactory sessions, bool keepOptimised) =>
+        Open(path, id, ModelStore.Sha256Of(path), sessions, keepOptimised);
 
-    private static OnnxModel Open(string path, SessionFactory sessions, bool lowMemory, Func<string, ModelIdentity> identity, Action<InferenceSession>? check = null)
+    private static OnnxModel Open(string path, string id, string sha256, SessionFactory sessions, bool keepOptimised, Action<InferenceSession>? check = null)
     {
-        var (session, provider) = sessions.Create(path, lowMemory);
+        var (session, provider) = sessions.Create(path, keepOptimised ? sha256 : null);
         try
         {
             check?.Invoke(session);
-            return new OnnxModel(session, identity(provider)) { Path = path };
+            return new OnnxModel(session, new ModelIdentity(id, System.IO.Path.GetFileName(path), sha256, provider)) { Path = path };
         }
         catch
         {

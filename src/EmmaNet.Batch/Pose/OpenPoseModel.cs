@@ -28,7 +28,7 @@ public sealed class OpenPoseModel : IPoseEstimator
         {
             throw new ModelException($"OpenPose model {path} does not exist");
         }
-        _onnx = OnnxModel.FromFile(path, "openpose:" + Path.GetFileName(path), sessions);
+        _onnx = OnnxModel.FromFile(path, "openpose:" + Path.GetFileName(path), sessions, keepOptimised: true);
         try
         {
             var input = _onnx.InputMetadata.Single();

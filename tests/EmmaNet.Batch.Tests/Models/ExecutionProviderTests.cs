@@ -8,19 +8,6 @@ namespace EmmaNet.Batch.Tests.Models;
 /// <summary>Provider choice on the CPU build: explicit fallback for auto, explicit failure otherwise.</summary>
 public sealed class ExecutionProviderTests
 {
-    private sealed class ListLogger : ILogger
-    {
-        public List<(LogLevel Level, string Message)> Lines { get; } = new();
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Lines.Add((logLevel, formatter(state, exception)));
-    }
-
     private static string Model => Path.Combine(TestPaths.Models, ModelStore.Open(TestPaths.Models).Manifest.Get("blazeface-back-256").File);
 
     [Fact]

@@ -41,5 +41,25 @@ public sealed class AtomicFileTests : IDisposable
         Assert.False(File.Exists(temp));
     }
 
+    [Fact]
+    public void A_file_written_by_path_lands_whole_or_not_at_all()
+    {
+        var final = _temp.File("model.onnx");
+        AtomicFile.WriteByPath(final, temp =>
+        {
+            Assert.NotEqual(final, temp);
+            File.WriteAllText(temp, "whole");
+        });
+        Assert.Equal("whole", File.ReadAllText(final));
+
+        Assert.Throws<InvalidOperationException>(() => AtomicFile.WriteByPath(final, temp =>
+        {
+            File.WriteAllText(temp, "half");
+            throw new InvalidOperationException("the writer failed");
+        }));
+        Assert.Equal("whole", File.ReadAllText(final));
+        Assert.Equal([final], Directory.GetFiles(_temp.Path));
+    }
+
     public void Dispose() => _temp.Dispose();
 }
