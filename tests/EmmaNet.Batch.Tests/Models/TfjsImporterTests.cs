@@ -5,7 +5,7 @@ using EmmaNet.Batch.Tests.Support;
 
 namespace EmmaNet.Batch.Tests.Models;
 
-/// <summary>The TF.js importer's error paths, on small graph models the tests write.</summary>
+/// <summary>The TF.js importer on small graph models the tests write: what it computes, how it writes the ops ONNX Runtime runs slowly, its error paths.</summary>
 public sealed class TfjsImporterTests : IDisposable
 {
     private readonly TempFolder _temp = new();
@@ -54,6 +54,75 @@ public sealed class TfjsImporterTests : IDisposable
         {
             Assert.Equal(Math.Max(0, 2 * input[i] + 0.5f), y[i * 2], 5);
             Assert.Equal(Math.Max(0, -input[i] + 0.25f), y[i * 2 + 1], 5);
+        }
+    }
+
+    /// <summary>Input [1,4,4,1] (-8..7) -> 1x1 conv to 2 channels (2x + 0.5, -x + 0.25) -> <paramref name="tail"/>; extra weights after w and b.</summary>
+    private float[] RunGraph(string tail, string extraWeights, float[] extra, out string[] ops)
+    {
+        var json = $$"""
+        {
+          "format": "graph-model",
+          "modelTopology": { "node": [
+            { "name": "x", "op": "Placeholder", "attr": { "shape": { "shape": { "dim": [ { "size": "-1" }, { "size": "4" }, { "size": "4" }, { "size": "1" } ] } }, "dtype": { "type": "DT_FLOAT" } } },
+            { "name": "w", "op": "Const" },
+            { "name": "b", "op": "Const" },
+            { "name": "conv", "op": "_FusedConv2D", "input": [ "x", "w", "b" ], "attr": {
+                "strides": { "list": { "i": [ "1", "1", "1", "1" ] } }, "padding": { "s": "U0FNRQ==" },
+                "fused_ops": { "list": { "s": [ "Qmlhc0FkZA==" ] } }, "num_args": { "i": "1" } } },
+            {{tail}}
+          ] },
+          "weightsManifest": [ { "paths": [ "weights.bin" ], "weights": [
+            { "name": "w", "shape": [ 1, 1, 1, 2 ], "dtype": "float32" },
+            { "name": "b", "shape": [ 2 ], "dtype": "float32" }, {{extraWeights}} ] } ]
+        }
+        """;
+        File.WriteAllText(_temp.File("model.json"), json);
+        float[] weights = [2f, -1f, 0.5f, 0.25f, .. extra];
+        File.WriteAllBytes(_temp.File("weights.bin"), System.Runtime.InteropServices.MemoryMarshal.AsBytes(weights.AsSpan()).ToArray());
+        var model = TfjsToOnnx.Convert(TfjsGraphModel.Load(_temp.File("model.json")), [new ConvertedOutput("y", "y")], "test");
+        ops = model.Graph.Node.Select(n => n.OpType).ToArray();
+        var path = _temp.File("model.onnx");
+        Batch.Onnx.OnnxModelFile.Save(model, path);
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path);
+        using var value = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(Input, [1, 4, 4, 1]);
+        using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
+        using var result = session.Run(runOptions, ["x"], [value], ["y"]);
+        return result[0].GetTensorDataAsSpan<float>().ToArray();
+    }
+
+    private static readonly float[] Input = Enumerable.Range(0, 16).Select(i => i - 8f).ToArray();
+
+    [Fact]
+    public void A_prelu_is_written_without_onnx_prelu_and_gives_its_values_exactly()
+    {
+        // ONNX Runtime's CPU PRelu kernel was 2-3x slower than max(x, 0) + slope * min(x, 0) on the face mesh.
+        var y = RunGraph("""{ "name": "a", "op": "Const" }, { "name": "y", "op": "Prelu", "input": [ "conv", "a" ] }""",
+            """{ "name": "a", "shape": [ 1, 1, 2 ], "dtype": "float32" }""", [0.1f, 0.3f], out var ops);
+        Assert.DoesNotContain("PRelu", ops);
+        for (var i = 0; i < 16; i++)
+        {
+            var (c0, c1) = (2 * Input[i] + 0.5f, -Input[i] + 0.25f);
+            Assert.Equal(c0 > 0 ? c0 : 0.1f * c0, y[i * 2]);
+            Assert.Equal(c1 > 0 ? c1 : 0.3f * c1, y[i * 2 + 1]);
+        }
+    }
+
+    [Fact]
+    public void A_keras_relu_with_a_ceiling_becomes_one_clip_with_the_same_values()
+    {
+        // Keras ReLU(max_value=c) in TF.js: maximum(minimum(relu(x), c), 0), as HSE FaceRes is written.
+        var y = RunGraph(
+            """
+            { "name": "r", "op": "Relu", "input": [ "conv" ] }, { "name": "c", "op": "Const" }, { "name": "m", "op": "Minimum", "input": [ "r", "c" ] },
+            { "name": "z", "op": "Const" }, { "name": "y", "op": "Maximum", "input": [ "m", "z" ] }
+            """,
+            """{ "name": "c", "shape": [], "dtype": "float32" }, { "name": "z", "shape": [], "dtype": "float32" }""", [1.5f, 0f], out var ops);
+        Assert.Equal(["Transpose", "Conv", "Clip", "Transpose", "Identity"], ops);
+        for (var i = 0; i < 16; i++)
+        {
+            Assert.Equal(Math.Clamp(2 * Input[i] + 0.5f, 0f, 1.5f), y[i * 2]);
+            Assert.Equal(Math.Clamp(-Input[i] + 0.25f, 0f, 1.5f), y[i * 2 + 1]);
         }
     }
 
