@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.IO.Pipes;
+using System.Runtime.InteropServices;
 
 namespace EmmaNet.Batch.Decoding;
 
@@ -12,9 +14,16 @@ namespace EmmaNet.Batch.Decoding;
 /// FFMpegCore (used for probing) keeps every stderr line of a run in memory and cancels its pipe reader when ffmpeg
 /// exits; both break a streaming decode whose filter graph logs each frame (docs/decisions.md).
 /// </remarks>
-internal static class FfmpegProcess
+internal static partial class FfmpegProcess
 {
     private const int ErrorTailLines = 8;
+
+    private const int SetPipeSize = 1031;   // F_SETPIPE_SZ
+
+    private const int GetPipeSize = 1032;   // F_GETPIPE_SZ
+
+    /// <summary>1 MiB, the most an unprivileged process may ask of Linux (/proc/sys/fs/pipe-max-size).</summary>
+    private const int PipeBytes = 1 << 20;
 
     /// <summary>The full argument list for decoding <paramref name="inputPath"/> with the given output arguments to stdout (input options, e.g. a hardware decoder, before <c>-i</c>).</summary>
     public static List<string> Arguments(string inputPath, IEnumerable<string> outputArguments, IEnumerable<string>? inputArguments = null)
@@ -26,6 +35,25 @@ internal static class FfmpegProcess
         args.Add("pipe:1");
         return args;
     }
+
+    /// <summary>
+    /// A Linux pipe holds 64 KiB, so a 720p frame (2.7 MB) took 42 reads, each a wake-up of ffmpeg and of the thread
+    /// pool; a 1 MiB pipe takes 3 (docs/benchmarks.md). Left as it is where the system refuses.
+    /// </summary>
+    private static void Widen(Stream stdout)
+    {
+        if (OperatingSystem.IsLinux() && stdout is PipeStream pipe)
+        {
+            _ = Fcntl(pipe.SafePipeHandle.DangerousGetHandle(), SetPipeSize, PipeBytes);
+        }
+    }
+
+    /// <summary>What a pipe holds, in bytes (null off Linux or for another stream).</summary>
+    internal static int? Capacity(Stream stream) =>
+        OperatingSystem.IsLinux() && stream is PipeStream pipe ? Fcntl(pipe.SafePipeHandle.DangerousGetHandle(), GetPipeSize, 0) : null;
+
+    [LibraryImport("libc", EntryPoint = "fcntl")]
+    private static partial int Fcntl(nint fd, int command, int argument);
 
     public static async Task RunAsync(
         string inputPath,
@@ -42,6 +70,7 @@ internal static class FfmpegProcess
             psi.ArgumentList.Add(arg);
         }
         using var process = StartOrExplain(psi, inputPath);
+        Widen(process.StandardOutput.BaseStream);
         var errorTail = new Queue<string>();
         var stderr = Task.Run(async () =>
         {

@@ -20,6 +20,19 @@ public sealed class VideoFrameReaderTests(GeneratedClips clips)
         return result;
     }
 
+    [Fact]
+    public async Task Frames_come_through_a_pipe_of_1_mib()
+    {
+        // Linux's default 64 KiB pipe took 42 reads (and as many wake-ups of ffmpeg) per 720p frame.
+        int? capacity = null;
+        await FfmpegProcess.RunAsync(clips.Cfr30, ["-an", "-f", "rawvideo", "-pix_fmt", "gray"], async (stream, ct) =>
+        {
+            capacity = FfmpegProcess.Capacity(stream);
+            await stream.CopyToAsync(Stream.Null, ct);
+        }, null, CancellationToken.None);
+        Assert.Equal(1 << 20, capacity);
+    }
+
     [Fact(Timeout = 10000)]
     public async Task A_wait_for_a_frames_timestamp_ends_at_once_when_ffmpeg_stderr_ends()
     {
