@@ -116,7 +116,12 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
         {
             logger.LogWarning("{Copy}: unreadable optimised copy of {Model} ({Reason}); making it again", copy, modelPath, ex.Message.Split('\n')[0]);
             File.Delete(copy);
-            return (new InferenceSession(OptimisedCopy(modelPath, sha256) ?? modelPath, sessionOptions), provider);
+            if (OptimisedCopy(modelPath, sha256) is { } remade)
+            {
+                return (new InferenceSession(remade, sessionOptions), provider);
+            }
+            sessionOptions.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL;
+            return (new InferenceSession(modelPath, sessionOptions), provider);
         }
     }
 
