@@ -32,6 +32,7 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
     private readonly List<string> runtimeReasons = [];
     private string? announced;
     private bool copiesRefused;
+    private readonly OptimisedModelCache copies = new(options.OptimisedModelFolder ?? OptimisedModelCache.DefaultFolder);
 
     /// <summary>The run's provider plan, resolved (and its one start-up line logged) on first use.</summary>
     public ProviderPlan Plan
@@ -128,15 +129,14 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
     /// <summary>The model's optimised copy on this machine, made now if there is none; null if none can be kept (said once).</summary>
     private string? OptimisedCopy(string modelPath, string sha256)
     {
-        var cache = new OptimisedModelCache(Options.OptimisedModelFolder ?? OptimisedModelCache.DefaultFolder);
-        var copy = cache.PathFor(modelPath, sha256);
+        var copy = copies.PathFor(modelPath, sha256);
         if (File.Exists(copy))
         {
             return copy;
         }
         try
         {
-            AtomicFile.DeleteLeftovers(cache.Folder);
+            AtomicFile.DeleteLeftovers(copies.Folder);
             AtomicFile.WriteByPath(copy, temp =>
             {
                 using var options = new SessionOptions
@@ -158,7 +158,7 @@ public sealed class SessionFactory(ExecutionOptions options, ILogger logger)
             {
                 if (!copiesRefused)
                 {
-                    logger.LogWarning("Cannot keep optimised copies of the networks in {Folder} ({Reason}): they are optimised at each start instead", cache.Folder, ex.Message);
+                    logger.LogWarning("Cannot keep optimised copies of the networks in {Folder} ({Reason}): they are optimised at each start instead", copies.Folder, ex.Message);
                     copiesRefused = true;
                 }
             }
